@@ -1,0 +1,9 @@
+// core: the vocabulary every other folder shares (errors, logging, redaction,
+// artifacts, integrity, atomic writes). It imports nothing from the project
+// and does no network I/O.
+export * from './errors.js';
+export * from './log.js';
+export * from './redact.js';
+export * from './artifact.js';
+export * from './integrity.js';
+export * from './atomic-file.js';

@@ -1,0 +1,73 @@
+// Credentials must never reach a log line, an error, the lock or the zip.
+// Every URL that leaves the process passes through redactUrl(). The rules are
+// plain string rewrites (no URL re-serialisation) so that the bash shim
+// (bin/lib/redact.sh) can apply exactly the same ones before a lookup.
+
+export const REDACTED = '-redacted-';
+
+// Query parameters whose values are secrets (S3/GCS presigned URLs, tokens).
+const SECRET_PARAMS = [
+  'token',
+  'access_token',
+  'auth',
+  'password',
+  'secret',
+  'key',
+  'api_key',
+  'apikey',
+  'signature',
+  'sig',
+  'x-amz-signature',
+  'x-amz-credential',
+  'x-amz-security-token',
+  'x-goog-signature',
+  'x-goog-credential',
+];
+
+const USERINFO = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)([^/?#@]*)@/;
+// anaconda.org style token path: https://conda.anaconda.org/t/<token>/channel/...
+const TOKEN_PATH = /\/t\/[^/?#]+(?=\/)/g;
+const SECRET_QUERY = new RegExp(`([?&](?:${SECRET_PARAMS.join('|')})=)[^&#]*`, 'gi');
+
+/**
+ * Redacts credentials in one URL: `https://u:p@h/t/tok/x?token=1` ->
+ * `https://-redacted-:-redacted-@h/t/-redacted-/x?token=-redacted-`.
+ */
+export function redactUrl(url: string): string {
+  let out = url.replace(USERINFO, (_m, scheme: string, userinfo: string) =>
+    userinfo.includes(':') ? `${scheme}${REDACTED}:${REDACTED}@` : `${scheme}${REDACTED}@`,
+  );
+  out = out.replace(TOKEN_PATH, `/t/${REDACTED}`);
+  out = out.replace(SECRET_QUERY, `$1${REDACTED}`);
+  return out;
+}
+
+const URL_IN_TEXT = /[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^\s'"<>]+/g;
+
+/** Redacts every URL found inside free text (error messages from libraries). */
+export function redactText(text: string): string {
+  return text.replace(URL_IN_TEXT, (u) => redactUrl(u));
+}
+
+/** True when the URL carries something redactUrl() would hide. */
+export function hasCredentials(url: string): boolean {
+  return redactUrl(url) !== url;
+}
+
+/**
+ * Re-attaches credentials to a redacted URL read back from a lock: if it starts
+ * with the redacted form of one of `knownUrls` (channel or index URLs from the
+ * manifest, which hold the real credentials), that prefix is swapped back.
+ */
+export function unredactUrl(redacted: string, knownUrls: readonly string[]): string {
+  let best: { from: string; to: string } | undefined;
+  for (const real of knownUrls) {
+    const base = real.replace(/\/+$/, '');
+    const shown = redactUrl(base);
+    if (shown === base) continue;
+    if ((redacted === shown || redacted.startsWith(shown + '/')) && (!best || shown.length > best.from.length)) {
+      best = { from: shown, to: base };
+    }
+  }
+  return best ? best.to + redacted.slice(best.from.length) : redacted;
+}

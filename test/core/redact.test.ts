@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { redactText, redactUrl, hasCredentials } from '../../src/core/redact.js';
+
+describe('redactUrl', () => {
+  it('hides user and password the way the Ruby packager did', () => {
+    expect(redactUrl('http://log!i213:pas!9sword@some.cdn/with')).toBe('http://-redacted-:-redacted-@some.cdn/with');
+  });
+
+  it('hides a bare user token', () => {
+    expect(redactUrl('https://ghp_abc@host/x.tgz')).toBe('https://-redacted-@host/x.tgz');
+  });
+
+  it('hides anaconda.org token paths', () => {
+    expect(redactUrl('https://conda.anaconda.org/t/tk-123-abc/conda-forge/noarch/repodata.json')).toBe(
+      'https://conda.anaconda.org/t/-redacted-/conda-forge/noarch/repodata.json',
+    );
+  });
+
+  it('hides secret query parameters and keeps the others', () => {
+    expect(redactUrl('https://s3/b/f.whl?X-Amz-Signature=abc&x=1&token=zz#frag')).toBe(
+      'https://s3/b/f.whl?X-Amz-Signature=-redacted-&x=1&token=-redacted-#frag',
+    );
+  });
+
+  it('leaves URLs without credentials byte-identical', () => {
+    const u = 'https://files.pythonhosted.org/packages/a/b/requests-2.31.0-py3-none-any.whl#sha256=00';
+    expect(redactUrl(u)).toBe(u);
+    expect(hasCredentials(u)).toBe(false);
+  });
+
+  it('does not treat an @ in the path as userinfo', () => {
+    const u = 'https://host/pkgs/name@1.0/file.tgz';
+    expect(redactUrl(u)).toBe(u);
+  });
+});
+
+describe('redactText', () => {
+  it('redacts every URL inside a library error message', () => {
+    expect(redactText('connect ECONNREFUSED for https://u:p@h/a and ftp://x:y@z/b')).toBe(
+      'connect ECONNREFUSED for https://-redacted-:-redacted-@h/a and ftp://-redacted-:-redacted-@z/b',
+    );
+  });
+});
+
+describe('unredactUrl', () => {
+  it('puts a channel token back from the manifest URL', async () => {
+    const { unredactUrl } = await import('../../src/core/redact.js');
+    const real = 'https://conda.anaconda.org/t/tk-1/conda-forge';
+    expect(unredactUrl('https://conda.anaconda.org/t/-redacted-/conda-forge/noarch/a-1-0.conda', [real])).toBe(
+      'https://conda.anaconda.org/t/tk-1/conda-forge/noarch/a-1-0.conda',
+    );
+  });
+  it('leaves URLs of other hosts alone', async () => {
+    const { unredactUrl } = await import('../../src/core/redact.js');
+    expect(unredactUrl('https://-redacted-@other/x', ['https://u@host'])).toBe('https://-redacted-@other/x');
+  });
+});
