@@ -7,3 +7,4 @@ export * from './redact.js';
 export * from './artifact.js';
 export * from './integrity.js';
 export * from './atomic-file.js';
+export * from './stacks.js';
