@@ -133,6 +133,12 @@ export interface LockEntry {
   sha256: string;
   md5?: string;
   size: number;
+  /**
+   * True when `size` is an estimate (the Miniconda index prints `143.4M`) or
+   * unknown (0: Miniforge publishes no size): fetch must not enforce it, the
+   * sha256 still decides.
+   */
+  size_approximate?: boolean;
   /** conda: channel URL (redacted) and subdir. */
   channel?: string;
   subdir?: string;

@@ -1,0 +1,18 @@
+// manifest: loads and validates manifest.yml (Cloud Foundry keys + the
+// miniconda/conda/pip sections) and reads/writes manifest.lock.yml, with errors
+// that name file, key path and line/column. It knows nothing of HTTP, conda
+// channels or PyPI: resolvers and cli/ do the fetching.
+export type * from './types.js';
+export {
+  parseManifest,
+  loadManifest,
+  manifestPosition,
+  KNOWN_TOP_LEVEL_KEYS,
+  DEFAULT_CONDA_SUBDIRS,
+  DEFAULT_PIP_INDEX_URL,
+  DEFAULT_PIP_PYTHON_VERSION,
+} from './manifest.js';
+export { checkPackagingTarget, dependenciesForStack, dependencyArtifact, manifestStacks } from './packaging-target.js';
+export { parseLock, loadLock, serializeLock, writeLock, compareLockEntries, LOCK_VERSION } from './lock.js';
+export { resolveInputsSha256, canonicalJson } from './inputs-hash.js';
+export { versionMatches, highestMatching } from './version-pattern.js';
