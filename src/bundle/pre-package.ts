@@ -1,0 +1,97 @@
+// `pre_package:` support. As libbuildpack does, the buildpack root is first
+// copied to a temp directory and the command runs there (so it can generate
+// files without touching the user's checkout); the zip is then collected from
+// the copy. The command runs through /bin/sh -c, so both `scripts/build.sh`
+// (python-buildpack) and `make vendor` work.
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PackagerError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { silentLogger } from '../core/log.js';
+import { redactText } from '../core/redact.js';
+
+const TAIL_BYTES = 4096;
+const TAIL_LINES = 20;
+
+/** Names never copied: VCS data, installed node packages (any depth). */
+const SKIP_ANYWHERE = new Set(['.git', 'node_modules']);
+/** Top-level names never copied: build output and zips from earlier runs. */
+const SKIP_TOP = (name: string) => name === 'dist' || name.toLowerCase().endsWith('.zip');
+
+/**
+ * Copies the buildpack root to a fresh temp directory (modes and symlinks kept;
+ * .git, node_modules, top-level dist/ and *.zip skipped). The caller removes it.
+ */
+export async function copyBuildpackRoot(root: string): Promise<string> {
+  const src = path.resolve(root);
+  const dest = await mkdtemp(path.join(os.tmpdir(), 'buildpack-packager-'));
+  try {
+    await cp(src, dest, {
+      recursive: true,
+      verbatimSymlinks: true,
+      preserveTimestamps: true,
+      filter: (from) => {
+        const rel = path.relative(src, from);
+        if (rel === '') return true;
+        const parts = rel.split(path.sep);
+        if (parts.some((p) => SKIP_ANYWHERE.has(p))) return false;
+        return !(parts.length === 1 && SKIP_TOP(parts[0]!));
+      },
+    });
+  } catch (err) {
+    await rm(dest, { recursive: true, force: true });
+    throw new PackagerError('EIO', `Could not copy the buildpack to a temp directory: ${src}`, { file: src }, { cause: err });
+  }
+  return dest;
+}
+
+/**
+ * Runs the manifest's `pre_package` command in `dir` (via /bin/sh -c). A
+ * non-zero exit is EPREPACKAGE naming the command and the tail of its output.
+ */
+export function runPrePackage(command: string, dir: string, o: { logger?: Logger; env?: NodeJS.ProcessEnv } = {}): Promise<void> {
+  const logger = o.logger ?? silentLogger;
+  logger.info(`Running pre_package: ${redactText(command)}`);
+  const shown = redactText(command);
+  return new Promise((resolve, reject) => {
+    let tail = Buffer.alloc(0);
+    const keep = (chunk: Buffer) => {
+      tail = Buffer.concat([tail, chunk]);
+      if (tail.length > TAIL_BYTES * 2) tail = tail.subarray(tail.length - TAIL_BYTES);
+    };
+    const child = spawn('/bin/sh', ['-c', command], { cwd: dir, env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', (err) => {
+      reject(new PackagerError('EPREPACKAGE', `pre_package command could not start: ${shown}`, { command: shown, hint: 'check the pre_package key of manifest.yml' }, { cause: err }));
+    });
+    child.on('close', (code, signal) => {
+      if (code === 0) {
+        resolve();
+        return;
+      }
+      const output = redactText(lastLines(tail.subarray(Math.max(0, tail.length - TAIL_BYTES)).toString('utf8')));
+      const how = signal ? `killed by ${signal}` : `exit code ${code}`;
+      reject(
+        new PackagerError('EPREPACKAGE', `pre_package command failed (${how}): ${shown}${output ? `\n${output}` : ''}`, {
+          command: shown,
+          exitCode: code,
+          signal,
+          output,
+          hint: `run \`${shown}\` in the buildpack directory to see the whole output, fix it, then package again`,
+        }),
+      );
+    });
+  });
+}
+
+function lastLines(text: string): string {
+  const lines = text.replace(/\s+$/, '').split('\n');
+  return lines
+    .slice(-TAIL_LINES)
+    .map((l) => `  ${l}`)
+    .join('\n')
+    .trimEnd();
+}
