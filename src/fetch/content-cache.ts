@@ -1,0 +1,215 @@
+// A content-addressed file cache in the style of npm's cacache:
+//
+//   <cache>/content-v1/sha256/ab/cd/ef0123...   verified files, named by digest
+//   <cache>/content-v1/md5/ab/cd/ef0123...      legacy md5-only manifest entries
+//   <cache>/tmp/sha256-<hex>.partial(.json)     an interrupted download + its validator
+//   <cache>/tmp/sha256-<hex>.lock               pid of the process writing that partial
+//   <cache>/http-v1/                            index pages and repodata (http-document.ts)
+//
+// Entries appear only by rename after verification, so a reader never sees a
+// half-written file under a final name; every hit is re-hashed before use.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import ssri from 'ssri';
+import { PackagerError } from '../core/errors.js';
+import { type HashAlgorithm } from '../core/integrity.js';
+import { Digests, digestFile, type DigestResult } from './digests.js';
+import { diskError } from './fetch-errors.js';
+import type { CachedFile } from './options.js';
+
+/** `$XDG_CACHE_HOME/<name>` or `~/.cache/<name>` (XDG Base Directory spec). */
+export function defaultCacheDir(packageName: string): string {
+  const xdg = process.env.XDG_CACHE_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
+  return path.join(base, packageName);
+}
+
+/** Which digest names an entry. */
+export interface ContentKey {
+  algorithm: HashAlgorithm;
+  hex: string;
+}
+
+export type CacheCheck =
+  | { status: 'missing' }
+  | { status: 'corrupt'; wanted: string; found: string }
+  | { status: 'ok'; file: CachedFile };
+
+/** Where one download writes before it is verified, and how to let go of it. */
+export interface Lease {
+  /** Partial body. */
+  data: string;
+  /** JSON beside it: the validator (ETag/Last-Modified) that makes a Range resume safe. */
+  meta: string;
+  /** False when another live process holds the shared partial: this one gets a private temp file. */
+  shared: boolean;
+  release(): Promise<void>;
+}
+
+export interface PartialMeta {
+  /** Strong ETag or Last-Modified of the response the partial bytes came from (for If-Range). */
+  validator?: string;
+  /** Redacted URL, for a human looking at the directory. */
+  url?: string;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}
+
+export class ContentCache {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = path.resolve(dir);
+  }
+
+  /** The digest that names an artifact's entry: its SRI's strongest sha256/md5 hash. */
+  static keyOf(integrity: string, what?: string): ContentKey {
+    let parsed: ssri.IntegrityMap;
+    try {
+      parsed = ssri.parse(integrity);
+    } catch {
+      parsed = {} as ssri.IntegrityMap;
+    }
+    for (const algorithm of ['sha256', 'md5'] as const) {
+      const h = parsed?.[algorithm]?.[0];
+      if (h) return { algorithm, hex: Buffer.from(h.digest, 'base64').toString('hex') };
+    }
+    throw new PackagerError('EINPUT', `No sha256 or md5 checksum${what ? ` for ${what}` : ''}: ${integrity || '(empty)'}`, {
+      found: integrity,
+      hint: 'Give the artifact a sha256 (or, for legacy manifests, an md5) checksum.',
+    });
+  }
+
+  get tmpDir(): string {
+    return path.join(this.dir, 'tmp');
+  }
+
+  /** `<cache>/content-v1/<algo>/ab/cd/<rest>`. */
+  contentPath(key: ContentKey): string {
+    const hex = key.hex.toLowerCase();
+    return path.join(this.dir, 'content-v1', key.algorithm, hex.slice(0, 2), hex.slice(2, 4), hex.slice(4));
+  }
+
+  /** Entry path for an SRI string (whether or not it exists). */
+  pathFor(integrity: string): string {
+    return this.contentPath(ContentCache.keyOf(integrity));
+  }
+
+  /**
+   * Re-hashes the entry for `key`. A corrupt or wrong-sized entry is removed so
+   * the caller fetches it again; a sound one comes back as a CachedFile.
+   */
+  async check(key: ContentKey, size?: number): Promise<CacheCheck> {
+    const file = this.contentPath(key);
+    let st;
+    try {
+      st = await stat(file);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return { status: 'missing' };
+      throw diskError(err, undefined, file);
+    }
+    let found: DigestResult;
+    try {
+      found = await digestFile(file, key.algorithm);
+    } catch (err) {
+      throw diskError(err, undefined, file);
+    }
+    const hex = Digests.hexOf(found, key.algorithm)!;
+    if (hex !== key.hex.toLowerCase() || (size !== undefined && st.size !== size)) {
+      await rm(file, { force: true });
+      return { status: 'corrupt', wanted: `${key.algorithm} ${key.hex}`, found: `${key.algorithm} ${hex} (${st.size} bytes)` };
+    }
+    return { status: 'ok', file: { path: file, ...found, fromCache: true } };
+  }
+
+  /** Verifies the entry for an SRI string (see check). */
+  async verify(integrity: string, size?: number): Promise<CacheCheck> {
+    return this.check(ContentCache.keyOf(integrity), size);
+  }
+
+  /** Moves a verified temp file to its final name (atomic: same file system). */
+  async commit(tmpFile: string, key: ContentKey): Promise<string> {
+    const final = this.contentPath(key);
+    try {
+      await mkdir(path.dirname(final), { recursive: true });
+      await rename(tmpFile, final);
+    } catch (err) {
+      throw diskError(err, undefined, final);
+    }
+    return final;
+  }
+
+  /** Removes an entry (no error when absent). */
+  async remove(integrity: string): Promise<void> {
+    await rm(this.pathFor(integrity), { force: true });
+  }
+
+  /** A private temp path under `<cache>/tmp/` (same file system as the entries). */
+  async tempPath(suffix = '.tmp'): Promise<string> {
+    await mkdir(this.tmpDir, { recursive: true });
+    return path.join(this.tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}${suffix}`);
+  }
+
+  /**
+   * Where to download `key`. The shared `<algo>-<hex>.partial` survives a killed
+   * run so the next one can resume it; a lock file holding our pid keeps two
+   * live writers apart (the loser gets a private temp file and starts at zero).
+   */
+  async lease(key: ContentKey): Promise<Lease> {
+    await mkdir(this.tmpDir, { recursive: true }).catch((err) => {
+      throw diskError(err, undefined, this.tmpDir);
+    });
+    const base = path.join(this.tmpDir, `${key.algorithm}-${key.hex.toLowerCase()}`);
+    const lock = `${base}.lock`;
+    for (let tries = 0; tries < 2; tries++) {
+      try {
+        await writeFile(lock, String(process.pid), { flag: 'wx' });
+        return {
+          data: `${base}.partial`,
+          meta: `${base}.partial.json`,
+          shared: true,
+          release: () => rm(lock, { force: true }),
+        };
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'EEXIST') throw diskError(err, undefined, lock);
+        const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+        if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) break;
+        await rm(lock, { force: true }); // left by a killed run
+      }
+    }
+    const data = await this.tempPath('.partial');
+    return {
+      data,
+      meta: `${data}.json`,
+      shared: false,
+      release: async () => {
+        await rm(data, { force: true });
+        await rm(`${data}.json`, { force: true });
+      },
+    };
+  }
+
+  /** Reads a partial's metadata (undefined when absent or unreadable). */
+  async readPartialMeta(lease: Lease): Promise<PartialMeta | undefined> {
+    try {
+      return JSON.parse(await readFile(lease.meta, 'utf8')) as PartialMeta;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Forgets a partial download (its bytes cannot be resumed). */
+  async discardPartial(lease: Lease): Promise<void> {
+    await rm(lease.data, { force: true });
+    await rm(lease.meta, { force: true });
+  }
+}

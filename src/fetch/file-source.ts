@@ -1,0 +1,71 @@
+// file:// URIs (vendored files, local mirrors): read straight from disk, but
+// hashed, verified and cached exactly like a download, so bundle/ only ever
+// copies from the cache.
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { PackagerError } from '../core/errors.js';
+import type { Artifact } from '../core/artifact.js';
+import type { ContentCache, ContentKey } from './content-cache.js';
+import { Digests } from './digests.js';
+import { diskError, isDiskError, integrityError, readError, sizeError, type Subject } from './fetch-errors.js';
+import type { CachedFile, ResolvedOptions } from './options.js';
+
+/** Local path of a file:// URI (userinfo ignored, as the Ruby packager did). */
+export function filePathOf(uri: string, what?: string): string {
+  const u = new URL(uri);
+  u.username = '';
+  u.password = '';
+  try {
+    return fileURLToPath(u);
+  } catch (err) {
+    throw new PackagerError('EINPUT', `Not a local file URI${what ? ` for ${what}` : ''}: ${u.toString()}`, {
+      url: u.toString(),
+      hint: 'Use file:///absolute/path (no host part).',
+    }, { cause: err });
+  }
+}
+
+/** Copies a file:// artifact into the cache, verifying it on the way. */
+export async function copyFileArtifact(
+  a: Artifact,
+  key: ContentKey,
+  what: string,
+  shown: string,
+  ctx: { cache: ContentCache; opts: ResolvedOptions },
+): Promise<CachedFile> {
+  const { cache, opts } = ctx;
+  const subject: Subject = { what, url: shown };
+  const source = filePathOf(a.url, what);
+  opts.logger.info(`Downloading ${what} from ${shown}`);
+  opts.onProgress({ type: 'start', id: shown, name: what, ...(a.size !== undefined ? { total: a.size } : {}) });
+  const tmp = await cache.tempPath();
+  const digests = new Digests(key.algorithm);
+  let readErr: unknown;
+  let writeErr: unknown;
+  const input = createReadStream(source);
+  input.on('error', (e) => (readErr ??= e));
+  const out = createWriteStream(tmp, { flags: 'w' });
+  out.on('error', (e) => (writeErr ??= e));
+  try {
+    try {
+      await pipeline(input, digests.tap((n) => opts.onProgress({ type: 'bytes', id: shown, bytes: n })), out);
+    } catch (err) {
+      if (!out.closed) await once(out, 'close').catch(() => {});
+      if (readErr) throw readError(readErr, subject);
+      if (isDiskError(writeErr)) throw diskError(writeErr, what, cache.dir);
+      throw readError(err, subject);
+    }
+    const result = digests.finish();
+    const found = key.algorithm === 'sha256' ? result.sha256 : result.md5!;
+    if (found !== key.hex.toLowerCase()) throw integrityError(subject, key.algorithm, key.hex.toLowerCase(), found);
+    if (a.size !== undefined && a.size !== result.size) throw sizeError(subject, a.size, result.size);
+    const final = await cache.commit(tmp, key);
+    opts.onProgress({ type: 'done', id: shown, bytes: result.size, cached: false });
+    return { path: final, ...result, fromCache: false };
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}

@@ -1,0 +1,122 @@
+// One undici dispatcher per fetch run: EnvHttpProxyAgent (HTTPS_PROXY,
+// HTTP_PROXY, NO_PROXY) composed with the redirect interceptor. TLS trust is
+// Node's default CA store, so NODE_EXTRA_CA_CERTS adds a private CA.
+// undici refuses credentials inside URLs: userinfo is stripped here and sent as
+// `Authorization: Basic`, which the redirect interceptor drops when a redirect
+// leaves the origin. `/t/<token>/` paths stay in the URL (anaconda.org style).
+import type { Readable } from 'node:stream';
+import { EnvHttpProxyAgent, interceptors, request, type Dispatcher } from 'undici';
+import { PackagerError } from '../core/errors.js';
+import { redactUrl } from '../core/redact.js';
+import { networkError, type Subject } from './fetch-errors.js';
+
+/** Redirects followed before giving up (curl's --max-redirs is 50; pip's 30; 10 is plenty for CDNs). */
+export const MAX_REDIRECTS = 10;
+
+export interface HttpResponse {
+  status: number;
+  statusText: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable & { dump(opts?: { limit: number }): Promise<void> };
+  /** Final URL after redirects, without userinfo (may still hold a token path: redact before showing). */
+  url: string;
+}
+
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  signal?: AbortSignal | undefined;
+  subject: Subject;
+}
+
+/** A URL ready for undici: userinfo moved into an Authorization header. */
+export interface PreparedUrl {
+  url: string;
+  authorization?: string;
+}
+
+/** Splits `https://user:pass@host/x` into `https://host/x` + `Basic dXNlcjpwYXNz`. */
+export function prepareUrl(raw: string, what?: string): PreparedUrl {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new PackagerError('EINPUT', `Not a valid URL${what ? ` for ${what}` : ''}: ${redactUrl(raw)}`, {
+      url: redactUrl(raw),
+      hint: 'Use an absolute http://, https:// or file:// URL.',
+    });
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new PackagerError('EINPUT', `Unsupported URL scheme${what ? ` for ${what}` : ''}: ${redactUrl(raw)}`, {
+      url: redactUrl(raw),
+      hint: 'Use an http://, https:// or file:// URL.',
+    });
+  }
+  if (!u.username && !u.password) return { url: raw };
+  const user = decodeURIComponent(u.username);
+  const pass = decodeURIComponent(u.password);
+  u.username = '';
+  u.password = '';
+  return { url: u.toString(), authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` };
+}
+
+/** First value of a response header. */
+export function header(h: HttpResponse['headers'], name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export class HttpClient {
+  readonly dispatcher: Dispatcher;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+
+  constructor(opts: { headersTimeoutMs: number; bodyTimeoutMs: number }) {
+    this.headersTimeoutMs = opts.headersTimeoutMs;
+    this.bodyTimeoutMs = opts.bodyTimeoutMs;
+    this.dispatcher = new EnvHttpProxyAgent({
+      headersTimeout: opts.headersTimeoutMs,
+      bodyTimeout: opts.bodyTimeoutMs,
+      connect: { timeout: opts.headersTimeoutMs },
+    }).compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS }));
+  }
+
+  /** GET `url` (redirects followed); network failures become PackagerErrors. The caller consumes or dumps the body. */
+  async get(raw: string, opts: RequestOptions): Promise<HttpResponse> {
+    const prepared = prepareUrl(raw, opts.subject.what);
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...opts.headers };
+    if (prepared.authorization) headers.authorization = prepared.authorization;
+    try {
+      const res = await request(prepared.url, {
+        method: 'GET',
+        headers,
+        dispatcher: this.dispatcher,
+        headersTimeout: this.headersTimeoutMs,
+        bodyTimeout: this.bodyTimeoutMs,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      const history = (res.context as { history?: URL[] } | undefined)?.history;
+      const last = history && history.length > 0 ? history[history.length - 1]!.toString() : prepared.url;
+      return {
+        status: res.statusCode,
+        statusText: res.statusText ?? '',
+        headers: res.headers,
+        body: res.body,
+        url: last,
+      };
+    } catch (err) {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? err;
+      throw this.toError(err, opts.subject);
+    }
+  }
+
+  /** Maps an error thrown while reading a body. */
+  toError(err: unknown, subject: Subject): PackagerError {
+    return networkError(err, subject, { headersMs: this.headersTimeoutMs, bodyMs: this.bodyTimeoutMs });
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.destroy();
+  }
+}
+
+const USER_AGENT = 'conda-offline-buildpack-packager (undici)';

@@ -1,0 +1,214 @@
+// Index pages and repodata for the resolvers: fetched with the same client and
+// retry policy as artifacts, written to a file (repodata can be hundreds of MB),
+// and kept under <cache>/http-v1/ keyed by URL + request headers, revalidated
+// with If-None-Match / If-Modified-Since (RFC 9110 section 13.1) so an unchanged
+// page costs one 304.
+//
+//   <cache>/http-v1/ab/<sha256(url, headers)>.json         metadata (redacted URL, validators, body name)
+//   <cache>/http-v1/ab/<sha256(url, headers)>.<rand>.body  the decoded body
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { PackagerError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
+import { redactUrl } from '../core/redact.js';
+import { ContentCache } from './content-cache.js';
+import { diskError, isDiskError, httpStatusError, truncatedError, type Subject } from './fetch-errors.js';
+import { header, HttpClient, type HttpResponse } from './http-client.js';
+import { resolveOptions, type FetchOptions } from './options.js';
+import { withRetry } from './retry.js';
+
+export interface FetchDocumentOptions extends FetchOptions {
+  /** Extra request headers, e.g. `accept: application/vnd.pypi.simple.v1+json` (PEP 691). */
+  headers?: Record<string, string>;
+}
+
+export interface FetchedDocument {
+  /** File holding the decoded body; valid until the next fetch of the same URL. */
+  path: string;
+  /** Final URL after redirects, redacted. */
+  url: string;
+  status: number;
+  contentType?: string;
+  etag?: string;
+  lastModified?: string;
+  /** True when the server answered 304 and the cached copy was used. */
+  fromCache: boolean;
+}
+
+interface DocumentMeta {
+  url: string;
+  finalUrl: string;
+  status: number;
+  contentType?: string;
+  etag?: string;
+  lastModified?: string;
+  body: string;
+  size: number;
+}
+
+function cacheKey(url: string, headers: Record<string, string>): string {
+  const h = Object.entries(headers)
+    .map(([k, v]) => [k.toLowerCase(), v] as const)
+    .sort(([a], [b]) => a.localeCompare(b));
+  return createHash('sha256').update(JSON.stringify([url, h])).digest('hex');
+}
+
+async function readMeta(file: string): Promise<DocumentMeta | undefined> {
+  try {
+    const meta = JSON.parse(await readFile(file, 'utf8')) as DocumentMeta;
+    const st = await stat(path.join(path.dirname(file), meta.body));
+    return st.size === meta.size ? meta : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function decoder(res: HttpResponse): Transform | undefined {
+  const enc = header(res.headers, 'content-encoding')?.trim().toLowerCase();
+  if (!enc || enc === 'identity') return undefined;
+  if (enc === 'gzip' || enc === 'x-gzip') return createGunzip();
+  if (enc === 'deflate') return createInflate();
+  if (enc === 'br') return createBrotliDecompress();
+  return undefined;
+}
+
+function result(meta: DocumentMeta, dir: string, fromCache: boolean, finalUrl?: string): FetchedDocument {
+  return {
+    path: path.join(dir, meta.body),
+    url: finalUrl ?? meta.finalUrl,
+    status: meta.status,
+    ...(meta.contentType ? { contentType: meta.contentType } : {}),
+    ...(meta.etag ? { etag: meta.etag } : {}),
+    ...(meta.lastModified ? { lastModified: meta.lastModified } : {}),
+    fromCache,
+  };
+}
+
+/** GETs a document (index page, repodata) into the HTTP cache, revalidating a cached copy. */
+export async function fetchDocument(url: string, o: FetchDocumentOptions): Promise<FetchedDocument> {
+  const opts = resolveOptions(o);
+  const cache = new ContentCache(opts.cacheDir);
+  const client = new HttpClient(opts);
+  const shown = redactUrl(url);
+  const subject: Subject = { url: shown };
+  const extra = o.headers ?? {};
+  const key = cacheKey(url, extra);
+  const dir = path.join(cache.dir, 'http-v1', key.slice(0, 2));
+  const metaPath = path.join(dir, `${key}.json`);
+  const cached = opts.forceDownload ? undefined : await readMeta(metaPath);
+  try {
+    return await withRetry(
+      { retries: opts.retries, minDelayMs: opts.minRetryDelayMs, maxDelayMs: opts.maxRetryDelayMs, signal: opts.signal },
+      async () => {
+        const headers: Record<string, string> = { 'accept-encoding': 'gzip, br', ...extra };
+        if (cached?.etag) headers['if-none-match'] = cached.etag;
+        if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
+        opts.logger.debug(`Fetching ${shown}`);
+        const res = await client.get(url, { headers, signal: opts.signal, subject });
+        const finalUrl = redactUrl(res.url);
+        if (res.status === 304 && cached) {
+          await res.body.dump().catch(() => {});
+          opts.logger.debug(`Using cached ${shown} (not modified)`);
+          return result(cached, dir, true, finalUrl);
+        }
+        if (res.status < 200 || res.status >= 300) {
+          await res.body.dump().catch(() => {});
+          throw httpStatusError(res.status, res.statusText, subject, res.headers['retry-after']);
+        }
+        const meta = await saveBody(res, { cache, client, dir, key, shown, subject, opts });
+        const previous = cached?.body;
+        await writeFileAtomic(metaPath, JSON.stringify({ ...meta, url: shown, finalUrl }, null, 1)).catch((err) => {
+          throw diskError(err, shown, dir);
+        });
+        if (previous && previous !== meta.body) await rm(path.join(dir, previous), { force: true });
+        return result({ ...meta, url: shown, finalUrl }, dir, false);
+      },
+      ({ attempt, of, delayMs, error }) => {
+        opts.logger.warn(`Retrying ${shown} in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt} of ${of}): ${error.message}`);
+        opts.onProgress({ type: 'retry', id: shown, attempt, delayMs, reason: error.message });
+      },
+    );
+  } finally {
+    await client.close();
+  }
+}
+
+async function saveBody(
+  res: HttpResponse,
+  ctx: { cache: ContentCache; client: HttpClient; dir: string; key: string; shown: string; subject: Subject; opts: ReturnType<typeof resolveOptions> },
+): Promise<Omit<DocumentMeta, 'url' | 'finalUrl'>> {
+  const { cache, client, dir, key, shown, subject, opts } = ctx;
+  const lengthHeader = header(res.headers, 'content-length');
+  const expected = lengthHeader && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
+  let tmp: string;
+  try {
+    await mkdir(dir, { recursive: true });
+    tmp = await cache.tempPath('.body');
+  } catch (err) {
+    await res.body.dump().catch(() => {});
+    throw err instanceof PackagerError ? err : diskError(err, shown, dir);
+  }
+  let received = 0;
+  let size = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      received += chunk.length;
+      opts.onProgress({ type: 'bytes', id: shown, bytes: received });
+      cb(null, chunk);
+    },
+  });
+  const sizer = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      size += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  let writeError: unknown;
+  const out = createWriteStream(tmp);
+  out.on('error', (e) => (writeError ??= e));
+  opts.onProgress({ type: 'start', id: shown, name: shown, ...(expected !== undefined ? { total: expected } : {}) });
+  const decode = decoder(res);
+  const stages: (Readable | Transform)[] = [res.body, counter, ...(decode ? [decode] : []), sizer];
+  try {
+    try {
+      await pipeline([...stages, out] as ReadonlyArray<NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream>);
+    } catch (err) {
+      if (!out.closed) await once(out, 'close').catch(() => {});
+      if (isDiskError(writeError)) throw diskError(writeError, shown, cache.dir);
+      if (opts.signal?.aborted) throw opts.signal.reason ?? err;
+      if ((err as { code?: string }).code?.startsWith('Z_')) {
+        throw new PackagerError('ENETWORK', `Cannot fetch ${shown}: the compressed body is corrupt (${(err as Error).message})`, { url: shown }, { cause: err });
+      }
+      const mapped = client.toError(err, subject);
+      if (mapped.code === 'ENETWORK' && expected !== undefined && received < expected) throw truncatedError(subject, received, expected);
+      throw mapped;
+    }
+    if (expected !== undefined && received < expected) throw truncatedError(subject, received, expected);
+    const body = `${key}.${randomBytes(4).toString('hex')}.body`;
+    try {
+      await rename(tmp, path.join(dir, body));
+    } catch (err) {
+      throw diskError(err, shown, dir);
+    }
+    opts.onProgress({ type: 'done', id: shown, bytes: received, cached: false });
+    const contentType = header(res.headers, 'content-type');
+    const etag = header(res.headers, 'etag');
+    const lastModified = header(res.headers, 'last-modified');
+    return {
+      status: res.status,
+      ...(contentType ? { contentType } : {}),
+      ...(etag ? { etag } : {}),
+      ...(lastModified ? { lastModified } : {}),
+      body,
+      size,
+    };
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
