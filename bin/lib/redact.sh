@@ -1,0 +1,59 @@
+# shellcheck shell=bash
+# Credential redaction, byte-for-byte the rules of src/core/redact.ts, so a URL the
+# shim is asked for lines up with the redacted URLs the packager wrote into
+# dependencies/index.tsv. test/staging/redact.test.ts runs both on one table.
+#   userinfo           https://u:p@h/  -> https://-redacted-:-redacted-@h/  (no colon: -redacted-@)
+#   anaconda.org token /t/<token>/     -> /t/-redacted-/
+#   secret query value ?token=abc      -> ?token=-redacted-  (names below, any case)
+# Plain string rewrites, no URL parsing: bash ERE has no lookahead and no
+# case-insensitive flag, so the global replacements are written as scans.
+
+BP_REDACTED='-redacted-'
+BP_SECRET_PARAMS='token|access_token|auth|password|secret|key|api_key|apikey|signature|sig|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential'
+
+# redact_url URL -> sets REPLY to the redacted URL (no subshell: the shim calls it on every request)
+redact_url() {
+  local u=$1 out='' rest m pre restore
+  # byte semantics and ASCII ranges whatever the caller's locale
+  local LC_ALL=C
+  local re_user='^([a-zA-Z][a-zA-Z0-9+.-]*://)([^/?#@]*)@(.*)$'
+  local re_token='/t/[^/?#]+/'
+  local re_query="^[?&](${BP_SECRET_PARAMS})=[^&#]*"
+  if [[ $u =~ $re_user ]]; then
+    if [[ ${BASH_REMATCH[2]} == *:* ]]; then
+      u="${BASH_REMATCH[1]}${BP_REDACTED}:${BP_REDACTED}@${BASH_REMATCH[3]}"
+    else
+      u="${BASH_REMATCH[1]}${BP_REDACTED}@${BASH_REMATCH[3]}"
+    fi
+  fi
+  # /t/<token>/ anywhere; the trailing slash is not consumed (JS lookahead), so
+  # /t/a/t/b/ redacts both tokens.
+  rest=$u
+  while [[ $rest =~ $re_token ]]; do
+    m=${BASH_REMATCH[0]}
+    pre=${rest%%"$m"*}
+    out+="${pre}/t/${BP_REDACTED}"
+    rest="/${rest#*"$m"}"
+  done
+  u=$out$rest
+  # [?&]name=value anywhere (also after '#', as the JS global regex does)
+  out=''
+  rest=$u
+  restore=$(shopt -p nocasematch || true)
+  shopt -s nocasematch
+  while :; do
+    pre=${rest%%[?&]*}
+    if [[ $pre == "$rest" ]]; then out+=$rest; break; fi
+    out+=$pre
+    rest=${rest:${#pre}}
+    if [[ $rest =~ $re_query ]]; then
+      out+="${rest:0:1}${BASH_REMATCH[1]}=${BP_REDACTED}"
+      rest=${rest:${#BASH_REMATCH[0]}}
+    else
+      out+=${rest:0:1}
+      rest=${rest:1}
+    fi
+  done
+  eval "$restore"
+  REPLY=$out
+}
