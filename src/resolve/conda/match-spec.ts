@@ -225,7 +225,7 @@ function parseSpecString(spec: string): Components {
   const nm = /^([^ =<>!~]+)?([><!=~ ].+)?/.exec(s);
   const name = nm?.[1];
   if (!name) throw invalid(spec, `no package name found in '${s}'`);
-  let rest = nm?.[2]?.trim();
+  const rest = nm?.[2]?.trim();
 
   let version: string | undefined;
   let build: string | undefined;
@@ -240,7 +240,6 @@ function parseSpecString(spec: string): Components {
       if (version.startsWith('==') && build === undefined) version = version.slice(2);
       else if (!/[=,|]/.test(test)) version = build === undefined && !test.endsWith('*') ? `${test}*` : test;
     }
-    rest = undefined;
   }
 
   const out: Components = { name };

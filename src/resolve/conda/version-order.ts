@@ -173,7 +173,9 @@ export function compareVersions(a: string, b: string): number {
 // ---------------------------------------------------------------------------
 // VersionSpec: `>=1.2,<2|1.0.*`, `1.7.*`, `~=1.10`, `!=3.3.*`, `^regex$`.
 
-type Tree = string | [op: ',' | '|', ...children: Tree[]];
+/** A leaf spec, or [op, ...children] with op `,` (and) or `|` (or). */
+type Tree = string | TreeNode;
+interface TreeNode extends Array<Tree> {}
 
 function invalidSpec(spec: string, reason: string): PackagerError {
   return new PackagerError('EINPUT', `Invalid conda version spec: "${spec}" (${reason})`, {
@@ -268,7 +270,7 @@ export class VersionSpec {
   private constructor(input: string | Tree) {
     if (typeof input === 'string' && NEEDS_TREE.test(input)) input = treeify(input);
     if (Array.isArray(input)) {
-      const [op, ...kids] = input;
+      const [op, ...kids] = input as [string, ...Tree[]];
       const subs = kids.map((k) => VersionSpec.fromTree(k));
       this.spec = subs.map((s) => s.spec).join(op);
       this.isExact = false;
