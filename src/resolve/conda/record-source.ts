@@ -1,0 +1,68 @@
+// Joins the scanned repodata of every configured channel/subdir (and the
+// stack's virtual packages) into the one RecordSource the solver reads. Package
+// URLs are `<channel>/<subdir>/<fn>`, or `info.base_url/<fn>` for CEP-15
+// repodata (https://github.com/conda/ceps/blob/main/cep-0015.md).
+
+import { redactUrl } from '../../core/redact.js';
+import type { ChannelRef } from './match-spec.js';
+import type { RepodataIndex } from './repodata.js';
+import type { SolverRecord } from './select.js';
+import type { RecordSource } from './solver.js';
+
+/** One fetched and scanned `<channel>/<subdir>/repodata.json`. */
+export interface SubdirIndex {
+  channel: ChannelRef;
+  channelIndex: number;
+  subdir: string;
+  /** URL the repodata.json was fetched from (base for a relative base_url). */
+  repodataUrl: string;
+  index: RepodataIndex;
+}
+
+/** Where the package files of a subdir live: CEP-15 `info.base_url`, else next to repodata.json. */
+export function packageBaseUrl(s: SubdirIndex): string {
+  const base = s.index.info.base_url;
+  if (typeof base === 'string' && base !== '') {
+    try {
+      return new URL(base, s.repodataUrl).toString().replace(/\/+$/, '');
+    } catch {
+      // fall through to the conventional layout
+    }
+  }
+  return `${s.channel.url.replace(/\/+$/, '')}/${s.subdir}`;
+}
+
+/** A RecordSource over scanned repodata files plus virtual packages. */
+export class IndexedRecordSource implements RecordSource {
+  constructor(
+    private readonly subdirs: readonly SubdirIndex[],
+    private readonly virtual: readonly SolverRecord[],
+  ) {}
+
+  async records(name: string): Promise<SolverRecord[]> {
+    if (name.startsWith('__')) return this.virtual.filter((v) => v.name === name);
+    const out: SolverRecord[] = [];
+    for (const s of this.subdirs) {
+      if (!s.index.has(name)) continue;
+      const base = packageBaseUrl(s);
+      for (const r of await s.index.records(name)) {
+        const rec: SolverRecord = { ...r, channel: s.channel, channelIndex: s.channelIndex, url: `${base}/${r.fn}` };
+        const raw = r.record;
+        if (typeof raw.features === 'string') rec.features = raw.features;
+        if (typeof raw.license === 'string') rec.license = raw.license;
+        if (typeof raw.license_family === 'string') rec.license_family = raw.license_family;
+        out.push(rec);
+      }
+    }
+    return out;
+  }
+
+  describe(): string {
+    const byChannel = new Map<string, string[]>();
+    for (const s of this.subdirs) {
+      const key = redactUrl(s.channel.url);
+      byChannel.set(key, [...(byChannel.get(key) ?? []), s.subdir]);
+    }
+    return [...byChannel].map(([url, subdirs]) => `${url} (${subdirs.join(', ')})`).join(', ') || 'no channels';
+  }
+}

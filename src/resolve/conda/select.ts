@@ -1,0 +1,119 @@
+// Candidate preference and virtual packages, as conda's classic solver sees them
+// (conda/resolve.py @ 23.7.4: version_key, Resolve.solve's objective order;
+// conda/plugins/virtual_packages for __glibc/__unix/__linux/__archspec/__cuda).
+// Pure: records in, ordered records out.
+
+import type { StackInfo } from '../../core/stacks.js';
+import type { ChannelRef, MatchableRecord } from './match-spec.js';
+import type { RepodataRecord } from './repodata.js';
+import { VersionOrder } from './version-order.js';
+
+/** A repodata record placed in a configured channel: what the solver chooses from. */
+export interface SolverRecord extends RepodataRecord, MatchableRecord {
+  track_features: string[];
+  channel: ChannelRef;
+  /** Position of the channel in the configured list (0 = highest priority). */
+  channelIndex: number;
+  /** Package URL (may carry credentials: redact before printing). */
+  url: string;
+  /** True for the stack's virtual packages (`__glibc`, ...): never locked. */
+  virtual?: boolean;
+}
+
+function versionOf(r: SolverRecord): VersionOrder | undefined {
+  try {
+    return VersionOrder.parse(r.version);
+  } catch {
+    return undefined; // an unparsable version sorts last
+  }
+}
+
+function compareVersionDesc(a: SolverRecord, b: SolverRecord): number {
+  const va = versionOf(a);
+  const vb = versionOf(b);
+  if (!va || !vb) return va ? -1 : vb ? 1 : 0;
+  return vb.compare(va);
+}
+
+/**
+ * Orders one package's candidates best first.
+ *
+ * conda's classic solver minimises, in this order: channel rank then version of
+ * the packages the user asked for, then the number of distinct track_features in
+ * the environment, then build number, arch-over-noarch, and (last) timestamps
+ * (Resolve.solve in conda/resolve.py). So for a requested package a newer
+ * version wins even when it carries a track_feature, while for a dependency a
+ * record without track_features wins over a newer one with them.
+ */
+export function compareCandidates(a: SolverRecord, b: SolverRecord, requested: boolean): number {
+  const tf = a.track_features.length - b.track_features.length;
+  const ch = a.channelIndex - b.channelIndex;
+  if (requested) {
+    if (ch) return ch;
+    const v = compareVersionDesc(a, b);
+    if (v) return v;
+    if (tf) return tf;
+  } else {
+    if (tf) return tf;
+    if (ch) return ch;
+    const v = compareVersionDesc(a, b);
+    if (v) return v;
+  }
+  if (a.build_number !== b.build_number) return b.build_number - a.build_number;
+  const noarch = Number(a.subdir === 'noarch') - Number(b.subdir === 'noarch');
+  if (noarch) return noarch;
+  if (a.timestamp !== b.timestamp) return b.timestamp - a.timestamp;
+  // not a preference, only determinism: .conda before .tar.bz2, then by name
+  if (a.format !== b.format) return a.format === 'conda' ? -1 : 1;
+  return a.fn < b.fn ? -1 : a.fn > b.fn ? 1 : a.url < b.url ? -1 : a.url > b.url ? 1 : 0;
+}
+
+/** A sorted copy of `records`, best candidate first. */
+export function sortCandidates(records: readonly SolverRecord[], requested: boolean): SolverRecord[] {
+  return [...records].sort((a, b) => compareCandidates(a, b, requested));
+}
+
+// Kernel series of the stemcells each stack runs on (Bionic 4.15, Jammy 5.15,
+// Noble 6.8): conda reports the running kernel as __linux; packaging happens
+// elsewhere, so the stack's stemcell kernel stands in for it.
+const KERNEL_BY_GLIBC: Record<string, string> = { '2.27': '4.15', '2.35': '5.15', '2.39': '6.8' };
+
+export const VIRTUAL_CHANNEL: ChannelRef = { url: '@virtual', names: ['@'] };
+
+/**
+ * The virtual packages the stacks provide, for solving. Rules: `__unix`,
+ * `__linux` (stemcell kernel), `__glibc` (the lowest glibc of the stacks, so the
+ * result loads on every one of them) and `__archspec` (version 1, build = the
+ * plain architecture, e.g. x86_64: microarchitecture levels such as x86_64_v3
+ * cannot be promised for Cloud Foundry cells). No `__cuda` (cells have no GPU),
+ * no `__osx`/`__win`: a dependency on them is unsatisfiable.
+ */
+export function virtualPackages(stacks: readonly StackInfo[]): SolverRecord[] {
+  if (stacks.length === 0) return [];
+  const glibc = stacks.map((s) => s.glibc).sort((a, b) => a[0] - b[0] || a[1] - b[1])[0]!;
+  const glibcText = `${glibc[0]}.${glibc[1]}`;
+  const make = (name: string, version: string, build: string): SolverRecord => ({
+    fn: `${name}-${version}-${build}`,
+    format: 'conda',
+    record: { name, version, build, build_number: 0 },
+    name,
+    version,
+    build,
+    build_number: 0,
+    depends: [],
+    constrains: [],
+    track_features: [],
+    timestamp: 0,
+    subdir: stacks[0]!.condaSubdir,
+    channel: VIRTUAL_CHANNEL,
+    channelIndex: 0,
+    url: '',
+    virtual: true,
+  });
+  return [
+    make('__unix', '0', '0'),
+    make('__linux', KERNEL_BY_GLIBC[glibcText] ?? '5.15', '0'),
+    make('__glibc', glibcText, '0'),
+    make('__archspec', '1', stacks[0]!.arch),
+  ];
+}
