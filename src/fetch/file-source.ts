@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { PackagerError } from '../core/errors.js';
+import { redactUrl } from '../core/redact.js';
 import type { Artifact } from '../core/artifact.js';
 import type { ContentCache, ContentKey } from './content-cache.js';
 import { Digests } from './digests.js';
@@ -15,14 +16,13 @@ import type { CachedFile, ResolvedOptions } from './options.js';
 
 /** Local path of a file:// URI (userinfo ignored, as the Ruby packager did). */
 export function filePathOf(uri: string, what?: string): string {
-  const u = new URL(uri);
-  u.username = '';
-  u.password = '';
+  // WHATWG URL refuses userinfo in file: URLs, so drop it before parsing.
+  const plain = uri.replace(/^file:\/\/[^/?#@]*@/i, 'file://');
   try {
-    return fileURLToPath(u);
+    return fileURLToPath(new URL(plain));
   } catch (err) {
-    throw new PackagerError('EINPUT', `Not a local file URI${what ? ` for ${what}` : ''}: ${u.toString()}`, {
-      url: u.toString(),
+    throw new PackagerError('EINPUT', `Not a local file URI${what ? ` for ${what}` : ''}: ${redactUrl(uri)}`, {
+      url: redactUrl(uri),
       hint: 'Use file:///absolute/path (no host part).',
     }, { cause: err });
   }

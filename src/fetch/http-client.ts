@@ -5,7 +5,7 @@
 // `Authorization: Basic`, which the redirect interceptor drops when a redirect
 // leaves the origin. `/t/<token>/` paths stay in the URL (anaconda.org style).
 import type { Readable } from 'node:stream';
-import { EnvHttpProxyAgent, interceptors, request, type Dispatcher } from 'undici';
+import { EnvHttpProxyAgent, interceptors, Pool, request, type Dispatcher } from 'undici';
 import { PackagerError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
 import { networkError, type Subject } from './fetch-errors.js';
@@ -73,10 +73,13 @@ export class HttpClient {
   constructor(opts: { headersTimeoutMs: number; bodyTimeoutMs: number }) {
     this.headersTimeoutMs = opts.headersTimeoutMs;
     this.bodyTimeoutMs = opts.bodyTimeoutMs;
+    const timeouts = { headersTimeout: opts.headersTimeoutMs, bodyTimeout: opts.bodyTimeoutMs };
     this.dispatcher = new EnvHttpProxyAgent({
-      headersTimeout: opts.headersTimeoutMs,
-      bodyTimeout: opts.bodyTimeoutMs,
+      ...timeouts,
       connect: { timeout: opts.headersTimeoutMs },
+      // The proxy's CONNECT goes through this client: without our timeouts a
+      // silent proxy would hold a download for undici's default 300 s.
+      clientFactory: (origin: URL | string, o: object) => new Pool(origin, { ...o, ...timeouts }),
     }).compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS }));
   }
 

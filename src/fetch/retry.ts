@@ -72,6 +72,7 @@ export async function withRetry<T>(
 ): Promise<T> {
   const of = policy.retries + 1;
   for (let attempt = 1; ; attempt++) {
+    policy.signal?.throwIfAborted();
     try {
       return await run(attempt);
     } catch (err) {
@@ -90,7 +91,11 @@ export async function withRetry<T>(
           ? Math.min(policy.maxDelayMs, mark.retryAfterMs)
           : backoffDelay(attempt + 1, policy);
       onRetry({ attempt: attempt + 1, of, delayMs, error: e });
-      await sleep(delayMs, undefined, policy.signal ? { signal: policy.signal } : {});
+      try {
+        await sleep(delayMs, undefined, policy.signal ? { signal: policy.signal } : {});
+      } catch (abort) {
+        throw policy.signal?.reason ?? abort;
+      }
     }
   }
 }

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryLogger, type ProgressEvent } from '../../src/core/log.js';
 import { fetchArtifact, fetchDocument } from '../../src/fetch/index.js';
 import { prepareUrl } from '../../src/fetch/http-client.js';
@@ -107,3 +109,72 @@ describe('credentials in URLs', () => {
     expect(doc.url).toBe(`${o.url}/t/-redacted-/simple/zlib/`);
   });
 });
+
+describe('proxies from the environment', () => {
+  const saved = { HTTP_PROXY: process.env.HTTP_PROXY, http_proxy: process.env.http_proxy, NO_PROXY: process.env.NO_PROXY, no_proxy: process.env.no_proxy };
+  afterEach(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  it('tunnels through HTTP_PROXY with CONNECT', async () => {
+    const upstream = await origin({ files: { [ZLIB.urlPath]: ZLIB.file } });
+    const proxy = await connectProxy(upstream.port);
+    delete process.env.http_proxy;
+    delete process.env.no_proxy;
+    delete process.env.NO_PROXY;
+    process.env.HTTP_PROXY = proxy.url;
+    // The host does not resolve: only the proxy (which sends every tunnel to `upstream`) can reach it.
+    const f = await fetchArtifact(zlibArtifact(`http://packages.example.invalid${ZLIB.urlPath}`), { cacheDir: await tempDir(), ...FAST });
+    expect(f.sha256).toBe(ZLIB.sha256);
+    expect(proxy.tunnels).toEqual(['packages.example.invalid:80']);
+    expect(upstream.requests.map((r) => [r.path, r.headers.host])).toEqual([[ZLIB.urlPath, 'packages.example.invalid']]);
+  });
+
+  it('goes direct for hosts in NO_PROXY', async () => {
+    const proxy = await origin({ files: { [ZLIB.urlPath]: ZLIB.file } });
+    const direct = await origin({ files: { [ZLIB.urlPath]: ZLIB.file } });
+    delete process.env.http_proxy;
+    delete process.env.no_proxy;
+    process.env.HTTP_PROXY = proxy.url;
+    process.env.NO_PROXY = '127.0.0.1';
+    await fetchArtifact(zlibArtifact(direct.url + ZLIB.urlPath), { cacheDir: await tempDir(), ...FAST });
+    expect(proxy.requests).toHaveLength(0);
+    expect(direct.requests).toHaveLength(1);
+  });
+});
+
+const proxies: Server[] = [];
+afterEach(async () => {
+  while (proxies.length) {
+    const p = proxies.pop()!;
+    p.closeAllConnections();
+    await new Promise((r) => p.close(r));
+  }
+});
+
+/** A forward proxy that only speaks CONNECT and sends every tunnel to 127.0.0.1:<port>. */
+async function connectProxy(port: number): Promise<{ url: string; tunnels: string[] }> {
+  const tunnels: string[] = [];
+  const server = createServer((_req, res) => res.writeHead(405).end());
+  const sockets = new Set<Socket>();
+  server.on('connect', (req, client: Socket, head: Buffer) => {
+    tunnels.push(req.url ?? '');
+    const up = connect(port, '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      up.write(head);
+      up.pipe(client).pipe(up);
+    });
+    for (const s of [up, client]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => sockets.delete(s));
+    }
+  });
+  server.on('close', () => sockets.forEach((s) => s.destroy()));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  proxies.push(server);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, tunnels };
+}
