@@ -34,6 +34,7 @@ export function preview(v: unknown): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
+/** True for a YAML mapping (a plain object, not a list or null). */
 export function isMapping(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

@@ -31,6 +31,7 @@ interface Located {
 export class PositionIndex {
   private readonly spots = new Map<string, Located>();
 
+  /** Records where `path` sits. */
   set(path: string, spot: Located): void {
     this.spots.set(path, spot);
   }
