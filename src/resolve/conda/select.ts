@@ -4,14 +4,16 @@
 // Pure: records in, ordered records out.
 
 import type { StackInfo } from '../../core/stacks.js';
-import type { ChannelRef, MatchableRecord } from './match-spec.js';
+import type { ChannelRef } from './match-spec.js';
 import type { RepodataRecord } from './repodata.js';
 import { VersionOrder } from './version-order.js';
 
 /** A repodata record placed in a configured channel: what the solver chooses from. */
-export interface SolverRecord extends RepodataRecord, MatchableRecord {
-  track_features: string[];
+export interface SolverRecord extends RepodataRecord {
   channel: ChannelRef;
+  features?: string;
+  license?: string;
+  license_family?: string;
   /** Position of the channel in the configured list (0 = highest priority). */
   channelIndex: number;
   /** Package URL (may carry credentials: redact before printing). */
