@@ -61,7 +61,6 @@ const enum Role {
   NameValue,
 }
 
-const NAME_BYTES = Buffer.from('name');
 
 /**
  * A byte-level scanner for repodata.json: push() chunks in order, then end().
@@ -198,29 +197,39 @@ export class RepodataScanner {
       let run = q - 1 - k;
       if (k < start) run += this.bsRun;
       if (run % 2 === 0) {
-        if (this.role !== Role.None && this.role !== Role.FileKey) this.capture.push(b.subarray(start, q));
-        this.closeString(this.pos + q + 1);
+        this.closeString(b, start, q);
         return q + 1;
       }
       j = q + 1;
     }
   }
 
-  private closeString(after: number): void {
+  /** The string ends at b[q]; its content is the captured parts (if it began in an earlier chunk) + b[start, q). */
+  private closeString(b: Buffer, start: number, q: number): void {
     this.inString = false;
     const role = this.role;
     this.role = Role.None;
     if (role === Role.None) return;
     if (role === Role.FileKey) {
-      this.recKeyEnd = after;
+      this.recKeyEnd = this.pos + q + 1;
       return;
     }
-    const bytes = this.capture.length === 1 ? this.capture[0]! : Buffer.concat(this.capture);
-    this.capture = [];
-    if (role === Role.RecordKey) this.recKeyIsName = bytes.equals(NAME_BYTES);
-    else if (role === Role.TopKey) this.topKey = decodeJsonString(bytes);
+    // hot path: the whole string lies in this chunk, no copies
+    let buf = b;
+    let s = start;
+    let e = q;
+    if (this.capture.length > 0) {
+      this.capture.push(b.subarray(start, q));
+      buf = Buffer.concat(this.capture);
+      s = 0;
+      e = buf.length;
+      this.capture = [];
+    }
+    if (role === Role.RecordKey) {
+      this.recKeyIsName = e - s === 4 && buf[s] === 0x6e && buf[s + 1] === 0x61 && buf[s + 2] === 0x6d && buf[s + 3] === 0x65;
+    } else if (role === Role.TopKey) this.topKey = decodeJsonString(buf, s, e);
     else if (role === Role.NameValue) {
-      this.recName = decodeJsonString(bytes);
+      this.recName = decodeJsonString(buf, s, e);
       this.recKeyIsName = false;
     }
   }
@@ -245,8 +254,9 @@ export class RepodataScanner {
   }
 }
 
-function decodeJsonString(bytes: Buffer): string {
-  return bytes.includes(BS) ? (JSON.parse(`"${bytes.toString('utf8')}"`) as string) : bytes.toString('utf8');
+function decodeJsonString(b: Buffer, start: number, end: number): string {
+  const text = b.toString('utf8', start, end);
+  return text.includes('\\') ? (JSON.parse(`"${text}"`) as string) : text;
 }
 
 function badJson(what: string, at: number): PackagerError {
