@@ -3,7 +3,7 @@
 //   <cache>/content-v1/sha256/ab/cd/ef0123...   verified files, named by digest
 //   <cache>/content-v1/md5/ab/cd/ef0123...      legacy md5-only manifest entries
 //   <cache>/tmp/sha256-<hex>.partial(.json)     an interrupted download + its validator
-//   <cache>/tmp/sha256-<hex>.lock               pid of the process writing that partial
+//   <cache>/tmp/sha256-<hex>.lock               `<pid> <host>` of the process writing that partial
 //   <cache>/http-v1/                            index pages and repodata (http-document.ts)
 //
 // Entries appear only by rename after verification, so a reader never sees a
@@ -62,6 +62,20 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as { code?: string }).code === 'EPERM';
   }
+}
+
+/** A lock whose partial has not grown for this long is abandoned (pid reused, or another host died). */
+const ABANDONED_AFTER_MS = 30 * 60_000;
+
+// Lock file body: `<pid> <hostname>`. A pid only means something on its own host
+// (the cache may sit on a shared disk), so elsewhere only the age counts.
+async function lockIsHeld(lock: string, partial: string): Promise<boolean> {
+  const [pidText, host] = (await readFile(lock, 'utf8').catch(() => '')).trim().split(' ');
+  const pid = Number(pidText);
+  const mtimes = await Promise.all([lock, partial].map((f) => stat(f).then((s) => s.mtimeMs, () => 0)));
+  if (Date.now() - Math.max(...mtimes) > ABANDONED_AFTER_MS) return false;
+  if (host !== os.hostname()) return true;
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid);
 }
 
 export class ContentCache {
@@ -172,7 +186,7 @@ export class ContentCache {
     const lock = `${base}.lock`;
     for (let tries = 0; tries < 2; tries++) {
       try {
-        await writeFile(lock, String(process.pid), { flag: 'wx' });
+        await writeFile(lock, `${process.pid} ${os.hostname()}`, { flag: 'wx' });
         return {
           data: `${base}.partial`,
           meta: `${base}.partial.json`,
@@ -181,8 +195,7 @@ export class ContentCache {
         };
       } catch (err) {
         if ((err as { code?: string }).code !== 'EEXIST') throw diskError(err, undefined, lock);
-        const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-        if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) break;
+        if (await lockIsHeld(lock, `${base}.partial`)) break;
         await rm(lock, { force: true }); // left by a killed run
       }
     }

@@ -61,7 +61,7 @@ function validatorOf(res: HttpResponse): string | undefined {
 
 /** Downloads `a` over HTTP(S), verifies it against `key`, and commits it to the cache. */
 export async function downloadArtifact(a: Artifact, key: ContentKey, what: string, shown: string, ctx: DownloadContext): Promise<CachedFile> {
-  const { cache, client, opts } = ctx;
+  const { cache, opts } = ctx;
   const subject: Subject = { what, url: shown };
   const id = shown;
   const lease = await cache.lease(key);
@@ -80,7 +80,13 @@ export async function downloadArtifact(a: Artifact, key: ContentKey, what: strin
         },
       );
       const found = key.algorithm === 'sha256' ? result.digests.sha256 : result.digests.md5!;
-      if (found !== key.hex.toLowerCase()) {
+      const bad =
+        a.size !== undefined && result.digests.size !== a.size
+          ? sizeError(subject, a.size, result.digests.size)
+          : found !== key.hex.toLowerCase()
+            ? integrityError(subject, key.algorithm, key.hex.toLowerCase(), found)
+            : undefined;
+      if (bad) {
         await cache.discardPartial(lease);
         // A resume trusts the origin's If-Range handling; if the spliced file
         // does not verify, give the origin one clean chance before blaming the file.
@@ -89,11 +95,7 @@ export async function downloadArtifact(a: Artifact, key: ContentKey, what: strin
           opts.logger.warn(`Resumed download of ${what} did not verify; downloading it again from the start`);
           continue;
         }
-        throw integrityError(subject, key.algorithm, key.hex.toLowerCase(), found);
-      }
-      if (a.size !== undefined && result.digests.size !== a.size) {
-        await cache.discardPartial(lease);
-        throw sizeError(subject, a.size, result.digests.size);
+        throw bad;
       }
       const final = await cache.commit(lease.data, key);
       await rm(lease.meta, { force: true });
@@ -101,9 +103,9 @@ export async function downloadArtifact(a: Artifact, key: ContentKey, what: strin
       return { path: final, ...result.digests, fromCache: false };
     }
   } catch (err) {
-    // Network trouble leaves the partial for the next run to resume; anything
-    // else (4xx, bad bytes, full disk) means those bytes are worthless.
-    keepPartial = lease.shared && isTransient(err);
+    // Network trouble or an interrupted run leaves the partial for the next run
+    // to resume; anything else (4xx, bad bytes, full disk) makes those bytes worthless.
+    keepPartial = lease.shared && (isTransient(err) || opts.signal?.aborted === true);
     throw err;
   } finally {
     if (!keepPartial && lease.shared) await cache.discardPartial(lease);

@@ -97,7 +97,8 @@ export async function fetchDocument(url: string, o: FetchDocumentOptions): Promi
   const client = new HttpClient(opts);
   const shown = redactUrl(url);
   const subject: Subject = { url: shown };
-  const extra = o.headers ?? {};
+  // Lower-cased so a caller's `Accept-Encoding` replaces our default instead of doubling it.
+  const extra = Object.fromEntries(Object.entries(o.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const key = cacheKey(url, extra);
   const dir = path.join(cache.dir, 'http-v1', key.slice(0, 2));
   const metaPath = path.join(dir, `${key}.json`);

@@ -94,6 +94,27 @@ describe('resuming interrupted downloads', () => {
     expect(await listFiles(path.join(cacheDir, 'tmp'))).toEqual([]);
   });
 
+  it('keeps the partial when the run is aborted, and the next run resumes it', async () => {
+    const o = await origin({ files: { [ZLIB.urlPath]: ZLIB.file }, faults: { [ZLIB.urlPath]: [slow] } });
+    const cacheDir = await tempDir();
+    const a = zlibArtifact(o.url + ZLIB.urlPath);
+    const ac = new AbortController();
+    const partial = path.join(cacheDir, 'tmp', `sha256-${ZLIB.sha256}.partial`);
+    const run = fetchArtifact(a, {
+      cacheDir,
+      signal: ac.signal,
+      onProgress: (e) => {
+        if (e.type === 'bytes' && e.bytes >= 16_384) ac.abort(new Error('interrupted by the user'));
+      },
+      ...FAST,
+    });
+    await expect(run).rejects.toThrow('interrupted by the user');
+    const have = await sizeOf(partial);
+    expect(have).toBeGreaterThan(0);
+    await fetchArtifact(a, { cacheDir, ...FAST });
+    expect(o.requestsFor(ZLIB.urlPath).map((r) => r.headers.range)).toEqual([undefined, `bytes=${have}-`]);
+  });
+
   it('restarts cleanly after kill -9 when the origin ignores ranges', async () => {
     const o = await origin({ files: { [ZLIB.urlPath]: ZLIB.file }, faults: { [ZLIB.urlPath]: [slow] }, ranges: false });
     const cacheDir = await tempDir();
