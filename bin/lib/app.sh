@@ -1,0 +1,223 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # APP_* / ENV_* are this library's outputs
+# Reads the app's dependency files in bash (no python exists before Miniconda is
+# installed, and the stack has no yq/jq):
+#   runtime.txt              python-3.11.7 | python-3.11.x | 3.11
+#   environment.yml          the subset conda env files use in practice: name,
+#                            channels, dependencies (+ nested `- pip:`), variables
+#                            (https://docs.conda.io/projects/conda/en/latest/user-guide/tasks/manage-environments.html#create-env-file-manually)
+#   @EXPLICIT files          `conda list --explicit --md5` / conda-lock render output
+#   conda-lock.yml           conda-lock v1 `package:` list (https://conda.github.io/conda-lock/output/)
+#   requirements.txt         top-level project names, for the pre-check
+
+# app_conda_source BUILD_DIR: the file that decides the conda packages, by
+# precedence (a lock is exact, so it beats environment.yml's specs):
+# conda-lock.yml > conda-linux-64.lock > conda-requirements.txt > environment.yml/.yaml
+app_conda_source() {
+  local b=$1 f
+  for f in conda-lock.yml conda-linux-64.lock conda-requirements.txt environment.yml environment.yaml; do
+    if [[ -f $b/$f ]]; then
+      REPLY=$f
+      return 0
+    fi
+  done
+  REPLY=''
+  return 1
+}
+
+# app_env_file BUILD_DIR -> REPLY environment.yml or environment.yaml or ''
+app_env_file() {
+  REPLY=''
+  [[ -f $1/environment.yml ]] && REPLY=environment.yml && return 0
+  [[ -f $1/environment.yaml ]] && REPLY=environment.yaml && return 0
+  return 1
+}
+
+# app_runtime_python BUILD_DIR -> REPLY: "3.11.7", "3.11" (for 3.11.x) or ''
+app_runtime_python() {
+  local line=''
+  REPLY=''
+  [[ -f $1/runtime.txt ]] || return 0
+  IFS= read -r line <"$1/runtime.txt" || true
+  line=${line//[[:space:]]/}
+  line=${line#python-}
+  line=${line#python}
+  line=${line%.x}
+  line=${line%.\*}
+  if [[ ! $line =~ ^[0-9]+\.[0-9]+(\.[0-9]+)?$ ]]; then
+    fail "runtime.txt must name a Python version like python-3.11.7 or python-3.11.x, found: $(head -c 80 "$1/runtime.txt")"
+  fi
+  REPLY=$line
+}
+
+# yaml_scalar TEXT -> REPLY: strips a trailing comment and one level of quotes
+yaml_scalar() {
+  local s=$1
+  if [[ $s == \"* ]]; then
+    s=${s#\"}
+    s=${s%%\"*}
+  elif [[ $s == \'* ]]; then
+    s=${s#\'}
+    s=${s%%\'*}
+  else
+    s=${s%%[[:space:]]#*}
+  fi
+  trim "$s"
+}
+
+# yaml_flow_list "[a, 'b']" -> appends items to the array named $2
+yaml_flow_list() {
+  local body=${1#*[}
+  local -n into=$2
+  local item
+  body=${body%]*}
+  local IFS=,
+  for item in $body; do
+    yaml_scalar "$item"
+    [[ -n $REPLY ]] && into+=("$REPLY")
+  done
+  return 0
+}
+
+# app_parse_environment FILE: fills ENV_NAME, ENV_CHANNELS[], ENV_CONDA_DEPS[],
+# ENV_PIP_DEPS[], ENV_VARS[] (KEY=VALUE).
+app_parse_environment() {
+  local file=$1 raw line key='' indent dash_indent pip_indent=-1 item value
+  ENV_NAME=''
+  ENV_CHANNELS=()
+  ENV_CONDA_DEPS=()
+  ENV_PIP_DEPS=()
+  ENV_VARS=()
+  while IFS= read -r raw || [[ -n $raw ]]; do
+    raw=${raw%$'\r'}
+    line=${raw%%[[:space:]]#*}
+    [[ $line == \#* ]] && continue
+    [[ -z ${line//[[:space:]]/} ]] && continue
+    if [[ $line =~ ^([A-Za-z_][A-Za-z0-9_-]*):[[:space:]]*(.*)$ ]]; then
+      key=${BASH_REMATCH[1]}
+      value=${BASH_REMATCH[2]}
+      pip_indent=-1
+      case $key in
+        name) yaml_scalar "$value"; ENV_NAME=$REPLY ;;
+        channels) [[ $value == \[* ]] && yaml_flow_list "$value" ENV_CHANNELS ;;
+        dependencies) [[ $value == \[* ]] && yaml_flow_list "$value" ENV_CONDA_DEPS ;;
+      esac
+      continue
+    fi
+    indent=${line%%[![:space:]]*}
+    indent=${#indent}
+    if [[ $line =~ ^[[:space:]]*-[[:space:]]*(.*)$ ]]; then
+      item=${BASH_REMATCH[1]}
+      dash_indent=$indent
+      case $key in
+        channels)
+          yaml_scalar "$item"
+          ENV_CHANNELS+=("$REPLY")
+          ;;
+        dependencies)
+          if ((pip_indent >= 0 && dash_indent > pip_indent)); then
+            yaml_scalar "$item"
+            ENV_PIP_DEPS+=("$REPLY")
+          elif [[ $item =~ ^pip:[[:space:]]*(.*)$ ]]; then
+            pip_indent=$dash_indent
+            [[ ${BASH_REMATCH[1]} == \[* ]] && yaml_flow_list "${BASH_REMATCH[1]}" ENV_PIP_DEPS
+          else
+            pip_indent=-1
+            yaml_scalar "$item"
+            ENV_CONDA_DEPS+=("$REPLY")
+          fi
+          ;;
+      esac
+    elif [[ $key == variables && $line =~ ^[[:space:]]+([A-Za-z_][A-Za-z0-9_]*):[[:space:]]*(.*)$ ]]; then
+      yaml_scalar "${BASH_REMATCH[2]}"
+      ENV_VARS+=("${BASH_REMATCH[1]}=$REPLY")
+    fi
+  done <"$file"
+}
+
+# spec_name SPEC -> REPLY: conda MatchSpec package name ("conda-forge::numpy>=1" -> numpy)
+spec_name() {
+  local s=${1##*::}
+  s=${s%%[[:space:]=<>!~\[]*}
+  REPLY=${s,,}
+}
+
+# spec_version SPEC -> REPLY: the version part of a simple spec ("python=3.11" -> =3.11)
+spec_version() {
+  local s=${1##*::}
+  spec_name "$s"
+  s=${s:${#REPLY}}
+  trim "$s"
+  REPLY=${REPLY%%[[:space:]]*}
+}
+
+# is_explicit FILE: true for an @EXPLICIT list
+is_explicit() {
+  grep -q '^[[:space:]]*@EXPLICIT[[:space:]]*$' "$1"
+}
+
+# app_parse_conda_lock FILE PLATFORM: prints one line per package of PLATFORM:
+# manager <TAB> name <TAB> url <TAB> md5 <TAB> sha256
+app_parse_conda_lock() {
+  local file=$1 want=$2 raw line in_pkg=no manager='' platform='' name='' url='' md5='' sha=''
+  emit() {
+    if [[ -n $url && $platform == "$want" ]]; then
+      printf '%s\t%s\t%s\t%s\t%s\n' "${manager:-conda}" "$name" "$url" "$md5" "$sha"
+    fi
+    manager='' platform='' name='' url='' md5='' sha=''
+  }
+  while IFS= read -r raw || [[ -n $raw ]]; do
+    line=${raw%$'\r'}
+    if [[ $line =~ ^package:[[:space:]]*$ ]]; then in_pkg=yes; continue; fi
+    if [[ $line =~ ^[A-Za-z_]+: ]]; then
+      [[ $in_pkg == yes ]] && emit
+      in_pkg=no
+      continue
+    fi
+    [[ $in_pkg == yes ]] || continue
+    if [[ $line =~ ^-[[:space:]]+(.*)$ ]]; then
+      emit
+      line="  ${BASH_REMATCH[1]}"
+    fi
+    if [[ $line =~ ^[[:space:]]+(name|manager|platform|url|md5|sha256):[[:space:]]*(.*)$ ]]; then
+      yaml_scalar "${BASH_REMATCH[2]}"
+      case ${BASH_REMATCH[1]} in
+        name) name=$REPLY ;;
+        manager) manager=$REPLY ;;
+        platform) platform=$REPLY ;;
+        url) url=$REPLY ;;
+        md5) md5=$REPLY ;;
+        sha256) sha=$REPLY ;;
+      esac
+    fi
+  done <"$file"
+  [[ $in_pkg == yes ]] && emit
+  unset -f emit
+}
+
+# requirement_names FILE: prints the project names a requirements file asks for
+# (nested -r files followed; options, URLs without #egg= and editables skipped).
+requirement_names() {
+  local file=$1 dir raw line
+  dir=$(dirname -- "$file")
+  while IFS= read -r raw || [[ -n $raw ]]; do
+    line=${raw%$'\r'}
+    line=${line%%[[:space:]]#*}
+    [[ $line == \#* ]] && continue
+    trim "$line"
+    line=$REPLY
+    [[ -z $line ]] && continue
+    if [[ $line =~ ^(-r|--requirement)[[:space:]=]+(.+)$ ]]; then
+      local inc=${BASH_REMATCH[2]}
+      [[ $inc == /* ]] || inc=$dir/$inc
+      [[ -f $inc ]] && requirement_names "$inc"
+      continue
+    fi
+    [[ $line == -* ]] && continue
+    if [[ $line =~ ^([A-Za-z0-9][A-Za-z0-9._-]*) && $line != *://* ]]; then
+      printf '%s\n' "${BASH_REMATCH[1]}"
+    elif [[ $line =~ ^([A-Za-z0-9][A-Za-z0-9._-]*)[[:space:]]*(\[[^]]*\])?[[:space:]]*@ ]]; then
+      printf '%s\n' "${BASH_REMATCH[1]}"
+    fi
+  done <"$file"
+}
