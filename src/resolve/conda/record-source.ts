@@ -34,14 +34,16 @@ export function packageBaseUrl(s: SubdirIndex): string {
 
 /** A RecordSource over scanned repodata files plus virtual packages. */
 export class IndexedRecordSource implements RecordSource {
+  /** `extra`: records that exist outside any repodata (local packages). */
   constructor(
     private readonly subdirs: readonly SubdirIndex[],
     private readonly virtual: readonly SolverRecord[],
+    private readonly extra: readonly SolverRecord[] = [],
   ) {}
 
   async records(name: string): Promise<SolverRecord[]> {
     if (name.startsWith('__')) return this.virtual.filter((v) => v.name === name);
-    const out: SolverRecord[] = [];
+    const out: SolverRecord[] = this.extra.filter((r) => r.name === name);
     for (const s of this.subdirs) {
       if (!s.index.has(name)) continue;
       const base = packageBaseUrl(s);

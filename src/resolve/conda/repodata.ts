@@ -404,8 +404,9 @@ export class RepodataIndex {
    * The records of one package, parsed now. A `.tar.bz2` whose `.conda` twin
    * (same name-version-build) is listed too is dropped, as conda does
    * (conda/core/subdir_data.py); so are files listed in `removed`.
+   * `keepTwins` returns every record (for @EXPLICIT URLs, which name a file).
    */
-  async records(name: string): Promise<RepodataRecord[]> {
+  async records(name: string, options: { keepTwins?: boolean } = {}): Promise<RepodataRecord[]> {
     const list = this.scan.byName.get(name);
     if (!list) return [];
     const items: { start: number; end: number; fmt: number }[] = [];
@@ -437,6 +438,7 @@ export class RepodataIndex {
       g = h;
     }
     const condaStems = new Set(out.filter((r) => r.format === 'conda').map((r) => r.fn.slice(0, -'.conda'.length)));
+    if (options.keepTwins) return out;
     return out.filter((r) => !this.removed.has(r.fn) && !(r.format === 'tar.bz2' && condaStems.has(r.fn.slice(0, -'.tar.bz2'.length))));
   }
 
