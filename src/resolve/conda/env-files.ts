@@ -56,8 +56,12 @@ export function isPackageFile(name: string): boolean {
   return /\.(conda|tar\.bz2)$/i.test(name.replace(/[?#].*$/, ''));
 }
 
-/** Parses an environment file; `file` is only used in messages and to resolve `-r` paths of pip entries. */
-export function parseEnvFile(file: string, text: string): CondaInput {
+/**
+ * Parses an environment file. `file` names it in messages (as the user wrote
+ * it); `dir` is where relative `-r` paths of pip entries resolve (default: the
+ * file's directory).
+ */
+export function parseEnvFile(file: string, text: string, dir = path.dirname(file)): CondaInput {
   const base = path.basename(file).toLowerCase();
   const lines = text.split(/\r?\n/);
   if (lines.some((l) => l.trim() === '@EXPLICIT')) return parseExplicit(file, lines);
@@ -75,7 +79,7 @@ export function parseEnvFile(file: string, text: string): CondaInput {
       });
     }
     if (doc && typeof doc === 'object' && !Array.isArray(doc) && 'package' in doc && 'version' in doc) return parseCondaLock(file, doc as Record<string, unknown>);
-    return parseEnvironmentYml(file, doc);
+    return parseEnvironmentYml(file, doc, dir);
   }
   return parseList(file, lines);
 }
@@ -167,14 +171,13 @@ function parseExplicit(file: string, lines: string[]): CondaInput {
   return { kind: 'urls', file, format: 'explicit', entries, pip: [], ...(platform ? { platform } : {}) };
 }
 
-function parseEnvironmentYml(file: string, doc: unknown): CondaInput {
+function parseEnvironmentYml(file: string, doc: unknown, dir: string): CondaInput {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw inputError(file, 'An environment.yml must be a mapping with `dependencies:`');
   const d = doc as Record<string, unknown>;
   const deps = d.dependencies ?? [];
   if (!Array.isArray(deps)) throw inputError(file, '`dependencies:` must be a list', undefined, { key: 'dependencies' });
   const specs: { spec: string }[] = [];
   const pip: string[] = [];
-  const dir = path.dirname(file);
   deps.forEach((item, i) => {
     if (typeof item === 'string' || typeof item === 'number') {
       checkSpec(file, String(item));

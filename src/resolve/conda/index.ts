@@ -63,7 +63,7 @@ export function channelRefs(channel: string, alias?: string): ChannelRef[] {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(c)) {
     const name = canonicalChannelName(c);
     const pathName = name === c ? c.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]+\/?/i, '').replace(/^t\/[^/]+\//, '') : name;
-    return [{ url: c, names: [...new Set([pathName, name].filter(Boolean))] }];
+    return [{ url: c, names: [...new Set([pathName, name === c ? '' : name].filter(Boolean))] }];
   }
   const anaconda = alias ? alias.replace(/\/+$/, '') : 'https://repo.anaconda.com';
   if (c === 'defaults') {
@@ -195,7 +195,7 @@ class CondaRun {
         if (isPackagerError(err)) throw err;
         throw new PackagerError('EINPUT', `Cannot read the conda file named in conda.files: ${ref}`, { file: ref, key: 'conda.files', hint: 'paths are relative to the manifest' }, { cause: err });
       }
-      out.push({ file: ref, input: parseEnvFile(file, text) });
+      out.push({ file: ref, input: parseEnvFile(ref, text, path.dirname(file)) });
     }
     return out;
   }
