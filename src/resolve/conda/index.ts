@@ -92,6 +92,8 @@ export async function resolveConda(input: { conda: CondaSection; stacks: string[
 class CondaRun {
   private readonly indexes = new Map<string, Promise<RepodataIndex>>();
   private readonly opened: RepodataIndex[] = [];
+  /** Channels that only @EXPLICIT / conda-lock URLs named (not in conda.channels), with the subdirs used. */
+  private readonly urlChannels = new Map<string, Set<string>>();
   private tmp?: string;
 
   constructor(
@@ -169,6 +171,9 @@ class CondaRun {
     }
 
     const channels = refs.map((r) => ({ url: redactUrl(r.url), subdirs: configuredSubdirs }));
+    for (const [url, subs] of this.urlChannels) {
+      if (!channels.some((c) => c.url === redactUrl(url))) channels.push({ url: redactUrl(url), subdirs: [...new Set([...configuredSubdirs, ...subs])] });
+    }
     if (locals.length) channels.push({ url: LOCAL_CHANNEL, subdirs: [...new Set([...configuredSubdirs, ...locals.map((l) => String(l.record.subdir))])] });
     return {
       entries: [...entries.values()].sort(compareEntries),
@@ -347,6 +352,7 @@ class CondaRun {
     }
     const channelUrl = e.url.slice(0, e.url.lastIndexOf(`/${subdir}/`));
     const ref = channelRefs(channelUrl)[0]!;
+    this.urlChannels.set(channelUrl, (this.urlChannels.get(channelUrl) ?? new Set()).add(subdir));
     const index = await this.index(`${channelUrl}/${subdir}/repodata.json`, subdir);
     const name = e.name ?? parseDistName(e.fn).name;
     const rec = (await index.records(name, { keepTwins: true })).find((r) => r.fn === e.fn);

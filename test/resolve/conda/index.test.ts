@@ -187,6 +187,8 @@ describe('resolveConda over loopback', () => {
       const res = await resolveConda({ conda: section({ files: ['explicit.txt'] }), stacks: ['cflinuxfs4'], manifestDir: dir }, await context());
       // the .tar.bz2 named by URL is kept even though a .conda twin exists
       expect(res.entries.map((e) => e.filename)).toEqual(['con-x-1.0-0.tar.bz2', 'con-y-1.0-0.tar.bz2', 'tw-pkg-1.0-0.tar.bz2']);
+      // the URLs' channel is not in conda.channels, but the bundle must still publish it
+      expect(res.channels).toEqual([{ url: `${origin.url}/a`, subdirs: ['linux-64', 'noarch'] }]);
       const bad = await fails(resolveConda({ conda: section({ files: ['bad.txt'] }), stacks: ['cflinuxfs4'], manifestDir: dir }, await context()));
       expect(bad).toMatchObject({ code: 'EINTEGRITY', details: { wanted: '0'.repeat(32), found: md5('con-y-1.0-0.tar.bz2') } });
       const clash = await fails(resolveConda({ conda: section({ files: ['clash.txt'] }), stacks: ['cflinuxfs4'], manifestDir: dir }, await context()));
