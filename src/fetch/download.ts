@@ -5,14 +5,13 @@
 // so the origin sends either the rest of the same file (206) or all of the new
 // one (200), never a splice of two versions.
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm, stat, writeFile } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import { PackagerError } from '../core/errors.js';
 import type { Artifact } from '../core/artifact.js';
 import { Digests, digestFile, type DigestResult } from './digests.js';
 import type { ContentCache, ContentKey, Lease } from './content-cache.js';
-import { diskError, isDiskError, httpStatusError, integrityError, sizeError, truncatedError, type Subject } from './fetch-errors.js';
+import { diskError, httpStatusError, integrityError, sizeError, truncatedError, type Subject } from './fetch-errors.js';
 import { header, type HttpClient, type HttpResponse } from './http-client.js';
 import type { CachedFile, ResolvedOptions } from './options.js';
 import { isTransient, transient, withRetry } from './retry.js';
@@ -120,10 +119,19 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
   const meta = have > 0 ? await cache.readPartialMeta(lease) : undefined;
   const headers: Record<string, string> = {};
   let offset = 0;
+  // Hash the bytes we already have before asking for the rest, so a large
+  // partial is never read while the response waits (and its body timer runs).
+  let resumeDigests: Digests | undefined;
   if (have > 0 && meta?.validator) {
     offset = have;
     headers.range = `bytes=${have}-`;
     headers['if-range'] = meta.validator;
+    resumeDigests = new Digests(key.algorithm);
+    try {
+      await resumeDigests.updateFromFile(lease.data, offset);
+    } catch (err) {
+      throw diskError(err, subject.what, lease.data);
+    }
   }
 
   const res = await client.get(a.url, { headers, signal: opts.signal, subject });
@@ -163,41 +171,28 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
     throw sizeError(subject, a.size, total);
   }
 
+  // The body is drained from this tick on: bytes left waiting in its buffer
+  // would be dropped if the connection then failed. The validator is saved
+  // alongside, so a kill mid-body leaves a resumable partial (a partial
+  // without one is simply restarted, never spliced).
   const validator = validatorOf(res);
-  try {
-    // Written before the body so that a kill mid-body leaves a resumable partial.
-    if (validator) await writeFile(lease.meta, JSON.stringify({ validator, url: subject.url }));
-    else await rm(lease.meta, { force: true });
-  } catch (err) {
-    await res.body.dump().catch(() => {});
-    throw diskError(err, subject.what, cache.dir);
-  }
-
-  const digests = new Digests(key.algorithm);
-  if (append) {
-    try {
-      await digests.updateFromFile(lease.data, offset);
-    } catch (err) {
-      await res.body.dump().catch(() => {});
-      throw diskError(err, subject.what, lease.data);
-    }
-  }
-  let writeError: unknown;
+  const digests = append && resumeDigests ? resumeDigests : new Digests(key.algorithm);
   const out = createWriteStream(lease.data, { flags: append ? 'a' : 'w' });
-  out.on('error', (err) => {
-    writeError ??= err;
-  });
-  try {
-    await pipeline(
-      res.body,
-      digests.tap((n) => opts.onProgress({ type: 'bytes', id, bytes: n })),
-      out,
-    );
-  } catch (err) {
-    if (!out.closed) await once(out, 'close').catch(() => {});
-    if (isDiskError(writeError)) throw diskError(writeError, subject.what, cache.dir);
-    if (opts.signal?.aborted) throw opts.signal.reason ?? err;
-    const mapped = client.toError(err, subject);
+  const [{ bodyError, writeError }, metaError] = await Promise.all([
+    drainInto(res.body, out, (chunk) => {
+      digests.update(chunk);
+      opts.onProgress({ type: 'bytes', id, bytes: digests.size });
+    }),
+    (validator ? writeFile(lease.meta, JSON.stringify({ validator, url: subject.url })) : rm(lease.meta, { force: true })).then(
+      () => undefined,
+      (err: unknown) => err,
+    ),
+  ]);
+  if (metaError) throw diskError(metaError, subject.what, cache.dir);
+  if (writeError) throw diskError(writeError, subject.what, cache.dir);
+  if (bodyError) {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? bodyError;
+    const mapped = client.toError(bodyError, subject);
     if (mapped.code === 'ENETWORK' && total !== undefined && digests.size < total) {
       throw truncatedError(subject, digests.size, total);
     }
@@ -205,4 +200,44 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
   }
   if (total !== undefined && digests.size !== total) throw truncatedError(subject, digests.size, total);
   return { digests: digests.finish(), resumed: append };
+}
+
+/**
+ * Copies `body` into `out`. Unlike pipeline(), a network error loses no byte
+ * that already arrived: chunks go to the file as they come (flowing mode, so
+ * none wait in the body's buffer to be dropped by destroy) and the file is
+ * flushed before returning, because every byte on disk is one the resume
+ * does not fetch again.
+ */
+function drainInto(
+  body: HttpResponse['body'],
+  out: WriteStream,
+  onChunk: (chunk: Buffer) => void,
+): Promise<{ bodyError?: unknown; writeError?: unknown }> {
+  return new Promise((resolve) => {
+    let writeError: unknown;
+    let settled = false;
+    const done = (bodyError?: unknown) => {
+      if (settled) return;
+      settled = true;
+      if (!out.destroyed) out.end();
+      const closed = out.closed ? Promise.resolve() : once(out, 'close').then(() => {}, () => {});
+      void closed.then(() =>
+        resolve({ ...(bodyError !== undefined ? { bodyError } : {}), ...(writeError !== undefined ? { writeError } : {}) }),
+      );
+    };
+    out.on('error', (err) => {
+      writeError ??= err;
+      body.destroy();
+      done();
+    });
+    out.on('drain', () => body.resume());
+    body.on('data', (chunk: Buffer) => {
+      if (writeError) return;
+      onChunk(chunk);
+      if (!out.write(chunk)) body.pause();
+    });
+    body.on('end', () => done());
+    body.on('error', (err) => done(err));
+  });
 }
