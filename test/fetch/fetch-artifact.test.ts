@@ -25,7 +25,7 @@ function files(n: number): { files: Record<string, Uint8Array>; artifacts: (base
 }
 
 const slowly = (n: number) =>
-  Object.fromEntries(Array.from({ length: n }, (_, i) => [`/f/${i}.bin`, [{ slow: { chunk: 1024, intervalMs: 30 } }]]));
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`/f/${i}.bin`, [{ slow: { chunk: 1024, intervalMs: 50 } }]]));
 
 describe('fetchArtifacts', () => {
   it('never has more than `concurrency` requests in flight, and reaches it', async () => {
