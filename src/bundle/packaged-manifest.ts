@@ -135,7 +135,8 @@ function lockedArtifact(e: LockEntry, o: PackagedManifestOptions): Record<string
 
 /** Redacts credentials in every string of a YAML-bound value (keys are left alone). */
 function redactDeep(v: unknown): unknown {
-  if (typeof v === 'string') return redactText(v);
+  // Only strings with a scheme separator can hold a URL (and redactText is slow on long runs of word characters).
+  if (typeof v === 'string') return v.includes('://') ? redactText(v) : v;
   if (Array.isArray(v)) return v.map(redactDeep);
   if (v && typeof v === 'object' && !(v instanceof Date)) {
     const out: Record<string, unknown> = {};
