@@ -72,8 +72,9 @@ export function normalizedMode(statMode: number): number {
 export async function writeZip(
   entries: ZipEntry[],
   outPath: string,
-  o: { onProgress?: OnProgress; logger?: Logger; env?: NodeJS.ProcessEnv } = {},
+  o: { onProgress?: OnProgress; logger?: Logger; env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {},
 ): Promise<WrittenZip> {
+  o.signal?.throwIfAborted();
   const logger = o.logger ?? silentLogger;
   const date = zipTimestamp(o.env);
   const sorted = sortEntries(entries);
@@ -99,6 +100,15 @@ export async function writeZip(
   archive.on('warning', fail);
   const written = pipeline(archive, tap, out);
   written.catch(fail);
+  // Interrupted (Ctrl-C): erroring the archive wakes whatever is waiting on it;
+  // the catch below then removes the temp file.
+  const onAbort = () => {
+    const reason = o.signal?.reason;
+    const err = reason instanceof Error ? reason : new PackagerError('EIO', `Interrupted while writing the zip: ${outPath}`, { file: outPath });
+    fail(err);
+    archive.destroy(err);
+  };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
 
   try {
     for (const entry of sorted) {
@@ -128,6 +138,8 @@ export async function writeZip(
     await written.catch(() => undefined);
     await rm(tmp, { force: true });
     throw wrapError(failure, outPath);
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
   }
   const sha256 = zipHash.digest('hex');
   logger.debug(`Wrote ${outPath} (${sorted.length} entries, ${zipSize} bytes)`);

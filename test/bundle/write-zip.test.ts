@@ -183,4 +183,22 @@ describe('writeZip', () => {
     expect(events[0]).toMatchObject({ type: 'start', total: data.length });
     expect(events.at(-1)).toMatchObject({ type: 'done', bytes: data.length });
   });
+
+  it('stops on abort (Ctrl-C) mid-entry and leaves no temp file', async () => {
+    const dir = await tempDir();
+    const outDir = path.join(dir, 'out');
+    await mkdir(outDir);
+    const big = path.join(dir, 'big.tar.gz');
+    await writeFile(big, Buffer.alloc(4 * 1024 * 1024, 3));
+    const ac = new AbortController();
+    const err = await writeZip([{ name: 'a.txt', source: { data: 'a' } }, { name: 'b/big.tar.gz', source: { path: big } }], path.join(outDir, 'bp.zip'), {
+      env: {},
+      signal: ac.signal,
+      onProgress: (e) => {
+        if (e.type === 'bytes') ac.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(await readdir(outDir)).toEqual([]);
+  });
 });
