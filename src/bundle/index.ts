@@ -28,3 +28,4 @@ export {
 } from './conda-channel.js';
 export { pypiTreeEntries, escapeHtml } from './pypi-tree.js';
 export { planBundle, selectDependencies, selectLockEntries, CC_MANIFEST_LIMIT, type BundlePlan, type BundlePlanInput } from './plan.js';
+export { verifyBundle, MAX_BUNDLE_BYTES, type VerifyReport, type VerifyProblem } from './verify.js';
