@@ -55,3 +55,11 @@ describe('unredactUrl', () => {
     expect(unredactUrl('https://-redacted-@other/x', ['https://u@host'])).toBe('https://-redacted-@other/x');
   });
 });
+
+describe('redactText on large inputs', () => {
+  it('scans a megabyte of letters without quadratic backtracking', () => {
+    const big = 'a'.repeat(1_000_000) + ' https://u:p@h/x';
+    // A quadratic scan takes minutes here; vitest's timeout turns that into a failure.
+    expect(redactText(big).endsWith('https://-redacted-:-redacted-@h/x')).toBe(true);
+  }, 5_000);
+});
