@@ -216,6 +216,7 @@ class HttpSource implements ResolverSource {
   private readonly pages = new Map<string, Promise<{ files: IndexFile[]; where: string } | undefined>>();
   private findLinksFiles?: Promise<IndexFile[]>;
   private readonly files = new Map<string, Promise<{ path: string; sha256: string; size: number }>>();
+  private readonly metadataByUrl = new Map<string, Promise<CoreMetadata>>();
 
   constructor(
     private readonly ctx: PypiResolveContext,
@@ -326,7 +327,17 @@ class HttpSource implements ResolverSource {
     return { path: file, ...(await sha256File(file)) };
   }
 
-  async metadata(c: Candidate): Promise<CoreMetadata> {
+  /** Core metadata of one file, read once however many targets ask. */
+  metadata(c: Candidate): Promise<CoreMetadata> {
+    let p = this.metadataByUrl.get(c.file.url);
+    if (!p) {
+      p = this.readMetadata(c);
+      this.metadataByUrl.set(c.file.url, p);
+    }
+    return p;
+  }
+
+  private async readMetadata(c: Candidate): Promise<CoreMetadata> {
     if (c.file.coreMetadata && c.kind === 'wheel') {
       const md = await this.sidecar(c);
       if (md) return md;
