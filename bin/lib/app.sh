@@ -195,8 +195,9 @@ app_parse_conda_lock() {
   unset -f emit
 }
 
-# requirement_names FILE: prints the project names a requirements file asks for
-# (nested -r files followed; options, URLs without #egg= and editables skipped).
+# requirement_names FILE: prints the project names a requirements file asks an
+# index for (nested -r files followed; options, direct `name @ URL` references,
+# URLs and editables skipped: those are answered by URL, not by the index).
 requirement_names() {
   local file=$1 dir raw line
   dir=$(dirname -- "$file")
@@ -215,8 +216,6 @@ requirement_names() {
     fi
     [[ $line == -* ]] && continue
     if [[ $line =~ ^([A-Za-z0-9][A-Za-z0-9._-]*) && $line != *://* ]]; then
-      printf '%s\n' "${BASH_REMATCH[1]}"
-    elif [[ $line =~ ^([A-Za-z0-9][A-Za-z0-9._-]*)[[:space:]]*(\[[^]]*\])?[[:space:]]*@ ]]; then
       printf '%s\n' "${BASH_REMATCH[1]}"
     fi
   done <"$file"

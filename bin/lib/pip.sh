@@ -36,10 +36,14 @@ pip_user_opts() {
         ;;
       -i | --index-url | --extra-index-url | -f | --find-links | --trusted-host | --proxy | --cert | \
         --client-cert | -t | --target | --prefix | --root | --src | --cache-dir | --log | --timeout | --retries)
-        log_warn "PIP_OPTS: ignoring $a ${words[$((i + 1))]:-} (the bundle is pip's only index at staging)"
+        redact_text "$a ${words[$((i + 1))]:-}"
+        log_warn "PIP_OPTS: ignoring $REPLY (the bundle is pip's only index at staging)"
         i=$((i + 1))
         ;;
-      *) log_warn "PIP_OPTS: ignoring $a (not an option this buildpack passes to pip)" ;;
+      *)
+        redact_text "$a"
+        log_warn "PIP_OPTS: ignoring $REPLY (not an option this buildpack passes to pip)"
+        ;;
     esac
     i=$((i + 1))
   done
@@ -68,16 +72,17 @@ pip_sanitize() {
         printf -- '--find-links %s\n' "$inc" >>"$dest"
         continue
       fi
-      redact_url "$line"
+      redact_text "$line"
       log_info "Ignoring \`$REPLY\` in ${src##*/}: the bundle is pip's only index"
       continue
     fi
     if [[ $line =~ ^(-r|--requirement|-c|--constraint)[[:space:]=]+(.+)$ ]]; then
+      local opt=${BASH_REMATCH[1]}
       inc=${BASH_REMATCH[2]}
       [[ $inc == /* ]] || inc=$dir/$inc
       n=$((n + 1))
       pip_sanitize "$inc" "$dest.$n"
-      printf -- '%s %s\n' "${BASH_REMATCH[1]}" "$dest.$n" >>"$dest"
+      printf -- '%s %s\n' "$opt" "$dest.$n" >>"$dest"
       continue
     fi
     # `name @ URL` or a bare URL: answer from the bundle, never from the network

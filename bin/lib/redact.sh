@@ -57,3 +57,18 @@ redact_url() {
   eval "$restore"
   REPLY=$out
 }
+
+# redact_text TEXT -> REPLY: every URL inside free text redacted (redactText() in TS)
+redact_text() {
+  local rest=$1 out='' m pre
+  local LC_ALL=C
+  local re_url="[a-zA-Z][a-zA-Z0-9+.-]*://[^[:space:]'\"<>]+"
+  while [[ $rest =~ $re_url ]]; do
+    m=${BASH_REMATCH[0]}
+    pre=${rest%%"$m"*}
+    redact_url "$m"
+    out+=$pre$REPLY
+    rest=${rest#*"$m"}
+  done
+  REPLY=$out$rest
+}
