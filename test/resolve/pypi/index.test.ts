@@ -166,6 +166,18 @@ describe('resolvePypi against a loopback index of real wheels', () => {
   });
 });
 
+describe('resolvePypi with --no-index and a local --find-links directory', () => {
+  it('resolves from the directory, hashing files the index never described', async () => {
+    const entries = await resolvePypi(
+      { pip: pip({ index_url: 'http://127.0.0.1:9/never-used', files: ['requirements/find-links.txt'] }), stacks: ['cflinuxfs4'], manifestDir: path.join(FIXTURES, 'pypi') },
+      await context(),
+    );
+    expect(summary(entries)).toEqual(['wheel bt-app 2.0 bt_app-2.0-py3-none-any.whl [cflinuxfs4]', 'wheel bt-lib 1.0 bt_lib-1.0-py3-none-any.whl [cflinuxfs4]']);
+    expect(entries[1]!.sha256).toBe(sha('bt_lib-1.0-py3-none-any.whl'));
+    expect(entries[1]!.uri).toBe(`file://${path.join(FIXTURES, 'pypi/files/bt_lib-1.0-py3-none-any.whl')}`);
+  });
+});
+
 describe('resolvePypi bad input', () => {
   const run = async (index: { url: string }, requirements: string[], over: Partial<PipSection> = {}) =>
     failure(resolvePypi({ pip: pip({ index_url: `${index.url}/simple`, requirements, ...over }), stacks: ['cflinuxfs4'], manifestDir: ROOT }, await context()));

@@ -56,7 +56,7 @@ describe('PEP 508 markers', () => {
     expect(ev(marker, env({ sys_platform: 'win32', implementation_name: 'pypy' }), 'd')).toBe(false);
     expect(ev(marker, env({ sys_platform: 'win32' }), '')).toBe(false);
     expect(ev(marker, env({ sys_platform: 'win32' }), 'd')).toBe(true);
-    expect(formatMarker(parseMarker('(a_var == "1")'.replace('a_var', 'os_name')))).toBe('os_name == "1"');
+    expect(formatMarker(parseMarker('(os_name == "1")'))).toBe('os_name == "1"');
     expect(formatMarker(parseMarker("python_version == '2.7' and (sys_platform == 'win32' or sys_platform == 'linux')"))).toBe(
       'python_version == "2.7" and (sys_platform == "win32" or sys_platform == "linux")',
     );
