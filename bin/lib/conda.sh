@@ -50,12 +50,16 @@ installer_candidates() {
 #   2. a Miniconda whose base python (pyXY tag) is the one runtime.txt/environment.yml pins;
 #   3. Miniforge3 before Miniconda3 (conda-forge defaults, no Anaconda terms of service;
 #      Cloud Foundry's python buildpack moved to Miniforge in 2024);
-#   highest version first within each step (sort -V).
+#   newest first within each step (sort -V on the conda version: py39_25.7.0-2 > py312_24.5.0-0).
 # Sets INSTALLER_FLAVOR, INSTALLER_NAME, INSTALLER_VERSION, INSTALLER_PATH (bundle path or
 # file name online), INSTALLER_SHA256, INSTALLER_URL. Fails when there is none.
 conda_choose_installer() {
   local want_py=$1 rows want_flavor='' want_version='' row
-  rows=$(installer_candidates | sort -t "$TAB" -k3,3Vr)
+  # newest conda first: Miniconda versions sort by what follows the pyXY_ tag
+  rows=$(installer_candidates | while IFS= read -r row; do
+    IFS=$TAB read -r _ _ v _ <<<"$row"
+    printf '%s\t%s\n' "${v#py*_}" "$row"
+  done | sort -t "$TAB" -k1,1Vr | cut -f2-)
   if [[ -z $rows ]]; then
     bundle_missing "miniconda3 or miniforge3 installer" \
       "the app needs conda (or a Python from conda) and the buildpack lists no installer for ${CF_STACK:-this stack}"

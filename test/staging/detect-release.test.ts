@@ -29,7 +29,8 @@ describe('bin/detect', () => {
       expect(r.stdout).toBe(`python_buildpack ${(await import('node:fs')).readFileSync(path.join(ROOT, 'VERSION'), 'utf8').trim()}\n`);
     });
   }
-  for (const files of [{}, { 'package.json': '{}' }, { 'Pipfile': '' }, { 'sub/requirements.txt': '' }, { 'runtime.txt': 'python-3.11.7' }]) {
+  const rejected: Array<Record<string, string>> = [{}, { 'package.json': '{}' }, { Pipfile: '' }, { 'sub/requirements.txt': '' }, { 'runtime.txt': 'python-3.11.7' }];
+  for (const files of rejected) {
     it(`rejects an app with only ${JSON.stringify(Object.keys(files))} (exit 1, nothing printed)`, async () => {
       const r = await runScript(path.join(ROOT, 'bin/detect'), [await app(files)], { env });
       expect(r.code).toBe(1);
