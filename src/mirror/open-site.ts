@@ -1,0 +1,45 @@
+// Opens what `bin/mirror serve` or `export` is pointed at: a buildpack zip,
+// a directory written by `bin/mirror export`, or a directory a bundle was
+// unzipped into. The caller closes the site.
+import { stat } from 'node:fs/promises';
+import { PackagerError } from '../core/errors.js';
+import { openDirSource } from './dir-source.js';
+import { EXPORT_INDEX, readExportIndex } from './export.js';
+import { buildBundleSite, buildExportSite, type MirrorSite, type SiteOptions } from './site.js';
+import { openZipSource } from './zip-source.js';
+
+/** The site of a zip, an export directory or an unzipped bundle. */
+export async function openSite(location: string, o: SiteOptions = {}): Promise<MirrorSite> {
+  const st = await stat(location).catch((err: NodeJS.ErrnoException) => {
+    throw new PackagerError('EUSAGE', `No such bundle: ${location}`, { file: location, hint: 'give a buildpack zip (bin/package offline) or a directory written by `bin/mirror export`' }, { cause: err });
+  });
+  if (!st.isDirectory()) {
+    const source = await openZipSource(location);
+    try {
+      return await buildBundleSite(source, o);
+    } catch (err) {
+      await source.close();
+      throw err;
+    }
+  }
+  const index = await readExportIndex(location);
+  if (index) {
+    if (!index.complete) {
+      throw new PackagerError('EBUNDLE', `The export in ${location} is incomplete (an export was interrupted or is still running)`, {
+        file: location,
+        hint: 'run `bin/mirror export ZIP DIR` again to finish it',
+      });
+    }
+    const source = await openDirSource(location, { names: Object.keys(index.files), lastModified: new Date(index.lastModified) });
+    return buildExportSite(source, new Map(Object.entries(index.files)), o);
+  }
+  const source = await openDirSource(location);
+  const bundleLike = [...source.entries.keys()].some((n) => n === 'manifest.yml' || n.startsWith('conda/') || n.startsWith('pypi/') || n.startsWith('dependencies/'));
+  if (!bundleLike) {
+    throw new PackagerError('EUSAGE', `Neither an export (no ${EXPORT_INDEX}) nor an unzipped bundle: ${location}`, {
+      file: location,
+      hint: 'give a buildpack zip, or a directory written by `bin/mirror export`',
+    });
+  }
+  return buildBundleSite(source, o);
+}

@@ -1,0 +1,287 @@
+// `bin/mirror serve`: a node:http server over a MirrorSite. GET and HEAD,
+// one byte Range (206/416), strong ETags (sha256 of the bytes), 304 on
+// If-None-Match / If-Modified-Since, a fixed Last-Modified, PEP 691
+// negotiation on simple pages (`Vary: Accept`), keep-alive. Bodies stream from
+// the source with backpressure; only small files and generated pages are held
+// in memory (site.ts caps both). A request can fail but never take the
+// process down; close() stops accepting, lets in-flight responses finish
+// (up to a grace period) and resolves when every connection is gone.
+// HTTP semantics: RFC 9110; simple API: PEP 503/691.
+import { createHash } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { pipeline } from 'node:stream';
+import { PackagerError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { silentLogger } from '../core/log.js';
+import { ifRangeAllows, isNotModified, parseRange } from './http-range.js';
+import { negotiateSimple } from './pep691.js';
+import { parseRequestTarget } from './request-path.js';
+import { routeRequest } from './routes.js';
+import type { MirrorSite, SiteFile } from './site.js';
+
+export interface AccessLogEntry {
+  remote: string;
+  method: string;
+  /** The request target as received, made printable and cut to 512 characters. */
+  target: string;
+  status: number;
+  /** Body bytes handed to the socket. */
+  bytes: number;
+  ms: number;
+}
+
+export interface MirrorServerOptions {
+  /** Default 127.0.0.1: the mirror is reachable from other machines only when told so. */
+  host?: string;
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+  logger?: Logger;
+  /** Called once per request when its response is finished or aborted. */
+  onAccess?: (e: AccessLogEntry) => void;
+  /** How long close() lets in-flight responses run before cutting them (default 10 s). */
+  graceMs?: number;
+  /** A connection with no traffic for this long is closed (default 120 s). */
+  idleTimeoutMs?: number;
+  /** Connections beyond this are refused (default 1024). */
+  maxConnections?: number;
+}
+
+export interface MirrorStats {
+  requests: number;
+  inFlight: number;
+  /** Body bytes handed to sockets so far. */
+  bytesSent: number;
+}
+
+export interface MirrorServer {
+  /** `http://127.0.0.1:8080/` */
+  url: string;
+  host: string;
+  port: number;
+  stats(): MirrorStats;
+  /** Graceful stop: no new connections, in-flight responses finish, then resolves. */
+  close(): Promise<void>;
+}
+
+interface Representation {
+  etag: string;
+  size: number;
+  contentType: string;
+  vary?: string;
+  file?: SiteFile;
+  data?: Buffer;
+}
+
+const ALLOW = 'GET, HEAD';
+
+/** Starts serving `site`. Throws EUSAGE when the address cannot be used. */
+export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions = {}): Promise<MirrorServer> {
+  const host = o.host ?? '127.0.0.1';
+  const port = o.port ?? 8080;
+  const logger = o.logger ?? silentLogger;
+  const stats: MirrorStats = { requests: 0, inFlight: 0, bytesSent: 0 };
+  const jsonEtags = new WeakMap<Buffer, string>();
+  const lastModified = site.lastModified.toUTCString();
+  let closing = false;
+
+  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 }, (req, res) => {
+    const started = performance.now();
+    let bytes = 0;
+    stats.requests++;
+    stats.inFlight++;
+    const count = (n: number) => {
+      bytes += n;
+      stats.bytesSent += n;
+    };
+    res.once('close', () => {
+      stats.inFlight--;
+      o.onAccess?.({
+        remote: req.socket.remoteAddress ?? '-',
+        method: printable(req.method ?? '-', 16),
+        target: printable(req.url ?? '', 512),
+        status: res.statusCode,
+        bytes,
+        ms: performance.now() - started,
+      });
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+    // a body on GET/HEAD is meaningless: drain it so the connection stays usable
+    req.resume();
+    if (closing) res.setHeader('Connection', 'close');
+    respond(req, res, count).catch((err: unknown) => {
+      logger.warn(`Request failed: ${printable(req.method ?? '', 16)} ${printable(req.url ?? '', 512)}: ${(err as Error)?.message ?? String(err)}`);
+      if (!res.headersSent) sendText(res, 500, 'Internal Server Error\n');
+      else res.destroy();
+    });
+  });
+  server.maxConnections = o.maxConnections ?? 1024;
+  server.setTimeout(o.idleTimeoutMs ?? 120_000);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    // as node's default handler: answer only when no response is under way on the socket
+    const inProgress = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+    if (err.code !== 'ECONNRESET' && socket.writable && !inProgress?.headersSent) {
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    } else socket.destroy();
+  });
+
+  async function respond(req: IncomingMessage, res: ServerResponse, count: (n: number) => void): Promise<void> {
+    const method = req.method ?? '';
+    if (method !== 'GET' && method !== 'HEAD') {
+      res.setHeader('Allow', ALLOW);
+      return sendText(res, 405, 'Method Not Allowed\n');
+    }
+    const target = parseRequestTarget(req.url ?? '');
+    if (!target.ok) return sendText(res, target.status, `${http.STATUS_CODES[target.status]}: ${target.reason}\n`, method);
+    const route = routeRequest(target, (p) => site.files.has(p));
+    if (route.kind === 'not-found') return sendText(res, 404, 'Not Found\n', method);
+    if (route.kind === 'redirect') {
+      res.setHeader('Location', route.location);
+      return sendText(res, 301, `Moved Permanently: ${route.location}\n`, method);
+    }
+
+    const file = site.get(route.path)!;
+    let rep: Representation;
+    if (route.simple) {
+      const format = negotiateSimple(req.headers.accept, queryParam(target.query, 'format'));
+      if (!format) {
+        res.setHeader('Vary', 'Accept');
+        return sendText(res, 406, 'Not Acceptable: this index serves text/html, application/vnd.pypi.simple.v1+html and application/vnd.pypi.simple.v1+json\n', method);
+      }
+      if (format.format === 'json') {
+        const data = (await site.simpleJson(route.path))!;
+        let tag = jsonEtags.get(data);
+        if (!tag) jsonEtags.set(data, (tag = createHash('sha256').update(data).digest('hex')));
+        rep = { etag: `"${tag}"`, size: data.length, contentType: format.contentType, vary: 'Accept', data };
+      } else {
+        rep = { etag: `"${await site.digest(file)}"`, size: file.size, contentType: format.contentType, vary: 'Accept', file };
+      }
+    } else {
+      rep = { etag: `"${await site.digest(file)}"`, size: file.size, contentType: file.contentType, file };
+    }
+
+    res.setHeader('ETag', rep.etag);
+    res.setHeader('Last-Modified', lastModified);
+    if (rep.vary) res.setHeader('Vary', rep.vary);
+    res.setHeader('Accept-Ranges', 'bytes');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    const h = req.headers;
+    if (isNotModified({ ifNoneMatch: h['if-none-match'], ifModifiedSince: h['if-modified-since'] }, rep.etag, site.lastModified)) {
+      res.writeHead(304);
+      res.end();
+      return;
+    }
+    const range = method === 'GET' && ifRangeAllows(header(h['if-range']), rep.etag, site.lastModified) ? parseRange(header(h.range), rep.size) : { kind: 'full' as const };
+    if (range.kind === 'unsatisfiable') {
+      res.setHeader('Content-Range', `bytes */${rep.size}`);
+      return sendText(res, 416, 'Range Not Satisfiable\n', method);
+    }
+    const [start, end] = range.kind === 'partial' ? [range.start, range.end] : [0, rep.size - 1];
+    const length = end - start + 1;
+    res.setHeader('Content-Type', rep.contentType);
+    res.setHeader('Content-Length', String(length));
+    if (range.kind === 'partial') res.setHeader('Content-Range', `bytes ${start}-${end}/${rep.size}`);
+    const status = range.kind === 'partial' ? 206 : 200;
+    if (method === 'HEAD' || length === 0) {
+      res.writeHead(status);
+      res.end();
+      return;
+    }
+    const body = rep.data ? rep.data.subarray(start, end + 1) : await site.body(rep.file!, start, end);
+    if (res.destroyed) {
+      if (!Buffer.isBuffer(body)) body.destroy();
+      return;
+    }
+    res.writeHead(status);
+    if (Buffer.isBuffer(body)) {
+      count(body.length);
+      res.end(body);
+      return;
+    }
+    body.on('data', (chunk: Buffer) => count(chunk.length));
+    await new Promise<void>((resolve) => {
+      pipeline(body, res, (err) => {
+        // a client that goes away mid-body is normal; a read error cuts the connection
+        if (err && !res.destroyed) res.destroy();
+        if (err && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+          logger.warn(`Could not send ${route.path}: ${err.message}`);
+        }
+        resolve();
+      });
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => reject(listenError(err, host, port));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  server.on('error', (err) => logger.warn(`Mirror server error: ${err.message}`));
+  const actualPort = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/`;
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    host,
+    port: actualPort,
+    stats: () => ({ ...stats }),
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        closing = true;
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        const cut = setTimeout(() => server.closeAllConnections(), o.graceMs ?? 10_000);
+        cut.unref();
+        server.once('close', () => clearTimeout(cut));
+      });
+      return closed;
+    },
+  };
+}
+
+/** One access-log line: `127.0.0.1 GET /pypi/simple/ 200 1234 0.8ms`. */
+export function formatAccessLine(e: AccessLogEntry): string {
+  return `${e.remote} ${e.method} ${e.target} ${e.status} ${e.bytes} ${e.ms.toFixed(1)}ms`;
+}
+
+function sendText(res: ServerResponse, status: number, text: string, method = 'GET'): void {
+  const body = Buffer.from(text, 'utf8');
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(body.length), 'X-Content-Type-Options': 'nosniff' });
+  res.end(method === 'HEAD' ? undefined : body);
+}
+
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+function queryParam(query: string, name: string): string | undefined {
+  if (!query) return undefined;
+  try {
+    return new URLSearchParams(query).get(name) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Control and non-ASCII characters percent-encoded, so a log line stays one line. */
+function printable(s: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = s.replace(/[^\x21-\x7e]/g, (c) => [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
+  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
+}
+
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): PackagerError {
+  if (err.code === 'EADDRINUSE') {
+    return new PackagerError('EUSAGE', `Port ${port} on ${host} is already in use`, { hint: 'choose another --port (0 picks a free one)' }, { cause: err });
+  }
+  if (err.code === 'EACCES') {
+    return new PackagerError('EUSAGE', `Not allowed to listen on port ${port} of ${host}`, { hint: 'ports below 1024 need privileges: use e.g. --port 8080' }, { cause: err });
+  }
+  return new PackagerError('EUSAGE', `Cannot listen on ${host}:${port}: ${err.code ?? err.message}`, { hint: 'give an address of this machine with --host, e.g. 127.0.0.1 or 0.0.0.0' }, { cause: err });
+}
