@@ -32,6 +32,11 @@ export interface BundlePlanInput {
   dependencyFiles?: Map<Dependency, ShippedFile>;
   /** Cached zips: every lock entry selectLockEntries() returned -> its verified file. */
   artifactFiles?: Map<LockEntry, ShippedFile>;
+  /**
+   * The manifest's conda channels as URLs (cli/ expands names like `conda-forge`
+   * with the resolver's channel alias rules). Default: conda.channels as written.
+   */
+  condaChannels?: CondaChannelConfig[];
   logger?: Logger;
 }
 
@@ -112,7 +117,8 @@ export async function planBundle(input: BundlePlanInput): Promise<BundlePlan> {
 
     const artifactFiles = input.artifactFiles ?? new Map<LockEntry, ShippedFile>();
     const conda = locked.filter((e) => e.kind === 'conda');
-    const channels: CondaChannelConfig[] = (m.conda?.channels ?? []).map((url) => ({ url, subdirs: m.conda?.subdirs ?? [] }));
+    const channels: CondaChannelConfig[] =
+      input.condaChannels ?? (m.conda?.channels ?? []).map((url) => ({ url, subdirs: m.conda?.subdirs ?? [] }));
     if (conda.length || channels.length) {
       entries.push(...condaChannelEntries(conda, artifactFiles, channels));
       const dirs = condaChannelDirs(conda, channels);

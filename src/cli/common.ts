@@ -1,0 +1,34 @@
+// Small steps every command shares: finding and loading the manifest with its
+// warnings shown, and choosing the cache directory.
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { PackagerError, type Logger } from '../core/index.js';
+import { defaultCacheDir } from '../fetch/index.js';
+import { loadManifest, type Manifest } from '../manifest/index.js';
+
+/** npm package name: the default cache lives at ~/.cache/<this>. */
+export const PACKAGE_NAME = 'conda-offline-buildpack';
+
+/** Loads manifest.yml (default: ./manifest.yml), printing its warnings. */
+export async function loadManifestReporting(file: string | undefined, log: Logger): Promise<{ manifest: Manifest; root: string }> {
+  const manifestPath = path.resolve(file ?? 'manifest.yml');
+  try {
+    await access(manifestPath);
+  } catch {
+    throw new PackagerError('EMANIFEST', `Could not find manifest.yml: ${manifestPath}`, {
+      file: manifestPath,
+      hint: 'run from the buildpack root, or pass --manifest FILE',
+    });
+  }
+  const { manifest, warnings } = await loadManifest(manifestPath);
+  for (const w of warnings) {
+    const where = w.line !== undefined ? ` (line ${w.line}${w.column !== undefined ? `, column ${w.column}` : ''})` : '';
+    log.warn(`${path.basename(manifestPath)}${w.key ? `: ${w.key}` : ''}${where}: ${w.message}`);
+  }
+  return { manifest, root: path.dirname(manifestPath) };
+}
+
+/** --cache-dir, else $XDG_CACHE_HOME/<package> or ~/.cache/<package>. */
+export function resolveCacheDir(flag: string | undefined): string {
+  return path.resolve(flag ?? defaultCacheDir(PACKAGE_NAME));
+}

@@ -1,0 +1,4 @@
+// Process entry for bin/package.
+import { main } from './package-program.js';
+
+await main(process.argv);

@@ -1,0 +1,110 @@
+// bin/package: commander wiring only. Each action lives in its own module;
+// this file parses flags, and runCommand() maps errors to exit codes.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { packageBuildpack, type PackageOptions } from './package-command.js';
+import { resolveCommand } from './resolve-command.js';
+import { verifyCommand } from './verify-command.js';
+import { summaryCommand } from './summary-command.js';
+import { runCommand } from './run.js';
+import { EXIT_USAGE } from './exit-codes.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('expected a whole number from 1 to 256');
+  return n;
+}
+
+function ownVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The bin/package command tree. */
+export function buildPackageProgram(setExit: (code: number) => void): Command {
+  const program = new Command('package')
+    .description('Package this buildpack into a zip for `cf create-buildpack`, resolve its lock, verify or summarise it.')
+    .version(ownVersion(), '--tool-version', 'print the packager version')
+    .showHelpAfterError()
+    .exitOverride();
+
+  for (const mode of ['offline', 'online'] as const) {
+    const alias = mode === 'offline' ? 'cached' : 'uncached';
+    program
+      .command(mode)
+      .alias(alias)
+      .description(
+        mode === 'offline'
+          ? 'zip with every dependency, installer, conda package and wheel inside (for air-gapped staging)'
+          : 'zip without dependencies; staging downloads them, pinned by sha256',
+      )
+      .option('--manifest <file>', 'manifest to package', 'manifest.yml')
+      .option('--stack <stack>', 'package for one stack (adds `stack:` to the packaged manifest)')
+      .option('--any-stack', 'package for every stack (the default)')
+      .option('--version <version>', 'buildpack version (default: the VERSION file)')
+      .option('--cache-dir <dir>', 'download cache (default: $XDG_CACHE_HOME or ~/.cache/conda-offline-buildpack)')
+      .option('--output <zip>', 'zip path (default: <language>_buildpack[-cached][-<stack>]-v<version>.zip here)')
+      .addOption(new Option('--concurrency <n>', 'downloads in flight at once').argParser(positiveInt).default(8))
+      .option('--force-download', 'ignore cached downloads and fetch everything again')
+      .option('--json', 'print one JSON result on stdout')
+      .option('--verbose', 'show debug lines')
+      .action(async (flags: Omit<PackageOptions, 'mode'> & { json?: boolean; verbose?: boolean }) => {
+        setExit(
+          await runCommand(flags, async (ctx) => {
+            const result = await packageBuildpack({ ...flags, mode }, ctx);
+            process.stdout.write(ctx.json ? JSON.stringify(result, null, 2) + '\n' : result.zip + '\n');
+          }),
+        );
+      });
+  }
+
+  program
+    .command('resolve')
+    .description('resolve the miniconda/conda/pip sections into manifest.lock.yml')
+    .option('--manifest <file>', 'manifest to resolve', 'manifest.yml')
+    .option('--update', 'resolve again even when the lock is up to date')
+    .option('--cache-dir <dir>', 'download cache')
+    .option('--json', 'print one JSON result on stdout')
+    .option('--verbose', 'show debug lines')
+    .action(async (flags: { manifest?: string; update?: boolean; cacheDir?: string; json?: boolean; verbose?: boolean }) => {
+      setExit(await runCommand(flags, (ctx) => resolveCommand(flags, ctx)));
+    });
+
+  program
+    .command('verify')
+    .description('check that a buildpack zip is complete and sound (exit 0 only if it is)')
+    .argument('<zip>', 'zip to check')
+    .option('--json', 'print one JSON result on stdout')
+    .action(async (zip: string, flags: { json?: boolean }) => {
+      setExit(await runCommand(flags, (ctx) => verifyCommand(zip, ctx)));
+    });
+
+  program
+    .command('summary')
+    .description('markdown table of what the manifest packages')
+    .option('--manifest <file>', 'manifest to summarise', 'manifest.yml')
+    .option('--json', 'print JSON instead of markdown')
+    .action(async (flags: { manifest?: string; json?: boolean }) => {
+      setExit(await runCommand(flags, (ctx) => summaryCommand(flags, ctx)));
+    });
+
+  return program;
+}
+
+/** Entry point: parses argv and exits with the DESIGN.md exit code. */
+export async function main(argv: string[]): Promise<void> {
+  let code = 0;
+  const program = buildPackageProgram((c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    // commander's exitOverride: help/version exit 0, usage errors exit 1.
+    const e = err as { code?: string; exitCode?: number };
+    code = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : EXIT_USAGE;
+  }
+  process.exitCode = code;
+}
