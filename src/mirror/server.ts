@@ -112,7 +112,7 @@ export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions
     if (closing) res.setHeader('Connection', 'close');
     respond(req, res, count).catch((err: unknown) => {
       logger.warn(`Request failed: ${printable(req.method ?? '', 16)} ${printable(req.url ?? '', 512)}: ${(err as Error)?.message ?? String(err)}`);
-      if (!res.headersSent) sendText(res, 500, 'Internal Server Error\n');
+      if (!res.headersSent) sendText(res, 500, 'Internal Server Error\n', req.method, count);
       else res.destroy();
     });
   });
@@ -131,15 +131,15 @@ export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions
     const method = req.method ?? '';
     if (method !== 'GET' && method !== 'HEAD') {
       res.setHeader('Allow', ALLOW);
-      return sendText(res, 405, 'Method Not Allowed\n');
+      return sendText(res, 405, 'Method Not Allowed\n', method, count);
     }
     const target = parseRequestTarget(req.url ?? '');
-    if (!target.ok) return sendText(res, target.status, `${http.STATUS_CODES[target.status]}: ${target.reason}\n`, method);
+    if (!target.ok) return sendText(res, target.status, `${http.STATUS_CODES[target.status]}: ${target.reason}\n`, method, count);
     const route = routeRequest(target, (p) => site.files.has(p));
-    if (route.kind === 'not-found') return sendText(res, 404, 'Not Found\n', method);
+    if (route.kind === 'not-found') return sendText(res, 404, 'Not Found\n', method, count);
     if (route.kind === 'redirect') {
       res.setHeader('Location', route.location);
-      return sendText(res, 301, `Moved Permanently: ${route.location}\n`, method);
+      return sendText(res, 301, `Moved Permanently: ${route.location}\n`, method, count);
     }
 
     const file = site.get(route.path)!;
@@ -148,7 +148,7 @@ export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions
       const format = negotiateSimple(req.headers.accept, queryParam(target.query, 'format'));
       if (!format) {
         res.setHeader('Vary', 'Accept');
-        return sendText(res, 406, 'Not Acceptable: this index serves text/html, application/vnd.pypi.simple.v1+html and application/vnd.pypi.simple.v1+json\n', method);
+        return sendText(res, 406, 'Not Acceptable: this index serves text/html, application/vnd.pypi.simple.v1+html and application/vnd.pypi.simple.v1+json\n', method, count);
       }
       if (format.format === 'json') {
         const data = (await site.simpleJson(route.path))!;
@@ -176,7 +176,7 @@ export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions
     const range = method === 'GET' && ifRangeAllows(header(h['if-range']), rep.etag, site.lastModified) ? parseRange(header(h.range), rep.size) : { kind: 'full' as const };
     if (range.kind === 'unsatisfiable') {
       res.setHeader('Content-Range', `bytes */${rep.size}`);
-      return sendText(res, 416, 'Range Not Satisfiable\n', method);
+      return sendText(res, 416, 'Range Not Satisfiable\n', method, count);
     }
     const [start, end] = range.kind === 'partial' ? [range.start, range.end] : [0, rep.size - 1];
     const length = end - start + 1;
@@ -250,10 +250,12 @@ export function formatAccessLine(e: AccessLogEntry): string {
   return `${e.remote} ${e.method} ${e.target} ${e.status} ${e.bytes} ${e.ms.toFixed(1)}ms`;
 }
 
-function sendText(res: ServerResponse, status: number, text: string, method = 'GET'): void {
+function sendText(res: ServerResponse, status: number, text: string, method = 'GET', count?: (n: number) => void): void {
   const body = Buffer.from(text, 'utf8');
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(body.length), 'X-Content-Type-Options': 'nosniff' });
-  res.end(method === 'HEAD' ? undefined : body);
+  if (method === 'HEAD') return void res.end();
+  count?.(body.length);
+  res.end(body);
 }
 
 function header(v: string | string[] | undefined): string | undefined {

@@ -5,9 +5,8 @@
 // repodata.json) are inflated on the fly. One file descriptor serves every
 // request; nothing is extracted.
 // Format: https://pkware.cachefly.net/webdocs/casestudies/APPNOTE.TXT (4.3.7 local header, 4.4.5 methods).
-import { createReadStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
+import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { PackagerError } from '../core/errors.js';
@@ -99,11 +98,8 @@ class ZipSource implements Source {
     if (!e) throw new Error(`no such entry: ${name}`);
     if (start < 0 || end >= e.size || end < start) throw new RangeError(`range ${start}-${end} outside ${name} (${e.size} bytes)`);
     const dataStart = await this.dataStart(e);
-    const fd = this.handle.fd;
-    if (e.entry.compressionMethod === 0) {
-      return createReadStream(this.location, { fd, start: dataStart + start, end: dataStart + end, autoClose: false, highWaterMark: STREAM_CHUNK });
-    }
-    const compressed = createReadStream(this.location, { fd, start: dataStart, end: dataStart + e.entry.compressedSize - 1, autoClose: false, highWaterMark: STREAM_CHUNK });
+    if (e.entry.compressionMethod === 0) return new PositionalReader(this.handle, dataStart + start, dataStart + end);
+    const compressed = new PositionalReader(this.handle, dataStart, dataStart + e.entry.compressedSize - 1);
     const slice = new SliceStream(start, end, e.size, name);
     pipeline(compressed, createInflateRaw(), slice, () => {
       // errors reach the consumer through `slice`
@@ -153,5 +149,42 @@ class SliceStream extends Transform {
 
   override _flush(cb: TransformCallback): void {
     cb(this.pos === this.total ? null : new Error(`zip entry inflates to ${this.pos} bytes, not ${this.total}: ${this.entryName}`));
+  }
+}
+
+/**
+ * Bytes `pos..last` of a file through a shared FileHandle (pread). Unlike
+ * fs.createReadStream({ fd }), destroying it (a client going away) never
+ * closes the descriptor every other request is reading from.
+ */
+class PositionalReader extends Readable {
+  constructor(
+    private readonly handle: FileHandle,
+    private pos: number,
+    private readonly last: number,
+  ) {
+    super({ highWaterMark: STREAM_CHUNK });
+  }
+
+  override _read(): void {
+    const n = Math.min(STREAM_CHUNK, this.last - this.pos + 1);
+    if (n <= 0) {
+      this.push(null);
+      return;
+    }
+    const buf = Buffer.allocUnsafe(n);
+    this.handle.read(buf, 0, n, this.pos).then(
+      ({ bytesRead }) => {
+        if (this.destroyed) return;
+        if (bytesRead === 0) {
+          this.destroy(new Error(`unexpected end of the zip file at offset ${this.pos}`));
+          return;
+        }
+        this.pos += bytesRead;
+        this.push(bytesRead === n ? buf : buf.subarray(0, bytesRead));
+        if (this.pos > this.last) this.push(null);
+      },
+      (err: unknown) => this.destroy(err as Error),
+    );
   }
 }

@@ -4,10 +4,10 @@
 // both formats plus upstream's current_repodata.json), a PyPI tree (three
 // wheels, an sdist with a mixed-case name, a 4 MB compiled wheel, and a PEP 658
 // .metadata sidecar taken from its wheel), a Miniforge "installer" and, when
-// asked, a big Miniconda "installer" of pseudo-random bytes. The zip's central
+// asked, a big Miniconda "installer" of random bytes. The zip's central
 // directory and layout come from bundle/ (writeZip), never from this file.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -137,14 +137,9 @@ export async function buildMirrorBundle(dir: string, o: { bigInstallerBytes?: nu
     const bigPath = path.join(dir, 'Miniconda3-py312_24.5.0-0-Linux-x86_64.sh');
     const out = createWriteStream(bigPath);
     const h = createHash('sha256');
-    // deterministic pseudo-random bytes (a hash chain): incompressible, cheap to make
-    let block = createHash('sha512').update('mirror').digest();
+    // random bytes: nothing between the zip and the client can shrink them
     for (let written = 0; written < o.bigInstallerBytes; ) {
-      const chunk = Buffer.alloc(Math.min(1 << 20, o.bigInstallerBytes - written));
-      for (let i = 0; i < chunk.length; i += 64) {
-        block = createHash('sha512').update(block).digest();
-        block.copy(chunk, i);
-      }
+      const chunk = randomBytes(Math.min(1 << 20, o.bigInstallerBytes - written));
       h.update(chunk);
       written += chunk.length;
       if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));

@@ -1,0 +1,346 @@
+// The mirror over real loopback HTTP (node:http client and raw sockets):
+// status codes and headers, ranges, conditionals, negotiation, redirects,
+// keep-alive, backpressure, aborted clients and graceful shutdown.
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, truncate } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportSite, openSite, startMirrorServer, type AccessLogEntry, type MirrorServer, type MirrorSite } from '../../src/mirror/index.js';
+import { tempDir } from '../helpers/tmp.js';
+import { buildMirrorBundle, type MirrorBundle } from './fixture.js';
+import { request } from './http.js';
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const BIG = 32 * 1024 * 1024;
+const PIP_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01';
+
+let work: string;
+let bundle: MirrorBundle;
+let site: MirrorSite;
+let mirror: MirrorServer;
+const access: AccessLogEntry[] = [];
+let base: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'mirror-server-'));
+  bundle = await buildMirrorBundle(work, { bigInstallerBytes: BIG });
+  site = await openSite(bundle.zip);
+  mirror = await startMirrorServer(site, { port: 0, onAccess: (e) => access.push(e) });
+  base = mirror.url.slice(0, -1);
+});
+afterAll(async () => {
+  await mirror?.close();
+  await site?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+/** Sends raw bytes on a fresh connection and returns everything the server sends until it closes. */
+function raw(text: string, url = base): Promise<string> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const s = net.connect(Number(u.port), u.hostname, () => s.end(text));
+    const chunks: Buffer[] = [];
+    s.on('data', (c) => chunks.push(c));
+    s.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    s.on('error', reject);
+  });
+}
+
+describe('files', () => {
+  it('answers GET with the bytes, a strong sha256 ETag, Content-Length, type and the bundle date', async () => {
+    const r = await request(base + bundle.paths.wheel);
+    expect(r.status).toBe(200);
+    expect(sha(r.body)).toBe(bundle.sha256.get(bundle.paths.wheel));
+    expect(r.headers).toMatchObject({
+      etag: `"${bundle.sha256.get(bundle.paths.wheel)}"`,
+      'content-length': String(r.body.length),
+      'content-type': 'application/octet-stream',
+      'accept-ranges': 'bytes',
+      'last-modified': site.lastModified.toUTCString(),
+    });
+    const repodata = await request(`${base}/conda/conda-forge/noarch/repodata.json`);
+    expect(repodata.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(repodata.body.toString()).packages).toHaveProperty(['run_exports_versions-2.0-h39de5ba_0.tar.bz2']);
+    expect((await request(`${base}/healthz`)).body.toString()).toBe('ok\n');
+  });
+
+  it('answers HEAD with the same headers and no body', async () => {
+    const get = await request(base + bundle.paths.bigWheel);
+    const head = await request(base + bundle.paths.bigWheel, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body.length).toBe(0);
+    for (const h of ['etag', 'content-length', 'content-type', 'last-modified']) expect(head.headers[h]).toBe(get.headers[h]);
+  });
+
+  it('serves current_repodata.json only where the bundle has one', async () => {
+    expect((await request(`${base}/conda/pkgs-main/linux-64/current_repodata.json`)).status).toBe(200);
+    expect((await request(`${base}/conda/conda-forge/noarch/current_repodata.json`)).status).toBe(404);
+  });
+});
+
+describe('ranges', () => {
+  it('serves one byte range of stored, deflated and generated files (206)', async () => {
+    for (const p of [bundle.paths.bigWheel, '/conda/conda-forge/noarch/repodata.json', '/miniconda/', bundle.paths.metadata]) {
+      const full = (await request(base + p)).body;
+      for (const [range, a, b] of [
+        ['bytes=0-9', 0, 9],
+        ['bytes=100-', 100, full.length - 1],
+        ['bytes=-50', full.length - 50, full.length - 1],
+        [`bytes=${full.length - 3}-${full.length + 100}`, full.length - 3, full.length - 1],
+      ] as const) {
+        const r = await request(base + p, { headers: { range } });
+        expect(r.status, `${p} ${range}`).toBe(206);
+        expect(r.headers['content-range']).toBe(`bytes ${a}-${b}/${full.length}`);
+        expect(r.headers['content-length']).toBe(String(b - a + 1));
+        expect(r.body.equals(full.subarray(a, b + 1)), `${p} ${range}`).toBe(true);
+      }
+    }
+  });
+
+  it('answers 416 with the size when the range starts past the end', async () => {
+    const size = site.get(bundle.paths.wheel)!.size;
+    const r = await request(base + bundle.paths.wheel, { headers: { range: `bytes=${size}-` } });
+    expect(r.status).toBe(416);
+    expect(r.headers['content-range']).toBe(`bytes */${size}`);
+  });
+
+  it('answers a multi-range or invalid Range with the whole body, and ignores Range on HEAD', async () => {
+    for (const range of ['bytes=0-1,5-6', 'bytes=9-2', 'lines=1-2']) {
+      const r = await request(base + bundle.paths.wheel, { headers: { range } });
+      expect(r.status).toBe(200);
+      expect(sha(r.body)).toBe(bundle.sha256.get(bundle.paths.wheel));
+    }
+    const head = await request(base + bundle.paths.wheel, { method: 'HEAD', headers: { range: 'bytes=0-1' } });
+    expect(head.status).toBe(200);
+  });
+
+  it('applies a range only while If-Range still matches', async () => {
+    const etag = `"${bundle.sha256.get(bundle.paths.wheel)}"`;
+    expect((await request(base + bundle.paths.wheel, { headers: { range: 'bytes=0-3', 'if-range': etag } })).status).toBe(206);
+    expect((await request(base + bundle.paths.wheel, { headers: { range: 'bytes=0-3', 'if-range': '"other"' } })).status).toBe(200);
+  });
+});
+
+describe('conditional requests', () => {
+  it('answers If-None-Match with 304 and no body, for files and generated pages', async () => {
+    for (const p of [bundle.paths.wheel, '/miniconda/', '/pypi/simple/simplewheel/']) {
+      const first = await request(base + p);
+      const again = await request(base + p, { headers: { 'if-none-match': first.headers.etag! } });
+      expect(again.status, p).toBe(304);
+      expect(again.body.length).toBe(0);
+      expect(again.headers.etag).toBe(first.headers.etag);
+      expect((await request(base + p, { headers: { 'if-none-match': '"stale"' } })).status).toBe(200);
+    }
+  });
+
+  it('answers If-Modified-Since at or after the bundle date with 304', async () => {
+    const r = await request(base + bundle.paths.wheel, { headers: { 'if-modified-since': site.lastModified.toUTCString() } });
+    expect(r.status).toBe(304);
+    const old = await request(base + bundle.paths.wheel, { headers: { 'if-modified-since': new Date(site.lastModified.getTime() - 1000).toUTCString() } });
+    expect(old.status).toBe(200);
+  });
+});
+
+describe('the simple index', () => {
+  it('answers HTML by default and PEP 691 JSON to pip, with Vary: Accept and distinct ETags', async () => {
+    const html = await request(`${base}/pypi/simple/simplewheel/`);
+    expect(html.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(html.headers.vary).toBe('Accept');
+    expect(html.body.toString()).toContain('simplewheel-2.0-1-py2.py3-none-any.whl#sha256=');
+    const json = await request(`${base}/pypi/simple/simplewheel/`, { headers: { accept: PIP_ACCEPT } });
+    expect(json.headers['content-type']).toBe('application/vnd.pypi.simple.v1+json');
+    expect(json.headers.vary).toBe('Accept');
+    expect(json.headers.etag).not.toBe(html.headers.etag);
+    expect(JSON.parse(json.body.toString())).toMatchObject({ meta: { 'api-version': '1.1' }, name: 'simplewheel' });
+    const root = await request(`${base}/pypi/simple/`, { headers: { accept: 'application/vnd.pypi.simple.v1+json' } });
+    expect(JSON.parse(root.body.toString()).projects).toContainEqual({ name: 'has-script' });
+    const fmt = await request(`${base}/pypi/simple/simplewheel/?format=application/vnd.pypi.simple.v1%2Bjson`);
+    expect(fmt.headers['content-type']).toBe('application/vnd.pypi.simple.v1+json');
+    const explicitHtml = await request(`${base}/pypi/simple/`, { headers: { accept: 'application/vnd.pypi.simple.v1+html' } });
+    expect(explicitHtml.headers['content-type']).toBe('application/vnd.pypi.simple.v1+html');
+  });
+
+  it('answers 406 when the client accepts none of the forms', async () => {
+    const r = await request(`${base}/pypi/simple/`, { headers: { accept: 'application/json' } });
+    expect(r.status).toBe(406);
+    expect(r.headers.vary).toBe('Accept');
+  });
+
+  it('redirects names that are not normalised, and directory URLs without their slash (301)', async () => {
+    for (const [from, to] of [
+      ['/pypi/simple/Has.Script/', '/pypi/simple/has-script/'],
+      ['/pypi/simple/has_script', '/pypi/simple/has-script/'],
+      ['/pypi/simple/INITools/', '/pypi/simple/initools/'],
+      ['/pypi/simple', '/pypi/simple/'],
+      ['/miniconda', '/miniconda/'],
+    ]) {
+      const r = await request(base + from);
+      expect(r.status, from).toBe(301);
+      expect(r.headers.location).toBe(to);
+    }
+    expect((await request(`${base}/pypi/simple/numpy/`)).status).toBe(404);
+  });
+});
+
+describe('requests the mirror refuses', () => {
+  it('answers other methods with 405 and Allow', async () => {
+    for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS']) {
+      const r = await request(base + bundle.paths.wheel, { method });
+      expect(r.status).toBe(405);
+      expect(r.headers.allow).toBe('GET, HEAD');
+    }
+  });
+
+  it('answers traversal and malformed paths with 400, unknown ones with 404, over-long ones with 414', async () => {
+    for (const p of ['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/pypi/files/..%2f..%2fmanifest.yml', '/pypi\\files', '/pypi/files/%00', '//etc/passwd']) {
+      expect((await request(base, { path: p })).status, p).toBe(400);
+    }
+    for (const p of ['/manifest.yml', '/dependencies/index.tsv', '/bin/compile', '/conda/channels.tsv', '/etc/passwd']) {
+      expect((await request(base, { path: p })).status, p).toBe(404);
+    }
+    expect((await request(base, { path: `/${'x'.repeat(5000)}` })).status).toBe(414);
+  });
+
+  it('answers garbage and oversized headers without falling over', async () => {
+    expect(await raw('NOT HTTP AT ALL\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
+    expect(await raw(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431/);
+    expect(await raw('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 200[\s\S]*\r\n\r\nok\n$/);
+  });
+});
+
+describe('connections', () => {
+  it('keeps one connection alive across many requests', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const ports = new Set<number>();
+    try {
+      for (let i = 0; i < 20; i++) {
+        const r = await new Promise<http.IncomingMessage>((resolve, reject) => {
+          const req = http.get(`${base}/pypi/simple/`, { agent }, resolve);
+          req.on('error', reject);
+        });
+        ports.add(r.socket.localPort!);
+        r.resume();
+        await new Promise((res) => r.on('end', res));
+      }
+    } finally {
+      agent.destroy();
+    }
+    expect(ports.size).toBe(1);
+  });
+
+  it('writes one access-log entry per request with method, target, status and bytes', async () => {
+    const before = access.length;
+    await request(`${base}/healthz`);
+    await request(`${base}/nope`);
+    await new Promise((r) => setImmediate(r));
+    expect(access.slice(before).map(({ method, target, status, bytes }) => ({ method, target, status, bytes }))).toEqual([
+      { method: 'GET', target: '/healthz', status: 200, bytes: 3 },
+      { method: 'GET', target: '/nope', status: 404, bytes: 10 },
+    ]);
+  });
+
+  it('stops reading a big file while the client does not read (backpressure)', async () => {
+    const u = new URL(base);
+    const s = net.connect(Number(u.port), u.hostname);
+    s.write(`GET ${bundle.paths.bigInstaller} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    s.pause();
+    const start = mirror.stats().bytesSent;
+    // wait until the server stops pushing (socket buffers full)
+    let last = -1;
+    for (let same = 0; same < 5; ) {
+      await sleep(50);
+      const now = mirror.stats().bytesSent;
+      same = now === last ? same + 1 : 0;
+      last = now;
+    }
+    expect(last - start).toBeGreaterThan(0);
+    expect(last - start).toBeLessThan(BIG / 2);
+    const h = createHash('sha256');
+    let head = Buffer.alloc(0);
+    let inBody = false;
+    s.on('data', (c: Buffer) => {
+      if (inBody) return void h.update(c);
+      head = Buffer.concat([head, c]);
+      const at = head.indexOf('\r\n\r\n');
+      if (at !== -1) {
+        inBody = true;
+        h.update(head.subarray(at + 4));
+      }
+    });
+    s.resume();
+    await new Promise((r) => s.on('close', r));
+    expect(h.digest('hex')).toBe(site.get(bundle.paths.bigInstaller!)!.sha256);
+  });
+
+  it('survives clients that vanish mid-body', async () => {
+    for (let i = 0; i < 10; i++) {
+      await new Promise<void>((resolve) => {
+        const req = http.get(base + bundle.paths.bigInstaller!, { agent: false }, (res) => {
+          res.once('data', () => req.destroy());
+          res.on('error', () => undefined);
+          res.on('close', () => resolve());
+        });
+        req.on('error', () => resolve());
+      });
+    }
+    for (let i = 0; i < 50 && mirror.stats().inFlight > 0; i++) await sleep(20);
+    expect(mirror.stats().inFlight).toBe(0);
+    expect((await request(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('serves many concurrent clients the right bytes', async () => {
+    const want = bundle.sha256.get(bundle.paths.bigWheel);
+    const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => request(base + (i % 3 ? bundle.paths.bigWheel : '/pypi/simple/simplewheel/'))));
+    for (const [i, r] of replies.entries()) {
+      expect(r.status).toBe(200);
+      if (i % 3) expect(sha(r.body)).toBe(want);
+    }
+  });
+});
+
+describe('a directory that changes under the mirror', () => {
+  it('answers 500 for a file truncated after start, and keeps serving', async () => {
+    const dir = await tempDir();
+    await exportSite(site, dir);
+    const fromDir = await openSite(dir);
+    const m = await startMirrorServer(fromDir, { port: 0 });
+    try {
+      await truncate(path.join(dir, bundle.paths.bigWheel.slice(1)), 10);
+      expect((await request(m.url.slice(0, -1) + bundle.paths.bigWheel)).status).toBe(500);
+      expect((await request(`${m.url}healthz`)).status).toBe(200);
+    } finally {
+      await m.close();
+      await fromDir.close();
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('stops accepting, lets the in-flight download finish, then resolves', async () => {
+    const own = await openSite(bundle.zip);
+    const m = await startMirrorServer(own, { port: 0 });
+    const u = new URL(m.url);
+    const s = net.connect(Number(u.port), u.hostname);
+    s.write(`GET ${bundle.paths.bigInstaller} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    s.pause();
+    for (let i = 0; i < 100 && m.stats().bytesSent === 0; i++) await sleep(10);
+    expect(m.stats().inFlight).toBe(1);
+    let closed = false;
+    const closing = m.close().then(() => (closed = true));
+    await sleep(20);
+    await expect(request(`${m.url}healthz`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(closed).toBe(false);
+    let bytes = 0;
+    s.on('data', (c: Buffer) => (bytes += c.length));
+    s.resume();
+    await new Promise((r) => s.on('close', r));
+    await closing;
+    expect(closed).toBe(true);
+    expect(bytes).toBeGreaterThan(BIG);
+    await own.close();
+  });
+});
