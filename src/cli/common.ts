@@ -32,3 +32,16 @@ export async function loadManifestReporting(file: string | undefined, log: Logge
 export function resolveCacheDir(flag: string | undefined): string {
   return path.resolve(flag ?? defaultCacheDir(PACKAGE_NAME));
 }
+
+/**
+ * Retry tuning from the environment (PACKAGER_RETRIES, PACKAGER_RETRY_DELAY_MS):
+ * flaky corporate proxies want more patience, tests want less.
+ */
+export function retryTuning(env: NodeJS.ProcessEnv = process.env): { retries?: number; minRetryDelayMs?: number } {
+  const out: { retries?: number; minRetryDelayMs?: number } = {};
+  const retries = Number(env.PACKAGER_RETRIES);
+  if (env.PACKAGER_RETRIES && Number.isInteger(retries) && retries >= 0) out.retries = retries;
+  const delay = Number(env.PACKAGER_RETRY_DELAY_MS);
+  if (env.PACKAGER_RETRY_DELAY_MS && Number.isFinite(delay) && delay >= 0) out.minRetryDelayMs = delay;
+  return out;
+}

@@ -11,6 +11,7 @@ import { resolveInstallers } from '../resolve/miniconda/index.js';
 import { resolveConda } from '../resolve/conda/index.js';
 import { resolvePypi } from '../resolve/pypi/index.js';
 import type { CommandContext } from './run.js';
+import { retryTuning } from './common.js';
 
 export const LOCK_FILE = 'manifest.lock.yml';
 
@@ -71,7 +72,7 @@ export async function ensureLock(
 /** Runs every resolver the manifest needs and merges their entries. */
 export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, signal: AbortSignal): Promise<LockEntry[]> {
   const stacks = targetStacks(m);
-  const fetchOpts = { cacheDir, logger: log, signal };
+  const fetchOpts = { cacheDir, logger: log, signal, ...retryTuning() };
   const getDocument = (url: string, headers?: Record<string, string>) => fetchDocument(url, { ...fetchOpts, headers });
   const entries: LockEntry[] = [];
 

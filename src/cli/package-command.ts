@@ -26,7 +26,7 @@ import {
 import { channelRefs } from '../resolve/conda/index.js';
 import type { CommandContext } from './run.js';
 import { formatBytes } from './console.js';
-import { loadManifestReporting, resolveCacheDir } from './common.js';
+import { loadManifestReporting, resolveCacheDir, retryTuning } from './common.js';
 import { ensureLock } from './lock-step.js';
 
 export interface PackageOptions {
@@ -91,6 +91,7 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
         logger: log,
         onProgress: log.onProgress,
         signal: ctx.signal,
+        ...retryTuning(),
       });
       deps.forEach((d, i) => dependencyFiles.set(d, shipped(files[i]!)));
       // Installer pages only estimate sizes: the packaged manifest states the real ones.
