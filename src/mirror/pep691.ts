@@ -166,9 +166,9 @@ export function projectJson(project: string, links: SimpleLink[], lookup: (link:
     if (link.requiresPython !== undefined) entry['requires-python'] = link.requiresPython;
     if (link.yanked !== undefined) entry.yanked = link.yanked;
     if (f.metadataSha256) {
-      // PEP 714 renamed the key; older pip reads the old one
+      // PEP 714 renamed PEP 691's dist-info-metadata; clients older than PEP 714 read only the old key
       entry['core-metadata'] = { sha256: f.metadataSha256 };
-      entry['data-dist-info-metadata'] = { sha256: f.metadataSha256 };
+      entry['dist-info-metadata'] = { sha256: f.metadataSha256 };
     }
     entry.size = f.size;
     files.push(entry);

@@ -89,7 +89,7 @@ describe('JSON pages from the bundle HTML', () => {
           hashes: { sha256: 'a'.repeat(64) },
           'requires-python': '>=3.6,<4',
           'core-metadata': { sha256: 'c'.repeat(64) },
-          'data-dist-info-metadata': { sha256: 'c'.repeat(64) },
+          'dist-info-metadata': { sha256: 'c'.repeat(64) },
           size: 1773,
         },
         { filename: 'has_script-1.1.tar.gz', url: '../../files/has_script-1.1.tar.gz', hashes: { sha256: 'b'.repeat(64) }, size: 10 },

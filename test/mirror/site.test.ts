@@ -113,7 +113,7 @@ describe('the site of a bundle zip', () => {
         url: '../../files/simplewheel-2.0-1-py2.py3-none-any.whl',
         hashes: { sha256: bundle.sha256.get(bundle.paths.wheel) },
         'core-metadata': { sha256: bundle.sha256.get(bundle.paths.metadata) },
-        'data-dist-info-metadata': { sha256: bundle.sha256.get(bundle.paths.metadata) },
+        'dist-info-metadata': { sha256: bundle.sha256.get(bundle.paths.metadata) },
         size: 2156,
       },
     ]);
