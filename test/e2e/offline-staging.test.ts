@@ -1,0 +1,91 @@
+// The product's reason to exist, end to end: resolve + package an offline zip
+// from loopback origins, verify it, then stage the sample apps from it inside a
+// network namespace with no interfaces (zero egress), with the real pip.
+import { execFileSync } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mjs';
+import { FIXTURES } from '../helpers/paths.js';
+import { runBin } from '../helpers/run-cli.js';
+import { NET_ISOLATION, suiteDir } from '../staging/run-script.js';
+import { runInApp, stageApp } from '../staging/stage-app.js';
+
+let dir: string;
+let zip: string;
+let bp: string;
+
+beforeAll(async () => {
+  dir = await suiteDir('e2e-');
+  const origin = await startDemoWorld();
+  try {
+    const src = path.join(dir, 'src');
+    await writeDemoBuildpack(src, origin.url);
+    zip = path.join(dir, 'offline.zip');
+    const r = await runBin('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', path.join(dir, 'cache'), '--output', zip], { cwd: src });
+    if (r.code !== 0) throw new Error(`packaging failed:\n${r.stderr}`);
+  } finally {
+    await origin.close();
+  }
+  bp = path.join(dir, 'bp');
+  execFileSync('unzip', ['-q', zip, '-d', bp]);
+}, 120_000);
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('offline zip -> air-gapped staging', () => {
+  it('passes bin/package verify', async () => {
+    const r = await runBin('package', ['verify', zip]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+
+  it('isolates staging from the network for real', () => {
+    expect(NET_ISOLATION, 'unshare -n must work here to prove zero egress').not.toBeNull();
+  });
+
+  it('stages the pip-only app with no network and runs its smoke test', async () => {
+    const s = await stageApp(bp, path.join(FIXTURES, 'apps/pip-only'));
+    expect(s.supply.code, s.log).toBe(0);
+    expect(s.finalize?.code).toBe(0);
+    const smoke = await runInApp(s, 'sh ./smoke.sh');
+    expect(smoke.stdout + smoke.stderr).toContain('pip-only ok: python 3.11, wheel 0.40.0');
+  });
+
+  it('stages the conda + pip app with no network: conda solves from the bundled channel, pip from the bundled index', async () => {
+    const s = await stageApp(bp, path.join(FIXTURES, 'apps/conda-pip'));
+    expect(s.supply.code, s.log).toBe(0);
+    expect(s.log).toContain('run_exports_versions-2.0');
+    const smoke = await runInApp(s, 'sh ./smoke.sh');
+    expect(smoke.stdout + smoke.stderr).toContain('conda-pip ok: run_exports_versions 2.0 linked');
+  });
+
+  it('reuses CACHE_DIR on a second staging', async () => {
+    const first = await stageApp(bp, path.join(FIXTURES, 'apps/conda-pip'));
+    expect(first.supply.code, first.log).toBe(0);
+    const second = await stageApp(bp, path.join(FIXTURES, 'apps/conda-pip'), { cache: first.cache });
+    expect(second.supply.code, second.log).toBe(0);
+    expect(second.log).toMatch(/[Uu]sing cached|[Rr]eus/);
+  });
+
+  it('fails at once with DEPENDENCY_MISSING_IN_BUNDLE naming a wheel the bundle lacks', async () => {
+    const s = await stageApp(bp, path.join(FIXTURES, 'apps/pip-only'), {
+      files: { 'requirements.txt': 'wheel==0.40.0\nidna==3.20\n' },
+    });
+    expect(s.supply.code).not.toBe(0);
+    expect(s.log).toContain('DEPENDENCY_MISSING_IN_BUNDLE');
+    expect(s.log).toContain('idna');
+  });
+
+  it('fails with DEPENDENCY_MISSING_IN_BUNDLE when a packaged wheel is removed from the bundle', async () => {
+    const broken = path.join(dir, 'bp-broken');
+    execFileSync('cp', ['-a', bp, broken]);
+    await rm(path.join(broken, 'pypi/files/simplewheel-1.0-py2.py3-none-any.whl'));
+    await writeFile(path.join(broken, 'pypi/simple/simplewheel/index.html'), '<!DOCTYPE html><html><body></body></html>\n');
+    const s = await stageApp(broken, path.join(FIXTURES, 'apps/pip-only'));
+    expect(s.supply.code).not.toBe(0);
+    expect(s.log).toContain('DEPENDENCY_MISSING_IN_BUNDLE');
+    expect(s.log).toContain('simplewheel');
+  });
+});
