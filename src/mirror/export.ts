@@ -7,7 +7,7 @@
 // DIR/.mirror-export.json records what was written; `serve DIR` reads it.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, readFile, readdir, realpath, rename, rm, rmdir, open, utimes } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, rename, rm, rmdir, open, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -89,7 +89,6 @@ export async function exportSite(site: MirrorSite, dir: string, o: ExportOptions
   await mkdir(root, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
     throw new PackagerError('EIO', `Cannot create the export directory: ${root}: ${err.code ?? err.message}`, { file: root }, { cause: err });
   });
-  const realRoot = await realpath(root);
   const old = await readExportIndex(root);
   if (!old) {
     const present = (await readdir(root)).filter((n) => n !== EXPORT_INDEX);
@@ -123,18 +122,27 @@ export async function exportSite(site: MirrorSite, dir: string, o: ExportOptions
 
   const result: ExportResult = { dir: root, files: targets.size, written: 0, unchanged: 0, removed: 0, bytesWritten: 0 };
   const done: Record<string, ExportedFile> = {};
+  // Directories are created one level at a time and each must be a real
+  // directory: a link planted inside DIR must not send a single write (not
+  // even a mkdir) elsewhere.
   const safeDirs = new Map<string, Promise<void>>();
   const ensureDir = (d: string): Promise<void> => {
+    if (d === root) return Promise.resolve();
     let p = safeDirs.get(d);
     if (!p) {
-      p = (async () => {
-        await mkdir(d, { recursive: true });
-        // a directory swapped for a symlink would send writes elsewhere
-        const real = await realpath(d);
-        if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
-          throw new PackagerError('EBUNDLE', `Refusing to write through a link that leaves the export directory: ${d} -> ${real}`, { file: d, hint: 'remove the link, or export into a new directory' });
+      p = ensureDir(path.dirname(d)).then(async () => {
+        let st = await lstat(d).catch(() => undefined);
+        if (!st) {
+          await mkdir(d).catch((err: NodeJS.ErrnoException) => {
+            if (err.code !== 'EEXIST') throw err;
+          });
+          st = await lstat(d);
         }
-      })();
+        if (st.isSymbolicLink()) {
+          throw new PackagerError('EBUNDLE', `Refusing to write through a link inside the export directory: ${d}`, { file: d, hint: 'remove the link, or export into a new directory' });
+        }
+        if (!st.isDirectory()) throw new PackagerError('EBUNDLE', `A file is in the way of an exported directory: ${d}`, { file: d, hint: 'remove it, or export into a new directory' });
+      });
       safeDirs.set(d, p);
     }
     return p;

@@ -120,6 +120,7 @@ export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions
   server.setTimeout(o.idleTimeoutMs ?? 120_000);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    if (err.code !== 'ECONNRESET') o.onAccess?.({ remote: socket.remoteAddress ?? '-', method: '-', target: '-', status, bytes: 0, ms: 0 });
     // as node's default handler: answer only when no response is under way on the socket
     const inProgress = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
     if (err.code !== 'ECONNRESET' && socket.writable && !inProgress?.headersSent) {

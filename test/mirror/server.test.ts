@@ -206,7 +206,9 @@ describe('requests the mirror refuses', () => {
   });
 
   it('answers garbage and oversized headers without falling over', async () => {
+    const before = access.length;
     expect(await raw('NOT HTTP AT ALL\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
+    expect(access.slice(before)).toContainEqual(expect.objectContaining({ method: '-', target: '-', status: 400 }));
     expect(await raw(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431/);
     expect(await raw('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 200[\s\S]*\r\n\r\nok\n$/);
   });
