@@ -54,7 +54,7 @@ export function buildPackageProgram(setExit: (code: number) => void): Command {
       .option('--verbose', 'show debug lines')
       .action(async (flags: Omit<PackageOptions, 'mode'> & { json?: boolean; verbose?: boolean }) => {
         setExit(
-          await runCommand(flags, async (ctx) => {
+          await runCommand({ ...flags, onInterrupt: 'partial downloads are kept for resume, no zip is written' }, async (ctx) => {
             const result = await packageBuildpack({ ...flags, mode }, ctx);
             process.stdout.write(ctx.json ? JSON.stringify(result, null, 2) + '\n' : result.zip + '\n');
           }),

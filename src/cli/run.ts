@@ -14,7 +14,7 @@ export interface CommandContext {
 
 /** Runs `action`, returning the process exit code. Never throws. */
 export async function runCommand(
-  opts: { json?: boolean; verbose?: boolean },
+  opts: { json?: boolean; verbose?: boolean; onInterrupt?: string },
   action: (ctx: CommandContext) => Promise<number | void>,
 ): Promise<number> {
   const json = Boolean(opts.json);
@@ -24,7 +24,7 @@ export async function runCommand(
   const onSignal = (sig: NodeJS.Signals) => {
     interrupted++;
     if (interrupted > 1) process.exit(130);
-    reporter.warn(`${sig} received: stopping (partial downloads are kept for resume, no zip is written)`);
+    reporter.warn(`${sig} received: stopping${opts.onInterrupt ? ` (${opts.onInterrupt})` : ''}`);
     controller.abort(new PackagerError('EUSAGE', `Interrupted by ${sig}`));
   };
   process.on('SIGINT', onSignal);
