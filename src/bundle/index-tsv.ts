@@ -28,6 +28,8 @@ export interface NamesRow {
   sha256: string;
   size: number;
   url: string;
+  /** Stacks the row is for (any-stack zips can hold one row per stack); empty = every stack. */
+  cf_stacks?: string[];
 }
 
 /**
@@ -61,7 +63,33 @@ export function urlMapTsv(map: UrlToDependency[]): string {
 
 /** `dependencies/names.tsv`: `name<TAB>version<TAB>path<TAB>sha256<TAB>size<TAB>url`, in the order given. */
 export function namesTsv(rows: NamesRow[]): string {
-  return tsv(rows.map((r) => [r.name, r.version, r.path, r.sha256.toLowerCase(), String(r.size), redactUrl(r.url)]));
+  return tsv(
+    rows.map((r) => [r.name, r.version, r.path, r.sha256.toLowerCase(), String(r.size), redactUrl(r.url), [...(r.cf_stacks ?? [])].sort().join(',')]),
+  );
+}
+
+/** One row of `lock.tsv` (uncached zips): what online staging downloads, pinned. */
+export interface LockTsvRow {
+  kind: string;
+  name: string;
+  version: string;
+  filename: string;
+  uri: string;
+  sha256: string;
+  md5?: string;
+  channel?: string;
+  subdir?: string;
+}
+
+/**
+ * `lock.tsv` at the root of an uncached zip:
+ * `kind<TAB>name<TAB>version<TAB>filename<TAB>uri<TAB>sha256<TAB>md5<TAB>channel<TAB>subdir`,
+ * URLs redacted, in lock order. Online staging (bash) downloads and verifies from it.
+ */
+export function lockTsv(rows: LockTsvRow[]): string {
+  return tsv(
+    rows.map((r) => [r.kind, r.name, r.version, r.filename, redactUrl(r.uri), r.sha256.toLowerCase(), r.md5 ?? '', r.channel ? redactUrl(r.channel) : '', r.subdir ?? '']),
+  );
 }
 
 /** Rows -> TSV text; a field holding a tab or newline would break every reader, so it is refused. */

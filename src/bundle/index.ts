@@ -15,7 +15,7 @@ export {
   type PackagedManifestOptions,
   type DependencyFile,
 } from './packaged-manifest.js';
-export { indexTsv, urlMapTsv, namesTsv, tsv, type IndexRow, type NamesRow } from './index-tsv.js';
+export { indexTsv, urlMapTsv, namesTsv, lockTsv, tsv, type IndexRow, type NamesRow, type LockTsvRow } from './index-tsv.js';
 export {
   condaChannelEntries,
   condaChannelDirs,

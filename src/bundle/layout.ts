@@ -14,6 +14,8 @@ export const STAGING_SCRIPTS = ['bin/compile', 'bin/detect', 'bin/supply', 'bin/
 export const INDEX_TSV = 'dependencies/index.tsv';
 export const URL_MAP_TSV = 'dependencies/url_map.tsv';
 export const NAMES_TSV = 'dependencies/names.tsv';
+/** Uncached zips only: the lock as TSV for online staging (bash cannot read YAML). */
+export const LOCK_TSV = 'lock.tsv';
 export const CONDA_CHANNELS_TSV = 'conda/channels.tsv';
 export const PYPI_SIMPLE = 'pypi/simple';
 export const PYPI_FILES = 'pypi/files';

@@ -9,8 +9,8 @@ import { redactUrl } from '../core/redact.js';
 import type { Dependency, Lock, LockEntry, Manifest } from '../manifest/types.js';
 import { collectBuildpackFiles } from './buildpack-files.js';
 import { condaChannelDirs, condaChannelEntries, condaEntryPath, type CondaChannelConfig, type ShippedFile } from './conda-channel.js';
-import { indexTsv, namesTsv, urlMapTsv, type IndexRow, type NamesRow } from './index-tsv.js';
-import { INDEX_TSV, NAMES_TSV, URL_MAP_TSV, dependencyZipPath, pypiFilePath } from './layout.js';
+import { indexTsv, lockTsv, namesTsv, urlMapTsv, type IndexRow, type NamesRow } from './index-tsv.js';
+import { INDEX_TSV, LOCK_TSV, NAMES_TSV, URL_MAP_TSV, dependencyZipPath, pypiFilePath } from './layout.js';
 import { dependencyOnStack, installerDependencyName, lockEntryOnStack, packagedManifestYaml } from './packaged-manifest.js';
 import { pypiTreeEntries } from './pypi-tree.js';
 import type { ZipEntry } from './write-zip.js';
@@ -103,7 +103,7 @@ export async function planBundle(input: BundlePlanInput): Promise<BundlePlan> {
       addFile(path, file, `${d.name} ${d.version}`);
       depFiles.set(d, { file: path, sha256: file.sha256.toLowerCase() });
       index.push({ url: d.uri, path, sha256: file.sha256, size: file.size });
-      names.push({ name: d.name, version: d.version, path, sha256: file.sha256, size: file.size, url: d.uri });
+      names.push({ name: d.name, version: d.version, path, sha256: file.sha256, size: file.size, url: d.uri, cf_stacks: stack ? [] : d.cf_stacks });
     }
     for (const e of locked.filter((x) => x.kind === 'installer')) {
       const file = required(input.artifactFiles?.get(e), `${e.name} ${e.version} (${redactUrl(e.uri)})`);
@@ -112,7 +112,7 @@ export async function planBundle(input: BundlePlanInput): Promise<BundlePlan> {
       addFile(path, file, e.filename);
       lockFiles.set(e, path);
       index.push({ url: e.uri, path, sha256: file.sha256, size: file.size });
-      names.push({ name: installerDependencyName(e), version: e.version, path, sha256: file.sha256, size: file.size, url: e.uri });
+      names.push({ name: installerDependencyName(e), version: e.version, path, sha256: file.sha256, size: file.size, url: e.uri, cf_stacks: stack ? [] : e.cf_stacks });
     }
 
     const artifactFiles = input.artifactFiles ?? new Map<LockEntry, ShippedFile>();
@@ -143,6 +143,13 @@ export async function planBundle(input: BundlePlanInput): Promise<BundlePlan> {
     entries.push({ name: INDEX_TSV, source: { data: indexTsv(index) } });
     entries.push({ name: URL_MAP_TSV, source: { data: urlMapTsv(m.url_to_dependency_map) } });
     entries.push({ name: NAMES_TSV, source: { data: namesTsv(names) } });
+  }
+
+  if (!cached && locked.length) {
+    entries.push({
+      name: LOCK_TSV,
+      source: { data: lockTsv(locked.map((e) => ({ kind: e.kind, name: e.kind === 'installer' ? installerDependencyName(e) : e.name, version: e.version, filename: e.filename, uri: e.uri, sha256: e.sha256, md5: e.md5, channel: e.channel, subdir: e.subdir }))) },
+    });
   }
 
   const manifestYaml = packagedManifestYaml(m, { stack, cached, files: depFiles, lock: input.lock, lockFiles });

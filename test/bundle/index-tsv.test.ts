@@ -53,12 +53,28 @@ describe('urlMapTsv and namesTsv', () => {
     );
   });
 
-  it('lists name, version, path, sha256, size, redacted url in the order given', () => {
+  it('lists name, version, path, sha256, size, redacted url and stacks in the order given', () => {
     expect(
       namesTsv([
-        { name: 'miniforge3', version: '24.7.1-0', path: 'dependencies/9/Miniforge3.sh', sha256: A, size: 7, url: 'https://u:p@h/Miniforge3.sh' },
+        { name: 'miniforge3', version: '24.7.1-0', path: 'dependencies/9/Miniforge3.sh', sha256: A, size: 7, url: 'https://u:p@h/Miniforge3.sh', cf_stacks: ['cflinuxfs4', 'cflinuxfs3'] },
         { name: 'tool', version: '1.0.0', path: 'dependencies/1/tool.tgz', sha256: B, size: 8, url: 'https://h/tool.tgz' },
       ]),
-    ).toBe(`miniforge3\t24.7.1-0\tdependencies/9/Miniforge3.sh\t${A}\t7\thttps://-redacted-:-redacted-@h/Miniforge3.sh\ntool\t1.0.0\tdependencies/1/tool.tgz\t${B}\t8\thttps://h/tool.tgz\n`);
+    ).toBe(
+      `miniforge3\t24.7.1-0\tdependencies/9/Miniforge3.sh\t${A}\t7\thttps://-redacted-:-redacted-@h/Miniforge3.sh\tcflinuxfs3,cflinuxfs4\n` +
+        `tool\t1.0.0\tdependencies/1/tool.tgz\t${B}\t8\thttps://h/tool.tgz\t\n`,
+    );
+  });
+
+  it('writes lock.tsv rows for online staging with URLs redacted', async () => {
+    const { lockTsv } = await import('../../src/bundle/index-tsv.js');
+    expect(
+      lockTsv([
+        { kind: 'conda', name: 'zlib', version: '1.2.11', filename: 'zlib-1.2.11-h7b6447c_3.conda', uri: 'https://conda.anaconda.org/t/tok/main/linux-64/zlib-1.2.11-h7b6447c_3.conda', sha256: A, md5: 'c'.repeat(32), channel: 'https://conda.anaconda.org/t/tok/main', subdir: 'linux-64' },
+        { kind: 'wheel', name: 'six', version: '1.16.0', filename: 'six-1.16.0-py2.py3-none-any.whl', uri: 'https://files/six.whl', sha256: B },
+      ]),
+    ).toBe(
+      `conda\tzlib\t1.2.11\tzlib-1.2.11-h7b6447c_3.conda\thttps://conda.anaconda.org/t/-redacted-/main/linux-64/zlib-1.2.11-h7b6447c_3.conda\t${A}\t${'c'.repeat(32)}\thttps://conda.anaconda.org/t/-redacted-/main\tlinux-64\n` +
+        `wheel\tsix\t1.16.0\tsix-1.16.0-py2.py3-none-any.whl\thttps://files/six.whl\t${B}\t\t\t\n`,
+    );
   });
 });

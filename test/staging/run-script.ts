@@ -52,6 +52,8 @@ export function runScript(cmd: string, args: string[], o: RunOptions = {}): Prom
       const stdoutBytes = Buffer.concat(out);
       resolve({ code: code ?? -1, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBytes });
     });
+    // A script that exits without reading stdin makes this write fail with EPIPE.
+    child.stdin.on('error', () => {});
     child.stdin.end(o.input ?? '');
   });
 }
