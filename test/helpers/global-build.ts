@@ -1,0 +1,11 @@
+// Tests that run bin/package or bin/mirror execute the compiled dist/: build it
+// once before any test file runs, so `npx vitest run <file>` never tests stale
+// JavaScript. (`npm test` is then simply `vitest run`.)
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export default function setup(): void {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
+}
