@@ -11,6 +11,8 @@ import { runBin } from '../helpers/run-cli.js';
 import { NET_ISOLATION, suiteDir } from '../staging/run-script.js';
 import { runInApp, stageApp } from '../staging/stage-app.js';
 
+if (!process.env.CONDA_CLIENT) console.warn('[e2e] CONDA_CLIENT is unset: the real-conda staging case is SKIPPED');
+
 let dir: string;
 let zip: string;
 let bp: string;
@@ -57,6 +59,14 @@ describe('offline zip -> air-gapped staging', () => {
     const s = await stageApp(bp, path.join(FIXTURES, 'apps/conda-pip'));
     expect(s.supply.code, s.log).toBe(0);
     expect(s.log).toContain('run_exports_versions-2.0');
+    const smoke = await runInApp(s, 'sh ./smoke.sh');
+    expect(smoke.stdout + smoke.stderr).toContain('conda-pip ok: run_exports_versions 2.0 linked');
+  });
+
+  it.skipIf(!process.env.CONDA_CLIENT)('stages the conda + pip app with the REAL conda client (CONDA_CLIENT) from the packaged channel', async () => {
+    const s = await stageApp(bp, path.join(FIXTURES, 'apps/conda-pip'), { env: { CONDA_CLIENT: process.env.CONDA_CLIENT } });
+    expect(s.supply.code, s.log).toBe(0);
+    expect(s.log).not.toContain('+standin');
     const smoke = await runInApp(s, 'sh ./smoke.sh');
     expect(smoke.stdout + smoke.stderr).toContain('conda-pip ok: run_exports_versions 2.0 linked');
   });
