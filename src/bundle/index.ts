@@ -29,3 +29,29 @@ export {
 export { pypiTreeEntries, escapeHtml } from './pypi-tree.js';
 export { planBundle, selectDependencies, selectLockEntries, CC_MANIFEST_LIMIT, type BundlePlan, type BundlePlanInput } from './plan.js';
 export { verifyBundle, MAX_BUNDLE_BYTES, type VerifyReport, type VerifyProblem } from './verify.js';
+export { sbomDocument, sbomJson, uuidV5, SBOM_PATH, type SbomArtifact, type SbomInput } from './sbom.js';
+export { condaPurl, pypiPurl, genericPurl, condaChannelName } from './purl.js';
+export { licenseChoices, spdxId, spdxExpression, type CdxLicenseChoice } from './licenses.js';
+export {
+  DEPRECATIONS_TSV,
+  DEPRECATION_WINDOW_DAYS,
+  deprecationCovers,
+  deprecationHits,
+  deprecationWarning,
+  deprecationsTsv,
+  daysUntil,
+  todayString,
+  type DeprecationHit,
+} from './deprecations.js';
+export {
+  resolvePackagingSelection,
+  applySelection,
+  selectionWarnings,
+  selectableNames,
+  splitNames,
+  isExcludedDependency,
+  isExcludedLockEntry,
+  PROFILE_NAME_RE,
+  type PackagingSelection,
+  type SelectionFlags,
+} from './packaging-selection.js';

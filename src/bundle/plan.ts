@@ -13,6 +13,7 @@ import { indexTsv, lockTsv, namesTsv, urlMapTsv, type IndexRow, type NamesRow } 
 import { INDEX_TSV, LOCK_TSV, NAMES_TSV, URL_MAP_TSV, dependencyZipPath, pypiFilePath } from './layout.js';
 import { dependencyOnStack, installerDependencyName, lockEntryOnStack, packagedManifestYaml } from './packaged-manifest.js';
 import { pypiTreeEntries } from './pypi-tree.js';
+import { DEPRECATIONS_TSV, deprecationsTsv } from './deprecations.js';
 import type { ZipEntry } from './write-zip.js';
 
 /** Cloud Controller refuses a buildpack whose manifest.yml is larger than this. */
@@ -150,6 +151,11 @@ export async function planBundle(input: BundlePlanInput): Promise<BundlePlan> {
       name: LOCK_TSV,
       source: { data: lockTsv(locked.map((e) => ({ kind: e.kind, name: e.kind === 'installer' ? installerDependencyName(e) : e.name, version: e.version, filename: e.filename, uri: e.uri, sha256: e.sha256, md5: e.md5, channel: e.channel, subdir: e.subdir }))) },
     });
+  }
+
+  // Cached and uncached zips alike: staging prints end-of-life warnings from it.
+  if (m.dependency_deprecation_dates.length) {
+    entries.push({ name: DEPRECATIONS_TSV, source: { data: deprecationsTsv(m.dependency_deprecation_dates) } });
   }
 
   const manifestYaml = packagedManifestYaml(m, { stack, cached, files: depFiles, lock: input.lock, lockFiles });
