@@ -34,6 +34,7 @@ export { parseWheelFilename, parseSdistFilename } from './wheel-filename.js';
 export { parseSimpleHtml, parseSimpleJson, parseSimplePage, SIMPLE_ACCEPT } from './simple-index.js';
 export { supportedTags, glibcPlatforms, expandPlatforms } from './wheel-tags.js';
 export { parseCoreMetadata } from './metadata.js';
+export { readWheelMetadata, readSdistMetadata } from './dist-archive.js';
 export { parseRequirementsFile } from './requirements-file.js';
 export type { IndexFile, ProjectPage } from './simple-index.js';
 
