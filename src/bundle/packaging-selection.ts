@@ -69,8 +69,8 @@ export function resolvePackagingSelection(
   if (!o.cached) return { excluded: [] };
 
   const known = selectableNames(m);
-  const unknown = (name: string, message: string) =>
-    new PackagerError('EUSAGE', message, { hint: unknownHint(name, known, o.lock), found: name, key: 'packaging_profiles', file: m.path });
+  const unknown = (name: string, message: string, inManifest = false) =>
+    new PackagerError('EUSAGE', message, { hint: unknownHint(name, known, o.lock), ...(inManifest ? { file: m.path, key: `packaging_profiles.${profile}.exclude` } : {}) });
 
   const result = new Set<string>();
   if (profile !== undefined) {
@@ -88,7 +88,7 @@ export function resolvePackagingSelection(
       });
     }
     for (const name of p.exclude) {
-      if (!known.has(name)) throw unknown(name, `profile "${profile}" references unknown dependency "${name}"`);
+      if (!known.has(name)) throw unknown(name, `profile "${profile}" references unknown dependency "${name}"`, true);
       result.add(name);
     }
   }

@@ -1,33 +1,47 @@
 // `bin/package online|offline`: manifest -> (lock) -> downloads -> zip.
 // The order follows libbuildpack (copy + pre_package first, so a broken build
 // script fails before any download), then the Ruby gem's user-facing lines.
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { PackagerError, redactUrl, sriFromHex, unredactUrl, type Artifact } from '../core/index.js';
-import { fetchArtifacts, type CachedFile } from '../fetch/index.js';
+import { PackagerError, redactUrl, sriFromHex, unredactUrl, writeFileAtomic, type Artifact, type Logger } from '../core/index.js';
+import { ContentCache, fetchArtifacts, type CachedFile } from '../fetch/index.js';
 import {
   checkPackagingTarget,
   dependencyArtifact,
+  loadLock,
   type Dependency,
   type Lock,
   type LockEntry,
   type Manifest,
 } from '../manifest/index.js';
 import {
+  SBOM_PATH,
+  applySelection,
   copyBuildpackRoot,
+  deprecationHits,
+  deprecationWarning,
+  installerDependencyName,
   planBundle,
+  resolvePackagingSelection,
   runPrePackage,
+  sbomJson,
   selectDependencies,
   selectLockEntries,
+  selectionWarnings,
+  todayString,
   writeZip,
   zipFileName,
+  zipTimestamp,
   type ShippedFile,
 } from '../bundle/index.js';
 import { channelRefs } from '../resolve/conda/index.js';
 import type { CommandContext } from './run.js';
 import { formatBytes } from './console.js';
 import { loadManifestReporting, resolveCacheDir, retryTuning } from './common.js';
-import { ensureLock } from './lock-step.js';
+import { ensureLock, lockPathFor } from './lock-step.js';
+import { checkBudget, checkWrittenZip, estimateLine, estimateSize, type BudgetItem, type SizeEstimate } from './size-budget.js';
+import { sbomArtifacts } from './sbom-step.js';
+import { TOOL_NAME, toolVersion } from './tool-version.js';
 
 export interface PackageOptions {
   mode: 'online' | 'offline';
@@ -39,6 +53,18 @@ export interface PackageOptions {
   output?: string;
   concurrency?: number;
   forceDownload?: boolean;
+  /** Selective packaging (cached only): a packaging_profiles name, more names to leave out, names to put back. */
+  profile?: string;
+  exclude?: string[];
+  include?: string[];
+  /** Also write the SBOM here (cached only). */
+  sbom?: string;
+  /** Fail when the zip would be larger (bytes); default: warn above 1 GiB. */
+  maxSize?: number;
+  /** The word the user typed for the mode (`offline`, `cached`, ...): messages use it. */
+  modeWord?: string;
+  /** `YYYY-MM-DD` for deprecation warnings; default BP_TODAY, else today (UTC). */
+  today?: string;
 }
 
 /** What `--json` prints after a successful package run. */
@@ -50,6 +76,14 @@ export interface PackageResult {
   cached: boolean;
   stack: string | null;
   version: string;
+  /** The packaging profile, or null. */
+  profile: string | null;
+  /** Dependencies and installers left out (profile, --exclude, --include). */
+  excluded: string[];
+  /** Where --sbom wrote the SBOM (the zip always holds sbom.cdx.json when cached), or null. */
+  sbom: string | null;
+  /** What the pre-download estimate said (cached zips). */
+  expected_size: { bytes: number; at_least: boolean; approximate: boolean } | null;
   artifacts: { kind: string; name: string; version: string; uri: string; sha256: string; size: number; from_cache: boolean }[];
 }
 
@@ -58,13 +92,43 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
   const log = ctx.reporter;
   if (o.stack && o.anyStack) throw new PackagerError('EUSAGE', 'Pass either --stack or --any-stack, not both');
   const cached = o.mode === 'offline';
+  // libbuildpack says "cached buildpacks"; a user who typed `online` reads "offline".
+  const cachedWord = o.modeWord === 'uncached' || o.modeWord === 'cached' ? 'cached' : 'offline';
+  if (!cached && o.sbom) {
+    throw new PackagerError('EUSAGE', `--sbom is only valid for ${cachedWord} buildpacks`, {
+      hint: 'an online zip carries no artifacts to describe: package with `bin/package offline --sbom FILE`',
+    });
+  }
   const { manifest: m, root } = await loadManifestReporting(o.manifest, log);
   const stack = o.stack || undefined;
   checkPackagingTarget(m, { stack });
+  const flags = { profile: o.profile, exclude: o.exclude ?? [], include: o.include ?? [] };
+  const wantsSelection = Boolean(flags.profile) || flags.exclude.length > 0 || flags.include.length > 0;
+  // The lock only sharpens a hint here ("numpy is a locked conda package"); a broken one must not stop this check.
+  const knownLock = wantsSelection && cached ? await loadLock(lockPathFor(m)).catch(() => undefined) : undefined;
+  const selection = resolvePackagingSelection(m, flags, { cached, modeWord: cachedWord, lock: knownLock });
   const version = o.version ?? (await readVersion(root, m));
   const cacheDir = resolveCacheDir(o.cacheDir);
 
-  const lock = await ensureLock(m, { cacheDir, ctx, update: false });
+  const fullLock = await ensureLock(m, { cacheDir, ctx, update: false });
+  const excluded = new Set(selection.excluded);
+  const { manifest: pm, lock } = applySelection(m, fullLock, excluded);
+  if (selection.excluded.length) {
+    log.info(`Leaving out ${selection.excluded.join(', ')}${selection.profile ? ` (packaging profile ${selection.profile}${selection.infix !== selection.profile ? ' + custom' : ''})` : ''}`);
+  }
+  for (const w of selectionWarnings(m, fullLock, stack, excluded)) log.warn(w);
+
+  let estimate: SizeEstimate | null = null;
+  // What the zip carries (cached) or what staging will download (online).
+  const deps = selectDependencies(pm, stack);
+  const locked = selectLockEntries(lock, stack);
+  warnDeprecations(pm, deps, locked, o.today ?? todayString(new Date(), process.env.BP_TODAY), log);
+  if (cached) {
+    const items = await budgetItems(deps, locked, new ContentCache(cacheDir));
+    estimate = estimateSize(items);
+    log.info(estimateLine(estimate));
+    checkBudget(estimate, items, o.maxSize, log);
+  }
 
   // pre_package runs in a temp copy before any download, as libbuildpack does.
   const work = await copyBuildpackRoot(root);
@@ -78,8 +142,6 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
     const artifactFiles = new Map<LockEntry, ShippedFile>();
     const report: PackageResult['artifacts'] = [];
     if (cached) {
-      const deps = selectDependencies(m, stack);
-      const locked = selectLockEntries(lock, stack);
       const artifacts: Artifact[] = [...deps.map(dependencyArtifact), ...locked.map((e) => lockArtifact(e, m))];
       const plannedBytes = artifacts.reduce((n, a) => n + (a.size ?? 0), 0);
       log.plan(artifacts.length, plannedBytes);
@@ -113,16 +175,98 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
     const condaChannels = m.conda
       ? m.conda.channels.flatMap((c) => channelRefs(c, m.conda!.channel_alias)).map((r) => ({ url: r.url, subdirs: m.conda!.subdirs }))
       : undefined;
-    const plan = await planBundle({ root: work, manifest: m, version, stack, cached, lock, dependencyFiles, artifactFiles, condaChannels, logger: log });
-    const out = path.resolve(o.output ?? zipFileName({ language: m.language, cached, stack, version }));
+    const plan = await planBundle({ root: work, manifest: pm, version, stack, cached, lock, dependencyFiles, artifactFiles, condaChannels, logger: log });
+    let sbomText: string | undefined;
+    if (cached) {
+      sbomText = sbomJson({
+        buildpack: { language: m.language, version, stack, profile: selection.infix, excluded: selection.excluded },
+        tool: { name: TOOL_NAME, version: toolVersion() },
+        artifacts: await sbomArtifacts({ plan, dependencies: dependencyFiles, locked: artifactFiles }),
+        // Reproducible by default: a timestamp only when the build pins one.
+        timestamp: process.env.SOURCE_DATE_EPOCH ? zipTimestamp() : undefined,
+      });
+      plan.entries.push({ name: SBOM_PATH, source: { data: sbomText } });
+    }
+    const out = path.resolve(o.output ?? zipFileName({ language: m.language, cached, stack, version, profile: selection.infix }));
     const zip = await writeZip(plan.entries, out, { logger: log, signal: ctx.signal });
     log.finish();
+    try {
+      checkWrittenZip(zip.size, o.maxSize, zip.path, log);
+    } catch (err) {
+      await rm(zip.path, { force: true });
+      throw err;
+    }
+    let sbomFile: string | null = null;
+    if (sbomText !== undefined && o.sbom) {
+      sbomFile = path.resolve(o.sbom);
+      await writeFileAtomic(sbomFile, sbomText);
+      log.info(`Wrote the SBOM (CycloneDX 1.5) to ${sbomFile}`);
+    }
     const label = cached ? 'Cached buildpack' : 'Buildpack';
     log.info(`${label} for ${stack ?? 'any stack'} created and saved as ${zip.path} (${formatBytes(zip.size)})`);
-    return { ok: true, zip: zip.path, size: zip.size, sha256: zip.sha256, cached, stack: stack ?? null, version, artifacts: report };
+    return {
+      ok: true,
+      zip: zip.path,
+      size: zip.size,
+      sha256: zip.sha256,
+      cached,
+      stack: stack ?? null,
+      version,
+      profile: selection.profile ?? null,
+      excluded: selection.excluded,
+      sbom: sbomFile,
+      expected_size: estimate ? { bytes: estimate.bytes, at_least: estimate.unknown.length > 0, approximate: estimate.approximate > 0 } : null,
+      artifacts: report,
+    };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** Sizes for the budget: the lock's, else the download cache's (a manifest dependency fetched before), else unknown. */
+async function budgetItems(deps: Dependency[], locked: LockEntry[], cache: ContentCache): Promise<BudgetItem[]> {
+  const cachedSize = async (integrity: string): Promise<number | undefined> => {
+    try {
+      return (await stat(cache.pathFor(integrity))).size;
+    } catch {
+      return undefined;
+    }
+  };
+  const items: BudgetItem[] = [];
+  for (const d of deps) {
+    const a = dependencyArtifact(d);
+    items.push({ label: `${d.name} ${d.version} (dependency)`, size: await cachedSize(a.integrity), drop: `leave out with --exclude ${d.name}` });
+  }
+  for (const e of locked) {
+    let size: number | undefined = e.size > 0 ? e.size : undefined;
+    let approximate = Boolean(e.size_approximate) && size !== undefined;
+    if (e.size_approximate || !e.size) {
+      const known = e.sha256 ? await cachedSize(sriFromHex(e.sha256, 'sha256')) : undefined;
+      if (known !== undefined) {
+        size = known;
+        approximate = false;
+      }
+    }
+    const drop =
+      e.kind === 'installer'
+        ? `leave out with --exclude ${installerDependencyName(e)}`
+        : e.kind === 'conda'
+          ? 'remove it from conda: and run bin/package resolve'
+          : 'remove it from pip: and run bin/package resolve';
+    const label = `${e.kind === 'installer' ? installerDependencyName(e) : e.name} ${e.version}${e.build ? ` ${e.build}` : ''} (${e.kind})`;
+    items.push({ label, size, ...(approximate ? { approximate } : {}), drop });
+  }
+  return items;
+}
+
+/** Warns for packaged versions whose deprecation date is past or less than 30 days away. */
+function warnDeprecations(m: Manifest, deps: Dependency[], locked: LockEntry[], today: string, log: Logger): void {
+  if (!m.dependency_deprecation_dates.length) return;
+  const items = [
+    ...deps.map((d) => ({ name: d.name, version: d.version })),
+    ...locked.map((e) => ({ name: e.kind === 'installer' ? installerDependencyName(e) : e.name, version: e.version })),
+  ];
+  for (const hit of deprecationHits(m.dependency_deprecation_dates, items, today)) log.warn(deprecationWarning(hit));
 }
 
 function shipped(f: CachedFile): ShippedFile {

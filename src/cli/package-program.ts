@@ -1,13 +1,15 @@
 // bin/package: commander wiring only. Each action lives in its own module;
 // this file parses flags, and runCommand() maps errors to exit codes.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
 import { packageBuildpack, type PackageOptions } from './package-command.js';
 import { resolveCommand } from './resolve-command.js';
 import { verifyCommand } from './verify-command.js';
 import { summaryCommand } from './summary-command.js';
 import { runCommand } from './run.js';
 import { EXIT_USAGE } from './exit-codes.js';
+import { parseSizeArg } from './size-budget.js';
+import { toolVersion } from './tool-version.js';
+import { splitNames } from '../bundle/index.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -15,20 +17,18 @@ function positiveInt(value: string): number {
   return n;
 }
 
-function ownVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return pkg.version;
-  } catch {
-    return 'unknown';
-  }
+/** commander accumulator: `--exclude a,b --exclude c` -> [a, b, c]. */
+function names(value: string, previous: string[] | undefined): string[] {
+  return splitNames(value, previous);
 }
 
 /** The bin/package command tree. */
-export function buildPackageProgram(setExit: (code: number) => void): Command {
+export function buildPackageProgram(setExit: (code: number) => void, argv: readonly string[] = process.argv): Command {
+  // The mode as typed (`offline` or its alias `cached`), so messages speak the user's word.
+  const typedMode = argv.slice(2).find((a) => !a.startsWith('-'));
   const program = new Command('package')
     .description('Package this buildpack into a zip for `cf create-buildpack`, resolve its lock, verify or summarise it.')
-    .version(ownVersion(), '--tool-version', 'print the packager version')
+    .version(toolVersion(), '--tool-version', 'print the packager version')
     .showHelpAfterError()
     .exitOverride();
 
@@ -47,15 +47,23 @@ export function buildPackageProgram(setExit: (code: number) => void): Command {
       .option('--any-stack', 'package for every stack (the default)')
       .option('--version <version>', 'buildpack version (default: the VERSION file)')
       .option('--cache-dir <dir>', 'download cache (default: $XDG_CACHE_HOME or ~/.cache/conda-offline-buildpack)')
-      .option('--output <zip>', 'zip path (default: <language>_buildpack[-cached][-<stack>]-v<version>.zip here)')
+      .option('--output <zip>', 'zip path (default: <language>_buildpack[-cached][-<profile>][-<stack>]-v<version>.zip here)')
       .addOption(new Option('--concurrency <n>', 'downloads in flight at once').argParser(positiveInt).default(8))
       .option('--force-download', 'ignore cached downloads and fetch everything again')
+      .option('--profile <name>', 'cached only: leave out what packaging_profiles.<name>.exclude lists (zip name gets -<name>)')
+      .option('--exclude <names>', 'cached only: leave out these dependencies or installers, comma-separated (zip name gets -custom)', names)
+      .option('--include <names>', 'cached only: put back names the --profile leaves out (zip name gets -<profile>+custom)', names)
+      .addOption(
+        new Option('--max-size <size>', 'fail before downloading when the zip would be larger: 500M, 1G or bytes (default: warn above 1G)').argParser(parseSizeArg),
+      )
+      .option('--sbom <file>', 'cached only: also write the zip\'s CycloneDX SBOM (sbom.cdx.json) to FILE')
       .option('--json', 'print one JSON result on stdout')
       .option('--verbose', 'show debug lines')
       .action(async (flags: Omit<PackageOptions, 'mode'> & { json?: boolean; verbose?: boolean }) => {
         setExit(
           await runCommand({ ...flags, onInterrupt: 'partial downloads are kept for resume, no zip is written' }, async (ctx) => {
-            const result = await packageBuildpack({ ...flags, mode }, ctx);
+            const modeWord = typedMode === alias || typedMode === mode ? typedMode : mode;
+            const result = await packageBuildpack({ ...flags, mode, modeWord }, ctx);
             process.stdout.write(ctx.json ? JSON.stringify(result, null, 2) + '\n' : result.zip + '\n');
           }),
         );
@@ -98,7 +106,7 @@ export function buildPackageProgram(setExit: (code: number) => void): Command {
 /** Entry point: parses argv and exits with the DESIGN.md exit code. */
 export async function main(argv: string[]): Promise<void> {
   let code = 0;
-  const program = buildPackageProgram((c) => (code = c));
+  const program = buildPackageProgram((c) => (code = c), argv);
   try {
     await program.parseAsync(argv);
   } catch (err) {

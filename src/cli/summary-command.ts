@@ -1,57 +1,195 @@
-// `bin/package summary`: what libbuildpack's `summary` prints for release notes
-// (Packaged binaries / Default binary versions / Packaging profiles), plus the
-// locked conda packages and wheels when a lock exists.
+// `bin/package summary`: the markdown libbuildpack's `buildpack-packager
+// summary` prints for GitHub release notes (packager/summary.go, reproduced
+// byte for byte: `Packaged binaries:` sorted by name then version, a `modules`
+// column only when some dependency has sub-dependencies, `Default binary
+// versions:` in manifest order, `Packaging profiles:` as `  %-12s %s` lines),
+// with the resolved installers among the packaged binaries, followed by the
+// locked conda packages (one table per channel) and Python packages with their
+// sizes. `--json` prints the same as one JSON object.
 import type { CommandContext } from './run.js';
 import { loadManifestReporting } from './common.js';
-import { lockPathFor } from './lock-step.js';
-import { loadLock, type Lock, type Manifest } from '../manifest/index.js';
+import { hasResolvedSections, lockPathFor } from './lock-step.js';
+import { loadLock, type Lock, type LockEntry, type Manifest } from '../manifest/index.js';
+import { condaChannelName, installerDependencyName, normalizeProjectName } from '../bundle/index.js';
 import { formatBytes } from './console.js';
 
 /** Markdown (or JSON) summary of the manifest and its lock. */
 export async function summaryCommand(o: { manifest?: string }, ctx: CommandContext): Promise<number> {
   const { manifest: m } = await loadManifestReporting(o.manifest, ctx.reporter);
-  const lock = await loadLock(lockPathFor(m));
-  if (ctx.json) {
-    process.stdout.write(JSON.stringify(summaryJson(m, lock), null, 2) + '\n');
-  } else {
-    process.stdout.write(summaryMarkdown(m, lock));
+  const lock = hasResolvedSections(m) ? await loadLock(lockPathFor(m)) : undefined;
+  if (hasResolvedSections(m) && !lock) {
+    ctx.reporter.warn(`No ${lockPathFor(m)}: run \`bin/package resolve\` to list the installers, conda packages and wheels the zip will carry`);
+  }
+  if (ctx.json) process.stdout.write(JSON.stringify(summaryJson(m, lock, lock ? lockPathFor(m) : undefined), null, 2) + '\n');
+  else process.stdout.write(summaryMarkdown(m, lock));
+  return 0;
+}
+
+/** One row of `Packaged binaries:`. */
+export interface BinaryRow {
+  name: string;
+  version: string;
+  cf_stacks: string[];
+  modules: string[];
+  /** `manifest` (dependencies:) or `lock` (a resolved installer). */
+  from: 'manifest' | 'lock';
+}
+
+/** Manifest dependencies plus resolved installers, in libbuildpack's order (name, then semver; ties keep manifest order). */
+export function packagedBinaries(m: Manifest, lock: Lock | undefined): BinaryRow[] {
+  const rows: BinaryRow[] = m.dependencies.map((d) => ({
+    name: d.name,
+    version: d.version,
+    cf_stacks: [...d.cf_stacks].sort(),
+    modules: subDependencyNames(d.raw),
+    from: 'manifest' as const,
+  }));
+  for (const e of lock?.artifacts ?? []) {
+    if (e.kind === 'installer') rows.push({ name: installerDependencyName(e), version: e.version, cf_stacks: [...e.cf_stacks].sort(), modules: [], from: 'lock' });
+  }
+  return rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : compareVersions(a.version, b.version)));
+}
+
+/** libbuildpack's SubDependency names (`dependencies: [{name: ...}]` on a dependency), sorted. */
+function subDependencyNames(raw: Record<string, unknown>): string[] {
+  const subs = raw.dependencies;
+  if (!Array.isArray(subs)) return [];
+  return subs
+    .map((s) => (s && typeof s === 'object' && typeof (s as { name?: unknown }).name === 'string' ? (s as { name: string }).name : undefined))
+    .filter((n): n is string => n !== undefined)
+    .sort();
+}
+
+// Masterminds/semver as libbuildpack uses it: `1.2`, `v1.2.3`, `1.2.3-rc.1`
+// parse (missing parts are 0); anything else compares as plain text.
+const SEMVER = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/;
+
+/** libbuildpack's Dependencies.Less on versions: semver when both parse, else byte order. */
+export function compareVersions(a: string, b: string): number {
+  const x = SEMVER.exec(a);
+  const y = SEMVER.exec(b);
+  if (!x || !y) return a < b ? -1 : a > b ? 1 : 0;
+  for (const i of [1, 2, 3]) {
+    const d = Number(x[i] ?? 0) - Number(y[i] ?? 0);
+    if (d) return d;
+  }
+  const [pa, pb] = [x[4], y[4]];
+  if (pa === pb) return 0;
+  if (pa === undefined) return 1; // a release sorts after its pre-releases
+  if (pb === undefined) return -1;
+  const sa = pa.split('.');
+  const sb = pb.split('.');
+  for (let i = 0; i < Math.max(sa.length, sb.length); i++) {
+    const [p, q] = [sa[i], sb[i]];
+    if (p === undefined) return -1;
+    if (q === undefined) return 1;
+    if (p === q) continue;
+    const [np, nq] = [/^\d+$/.test(p), /^\d+$/.test(q)];
+    if (np && nq) return Number(p) - Number(q);
+    if (np !== nq) return np ? -1 : 1;
+    return p < q ? -1 : 1;
   }
   return 0;
 }
 
-/** The summary as data. */
-export function summaryJson(m: Manifest, lock: Lock | undefined) {
-  return {
-    dependencies: m.dependencies.map((d) => ({ name: d.name, version: d.version, cf_stacks: d.cf_stacks })),
-    default_versions: m.default_versions,
-    packaging_profiles: Object.entries(m.packaging_profiles).map(([name, p]) => ({ name, description: p.description ?? '', exclude: p.exclude })),
-    locked: (lock?.artifacts ?? []).map((a) => ({ kind: a.kind, name: a.name, version: a.version, build: a.build, filename: a.filename, size: a.size, cf_stacks: a.cf_stacks })),
-  };
+function sizeText(e: Pick<LockEntry, 'size' | 'size_approximate'>): string {
+  if (!e.size) return 'unknown';
+  return `${e.size_approximate ? '~' : ''}${formatBytes(e.size)}`;
 }
 
-/** The summary as libbuildpack-style markdown. */
+function total(list: readonly LockEntry[]): string {
+  const bytes = list.reduce((n, e) => n + (e.size || 0), 0);
+  const partial = list.some((e) => !e.size);
+  return `${list.length} file${list.length === 1 ? '' : 's'}, ${partial ? 'at least ' : ''}${formatBytes(bytes)}`;
+}
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Locked conda packages grouped by channel (display name), each group sorted by name, version, subdir. */
+function condaGroups(lock: Lock | undefined): [string, LockEntry[]][] {
+  const groups = new Map<string, LockEntry[]>();
+  for (const e of lock?.artifacts ?? []) {
+    if (e.kind !== 'conda') continue;
+    const channel = e.channel ? condaChannelName(e.channel) : 'local';
+    groups.set(channel, [...(groups.get(channel) ?? []), e]);
+  }
+  for (const list of groups.values()) {
+    list.sort((a, b) => byText(a.name, b.name) || compareVersions(a.version, b.version) || byText(a.subdir ?? '', b.subdir ?? '') || byText(a.filename, b.filename));
+  }
+  return [...groups].sort((a, b) => byText(a[0], b[0]));
+}
+
+function pythonPackages(lock: Lock | undefined): LockEntry[] {
+  return (lock?.artifacts ?? [])
+    .filter((e) => e.kind === 'wheel' || e.kind === 'sdist')
+    .sort((a, b) => byText(normalizeProjectName(a.name), normalizeProjectName(b.name)) || compareVersions(a.version, b.version) || byText(a.filename, b.filename));
+}
+
+/** The summary as libbuildpack-style markdown (+ locked packages). */
 export function summaryMarkdown(m: Manifest, lock: Lock | undefined): string {
-  const out: string[] = ['Packaged binaries:', '', '| name | version | cf_stacks |', '|-|-|-|'];
-  const rows = m.dependencies
-    .map((d) => [d.name, d.version, [...d.cf_stacks].sort().join(', ')])
-    .sort((a, b) => a[0]!.localeCompare(b[0]!) || a[1]!.localeCompare(b[1]!, undefined, { numeric: true }));
-  for (const r of rows) out.push(`| ${r.join(' | ')} |`);
-  for (const a of (lock?.artifacts ?? []).filter((x) => x.kind === 'installer')) {
-    out.push(`| ${a.name} | ${a.version} | ${[...a.cf_stacks].sort().join(', ')} |`);
+  const rows = packagedBinaries(m, lock);
+  let out = '';
+  if (rows.length) {
+    const modules = rows.some((r) => r.modules.length > 0);
+    out += '\nPackaged binaries:\n\n';
+    out += modules ? '| name | version | cf_stacks | modules |\n|-|-|-|-|\n' : '| name | version | cf_stacks |\n|-|-|-|\n';
+    for (const r of rows) {
+      out += modules
+        ? `| ${r.name} | ${r.version} | ${r.cf_stacks.join(', ')} | ${r.modules.join(', ')} |\n`
+        : `| ${r.name} | ${r.version} | ${r.cf_stacks.join(', ')} |\n`;
+    }
   }
-  out.push('', 'Default binary versions:', '', '| name | version |', '|-|-|');
-  for (const d of m.default_versions) out.push(`| ${d.name} | ${d.version} |`);
-  const profiles = Object.entries(m.packaging_profiles);
+  if (m.default_versions.length) {
+    out += '\nDefault binary versions:\n\n| name | version |\n|-|-|\n';
+    for (const d of m.default_versions) out += `| ${d.name} | ${d.version} |\n`;
+  }
+  const profiles = Object.keys(m.packaging_profiles).sort(byText);
   if (profiles.length) {
-    out.push('', 'Packaging profiles:', '', '| name | description | excluded dependencies |', '|-|-|-|');
-    for (const [name, p] of profiles.sort(([a], [b]) => a.localeCompare(b))) out.push(`| ${name} | ${p.description ?? ''} | ${p.exclude.join(', ')} |`);
+    out += '\nPackaging profiles:\n\n';
+    for (const name of profiles) out += `  ${name.padEnd(12)} ${m.packaging_profiles[name]!.description ?? ''}\n`;
   }
-  for (const [kind, title] of [['conda', 'Conda packages'], ['wheel', 'Python wheels'], ['sdist', 'Python source distributions']] as const) {
-    const items = (lock?.artifacts ?? []).filter((a) => a.kind === kind);
-    if (!items.length) continue;
-    const total = items.reduce((n, a) => n + a.size, 0);
-    out.push('', `${title} (${items.length}, ${formatBytes(total)}):`, '', '| name | version | file | size |', '|-|-|-|-|');
-    for (const a of items) out.push(`| ${a.name} | ${a.version} | ${a.filename} | ${formatBytes(a.size)} |`);
+  for (const [channel, list] of condaGroups(lock)) {
+    out += `\nConda packages from ${channel} (${total(list)}):\n\n| name | version | build | subdir | cf_stacks | size |\n|-|-|-|-|-|-|\n`;
+    for (const e of list) out += `| ${e.name} | ${e.version} | ${e.build ?? ''} | ${e.subdir ?? ''} | ${[...e.cf_stacks].sort().join(', ')} | ${sizeText(e)} |\n`;
   }
-  return out.join('\n') + '\n';
+  const py = pythonPackages(lock);
+  if (py.length) {
+    out += `\nPython packages (${total(py)}):\n\n| name | version | file | cf_stacks | size |\n|-|-|-|-|-|\n`;
+    for (const e of py) out += `| ${e.name} | ${e.version} | ${e.filename} | ${[...e.cf_stacks].sort().join(', ')} | ${sizeText(e)} |\n`;
+  }
+  return out;
+}
+
+/** The summary as data (`--json`). */
+export function summaryJson(m: Manifest, lock: Lock | undefined, lockFile?: string) {
+  const entry = (e: LockEntry) => ({
+    name: e.name,
+    version: e.version,
+    filename: e.filename,
+    size: e.size,
+    ...(e.size_approximate ? { size_approximate: true } : {}),
+    cf_stacks: [...e.cf_stacks].sort(),
+  });
+  const sum = (list: readonly LockEntry[]) => ({ count: list.length, bytes: list.reduce((n, e) => n + (e.size || 0), 0) });
+  const groups = condaGroups(lock);
+  const py = pythonPackages(lock);
+  return {
+    language: m.language,
+    packaged_binaries: packagedBinaries(m, lock),
+    default_versions: m.default_versions,
+    packaging_profiles: Object.keys(m.packaging_profiles)
+      .sort(byText)
+      .map((name) => ({ name, description: m.packaging_profiles[name]!.description ?? '', exclude: m.packaging_profiles[name]!.exclude })),
+    lock: lock
+      ? {
+          file: lockFile ?? null,
+          conda: groups.map(([channel, list]) => ({
+            channel,
+            ...sum(list),
+            packages: list.map((e) => ({ ...entry(e), build: e.build ?? null, subdir: e.subdir ?? null })),
+          })),
+          python: { ...sum(py), packages: py.map((e) => ({ kind: e.kind, ...entry(e) })) },
+        }
+      : null,
+  };
 }
