@@ -8,8 +8,9 @@
 //   - `version_line` matches it as default_versions patterns do (`3.10.x`, `3.x`);
 //   - `version_line` without a wildcard is the version or a dotted prefix of it
 //     (`2.7` covers 2.7.18), how the Ruby gem read its version lines.
-// Warned when the date is past or less than 30 days away, as libbuildpack's
-// warnEndOfLife (`eolTime.Sub(now) < thirtyDays`).
+// Warned when the date is past or at most 30 days away: libbuildpack's
+// warnEndOfLife warns when `eolTime.Sub(now) < thirtyDays`, which, at any time
+// after midnight, holds from the 30th day before the date on.
 import { versionMatches } from '../manifest/version-pattern.js';
 import type { DeprecationDate } from '../manifest/types.js';
 import { tsv } from './index-tsv.js';
@@ -17,7 +18,7 @@ import { tsv } from './index-tsv.js';
 /** Root of every zip (cached or not): `dependencies/` would mark an uncached zip as cached. */
 export const DEPRECATIONS_TSV = 'deprecations.tsv';
 
-/** libbuildpack's window: warn when the date is less than this many days away. */
+/** libbuildpack's window: warn when the date is at most this many days away. */
 export const DEPRECATION_WINDOW_DAYS = 30;
 
 /** True when `version` is on the deprecation entry's version line. */
@@ -64,7 +65,7 @@ export function deprecationHits(
   const hits: DeprecationHit[] = [];
   for (const d of deprecations) {
     const days = daysUntil(d.date, today);
-    if (!(days < windowDays)) continue;
+    if (days > windowDays) continue;
     const versions = [...new Set(items.filter((i) => i.name === d.name && deprecationCovers(d, i.version)).map((i) => i.version))];
     if (!versions.length) continue;
     versions.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
