@@ -124,8 +124,7 @@ export function checkWrittenZip(size: number, maxBytes: number | undefined, zip:
   if (maxBytes !== undefined && size > maxBytes) {
     throw new PackagerError('EBUNDLE', `The zip is larger than --max-size ${formatBytes(maxBytes)}: ${formatBytes(size)} (${size} bytes); it was not kept`, {
       wanted: `at most ${maxBytes} bytes`,
-      found: `${size} bytes`,
-      file: zip,
+      found: `${size} bytes (${zip})`,
       hint: `the downloads stay in the cache, so a re-run is quick: ${DROP_HINT}`,
     });
   }
