@@ -17,6 +17,7 @@ import { PackagerError } from '../core/errors.js';
 import { type HashAlgorithm } from '../core/integrity.js';
 import { Digests, digestFile, type DigestResult } from './digests.js';
 import { diskError } from './fetch-errors.js';
+import { rememberVerified } from './verified-files.js';
 import type { CachedFile } from './options.js';
 
 /** `$XDG_CACHE_HOME/<name>` or `~/.cache/<name>` (XDG Base Directory spec). */
@@ -126,7 +127,7 @@ export class ContentCache {
     const file = this.contentPath(key);
     let st;
     try {
-      st = await stat(file);
+      st = await stat(file, { bigint: true });
     } catch (err) {
       if ((err as { code?: string }).code === 'ENOENT') return { status: 'missing' };
       throw diskError(err, undefined, file);
@@ -138,10 +139,11 @@ export class ContentCache {
       throw diskError(err, undefined, file);
     }
     const hex = Digests.hexOf(found, key.algorithm)!;
-    if (hex !== key.hex.toLowerCase() || (size !== undefined && st.size !== size)) {
+    if (hex !== key.hex.toLowerCase() || (size !== undefined && Number(st.size) !== size)) {
       await rm(file, { force: true });
       return { status: 'corrupt', wanted: `${key.algorithm} ${key.hex}`, found: `${key.algorithm} ${hex} (${st.size} bytes)` };
     }
+    await rememberVerified(file, found, st);
     return { status: 'ok', file: { path: file, ...found, fromCache: true } };
   }
 

@@ -1,63 +1,69 @@
 // Checksums computed while bytes stream past: sha256 always (the cache and the
-// zip index speak sha256), plus md5 when a legacy manifest only publishes md5.
-// Nothing here ever holds a whole file in memory.
-import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+// zip index speak sha256), md5 when a legacy manifest only publishes md5, and
+// CRC-32 (what the zip writer needs, so it never re-reads a verified file to
+// get it). The hashing runs in worker threads (hash-pool.ts); nothing here
+// ever holds a whole file in memory.
 import { Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import ssri from 'ssri';
 import type { HashAlgorithm } from '../core/integrity.js';
+import { HashSession, hashFileInPool, type HashResult } from './hash-pool.js';
 
 export interface DigestResult {
   size: number;
   sha256: string;
   md5?: string;
+  /** CRC-32 of the content (unsigned), as a zip entry records it. */
+  crc32: number;
   /** SRI string of every digest computed. */
   integrity: string;
 }
 
-/** Running sha256 (+ md5) and byte count over one stream of content. */
+/** Running sha256 (+ md5) + CRC-32 and byte count over one stream of content. */
 export class Digests {
-  private readonly sha256: Hash = createHash('sha256');
-  private readonly md5: Hash | undefined;
+  private readonly session: HashSession;
   size = 0;
 
   constructor(algorithm: HashAlgorithm) {
-    this.md5 = algorithm === 'md5' ? createHash('md5') : undefined;
+    this.session = new HashSession({ sha256: true, md5: algorithm === 'md5', crc32: true });
   }
 
-  update(chunk: Buffer): void {
-    this.sha256.update(chunk);
-    this.md5?.update(chunk);
+  /** Adds bytes; false means: await drained() before adding more (the hashing fell behind). */
+  update(chunk: Buffer): boolean {
     this.size += chunk.length;
+    return this.session.update(chunk);
   }
 
-  /** A pass-through stream that feeds every chunk to these digests. */
+  /** Resolves when the hashing has caught up with update(). */
+  drained(): Promise<void> {
+    return this.session.drained();
+  }
+
+  /** A pass-through stream that feeds every chunk to these digests (with backpressure). */
   tap(onChunk?: (size: number) => void): Transform {
     return new Transform({
       transform: (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) => {
-        this.update(chunk);
+        const ok = this.update(chunk);
         onChunk?.(this.size);
-        cb(null, chunk);
+        if (ok) cb(null, chunk);
+        else this.drained().then(() => cb(null, chunk), cb);
       },
     });
   }
 
   /** Feeds the first `length` bytes of a file (a partial download being resumed). */
-  async updateFromFile(file: string, length?: number): Promise<void> {
+  async updateFromFile(file: string, length: number): Promise<void> {
     if (length === 0) return;
-    const src = createReadStream(file, length === undefined ? {} : { start: 0, end: length - 1 });
-    await pipeline(src, async (chunks: AsyncIterable<Buffer>) => {
-      for await (const chunk of chunks) this.update(chunk);
-    });
+    await this.session.fromFile(file, 0, length);
+    this.size += length;
   }
 
-  finish(): DigestResult {
-    const sha256 = this.sha256.digest('hex');
-    const md5 = this.md5?.digest('hex');
-    let sri = ssri.fromHex(sha256, 'sha256').toString();
-    if (md5) sri += ' ' + ssri.fromHex(md5, 'md5').toString();
-    return { size: this.size, sha256, ...(md5 ? { md5 } : {}), integrity: sri };
+  async finish(): Promise<DigestResult> {
+    return withIntegrity(await this.session.finish());
+  }
+
+  /** Drops the running hash (the bytes will not be used). */
+  abort(): void {
+    this.session.abort();
   }
 
   /** The hex digest for `algorithm` from a finished result. */
@@ -66,9 +72,13 @@ export class Digests {
   }
 }
 
-/** Hashes a whole file by streaming it. */
+function withIntegrity(r: HashResult): DigestResult {
+  let sri = ssri.fromHex(r.sha256, 'sha256').toString();
+  if (r.md5) sri += ' ' + ssri.fromHex(r.md5, 'md5').toString();
+  return { size: r.size, sha256: r.sha256, ...(r.md5 ? { md5: r.md5 } : {}), crc32: r.crc32, integrity: sri };
+}
+
+/** Hashes a whole file (read and hashed in a worker thread). */
 export async function digestFile(file: string, algorithm: HashAlgorithm): Promise<DigestResult> {
-  const d = new Digests(algorithm);
-  await d.updateFromFile(file);
-  return d.finish();
+  return withIntegrity(await hashFileInPool(file, { sha256: true, md5: algorithm === 'md5', crc32: true }));
 }

@@ -11,6 +11,7 @@ import { PackagerError } from '../core/errors.js';
 import type { Artifact } from '../core/artifact.js';
 import { Digests, digestFile, type DigestResult } from './digests.js';
 import type { ContentCache, ContentKey, Lease } from './content-cache.js';
+import { rememberVerified } from './verified-files.js';
 import { diskError, httpStatusError, integrityError, sizeError, truncatedError, type Subject } from './fetch-errors.js';
 import { header, type HttpClient, type HttpResponse } from './http-client.js';
 import type { CachedFile, ResolvedOptions } from './options.js';
@@ -21,6 +22,9 @@ export interface DownloadContext {
   client: HttpClient;
   opts: ResolvedOptions;
 }
+
+/** Write buffer of the partial file: fewer, larger writes than the default 16 KiB. */
+const WRITE_CHUNK = 1 << 20;
 
 interface AttemptResult {
   digests: DigestResult;
@@ -97,6 +101,7 @@ export async function downloadArtifact(a: Artifact, key: ContentKey, what: strin
         throw bad;
       }
       const final = await cache.commit(lease.data, key);
+      await rememberVerified(final, result.digests);
       await rm(lease.meta, { force: true });
       opts.onProgress({ type: 'done', id, bytes: result.digests.size, cached: false });
       return { path: final, ...result.digests, fromCache: false };
@@ -130,18 +135,28 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
     try {
       await resumeDigests.updateFromFile(lease.data, offset);
     } catch (err) {
+      resumeDigests.abort();
       throw diskError(err, subject.what, lease.data);
     }
   }
 
-  const res = await client.get(a.url, { headers, signal: opts.signal, subject });
+  let res: HttpResponse;
+  try {
+    res = await client.get(a.url, { headers, signal: opts.signal, subject });
+  } catch (err) {
+    resumeDigests?.abort();
+    throw err;
+  }
   let append = false;
   let total: number | undefined;
   const length = contentLength(res);
+  // The resume hash is only used for a 206 that continues the partial.
+  const dropResume = () => resumeDigests?.abort();
 
   if (res.status === 206 && offset > 0) {
     const range = parseContentRange(header(res.headers, 'content-range'));
     if (range?.start !== offset) {
+      dropResume();
       await res.body.dump().catch(() => {});
       await cache.discardPartial(lease);
       throw transient(new PackagerError('ENETWORK', `Cannot download ${subject.what} from ${subject.url}: the server answered a resume with the wrong range`, { url: subject.url }));
@@ -150,6 +165,7 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
     total = range.total ?? (length !== undefined ? offset + length : undefined);
     opts.logger.debug(`Resuming ${subject.what} at byte ${offset}`);
   } else if (res.status === 416 && offset > 0) {
+    dropResume();
     await res.body.dump().catch(() => {});
     // The partial may already hold the whole file (killed between the last byte and the rename).
     if (parseContentRange(header(res.headers, 'content-range'))?.total === offset) {
@@ -158,14 +174,17 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
     await cache.discardPartial(lease);
     throw transient(new PackagerError('ENETWORK', `Cannot download ${subject.what} from ${subject.url}: the server refused to resume at byte ${offset}`, { url: subject.url }));
   } else if (res.status >= 200 && res.status < 300 && res.status !== 206) {
+    dropResume();
     if (have > 0) opts.logger.debug(`Server sent all of ${subject.what} again (no range support or the file changed); starting over`);
     total = length;
   } else {
+    dropResume();
     await res.body.dump().catch(() => {});
     throw httpStatusError(res.status, res.statusText, subject, res.headers['retry-after']);
   }
 
   if (a.size !== undefined && total !== undefined && total !== a.size) {
+    resumeDigests?.abort();
     await res.body.dump().catch(() => {});
     await cache.discardPartial(lease);
     throw sizeError(subject, a.size, total);
@@ -177,29 +196,35 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
   // without one is simply restarted, never spliced).
   const validator = validatorOf(res);
   const digests = append && resumeDigests ? resumeDigests : new Digests(key.algorithm);
-  const out = createWriteStream(lease.data, { flags: append ? 'a' : 'w' });
-  const [{ bodyError, writeError }, metaError] = await Promise.all([
-    drainInto(res.body, out, (chunk) => {
-      digests.update(chunk);
-      opts.onProgress({ type: 'bytes', id, bytes: digests.size });
-    }),
-    (validator ? writeFile(lease.meta, JSON.stringify({ validator, url: subject.url })) : rm(lease.meta, { force: true })).then(
-      () => undefined,
-      (err: unknown) => err,
-    ),
-  ]);
-  if (metaError) throw diskError(metaError, subject.what, cache.dir);
-  if (writeError) throw diskError(writeError, subject.what, cache.dir);
-  if (bodyError) {
-    if (opts.signal?.aborted) throw opts.signal.reason ?? bodyError;
-    const mapped = client.toError(bodyError, subject);
-    if (mapped.code === 'ENETWORK' && total !== undefined && digests.size < total) {
-      throw truncatedError(subject, digests.size, total);
+  try {
+    const out = createWriteStream(lease.data, { flags: append ? 'a' : 'w', highWaterMark: WRITE_CHUNK });
+    const [{ bodyError, writeError }, metaError] = await Promise.all([
+      drainInto(res.body, out, (chunk) => {
+        const ok = digests.update(chunk);
+        opts.onProgress({ type: 'bytes', id, bytes: digests.size });
+        return ok ? undefined : digests.drained();
+      }),
+      (validator ? writeFile(lease.meta, JSON.stringify({ validator, url: subject.url })) : rm(lease.meta, { force: true })).then(
+        () => undefined,
+        (err: unknown) => err,
+      ),
+    ]);
+    if (metaError) throw diskError(metaError, subject.what, cache.dir);
+    if (writeError) throw diskError(writeError, subject.what, cache.dir);
+    if (bodyError) {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? bodyError;
+      const mapped = client.toError(bodyError, subject);
+      if (mapped.code === 'ENETWORK' && total !== undefined && digests.size < total) {
+        throw truncatedError(subject, digests.size, total);
+      }
+      throw mapped;
     }
-    throw mapped;
+    if (total !== undefined && digests.size !== total) throw truncatedError(subject, digests.size, total);
+  } catch (err) {
+    digests.abort();
+    throw err;
   }
-  if (total !== undefined && digests.size !== total) throw truncatedError(subject, digests.size, total);
-  return { digests: digests.finish(), resumed: append };
+  return { digests: await digests.finish(), resumed: append };
 }
 
 /**
@@ -212,11 +237,17 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
 function drainInto(
   body: HttpResponse['body'],
   out: WriteStream,
-  onChunk: (chunk: Buffer) => void,
+  onChunk: (chunk: Buffer) => Promise<void> | undefined,
 ): Promise<{ bodyError?: unknown; writeError?: unknown }> {
   return new Promise((resolve) => {
     let writeError: unknown;
     let settled = false;
+    // The body waits while either the file or the hashing has too much queued.
+    let fileBlocked = false;
+    let hashBlocked = false;
+    const resume = () => {
+      if (!fileBlocked && !hashBlocked && !settled) body.resume();
+    };
     const done = (bodyError?: unknown) => {
       if (settled) return;
       settled = true;
@@ -231,11 +262,27 @@ function drainInto(
       body.destroy();
       done();
     });
-    out.on('drain', () => body.resume());
+    out.on('drain', () => {
+      fileBlocked = false;
+      resume();
+    });
     body.on('data', (chunk: Buffer) => {
       if (writeError) return;
-      onChunk(chunk);
-      if (!out.write(chunk)) body.pause();
+      const wait = onChunk(chunk);
+      if (!out.write(chunk)) {
+        fileBlocked = true;
+        body.pause();
+      }
+      if (wait) {
+        hashBlocked = true;
+        body.pause();
+        const go = () => {
+          hashBlocked = false;
+          resume();
+        };
+        // a failed hash shows up in finish(); the bytes still go to the file
+        wait.then(go, go);
+      }
     });
     body.on('end', () => done());
     body.on('error', (err) => done(err));

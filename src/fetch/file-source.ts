@@ -13,6 +13,7 @@ import type { ContentCache, ContentKey } from './content-cache.js';
 import { Digests } from './digests.js';
 import { diskError, isDiskError, integrityError, readError, sizeError, type Subject } from './fetch-errors.js';
 import type { CachedFile, ResolvedOptions } from './options.js';
+import { rememberVerified } from './verified-files.js';
 
 /** Local path of a file:// URI (userinfo ignored, as the Ruby packager did). */
 export function filePathOf(uri: string, what?: string): string {
@@ -45,24 +46,26 @@ export async function copyFileArtifact(
   const digests = new Digests(key.algorithm);
   let readErr: unknown;
   let writeErr: unknown;
-  const input = createReadStream(source);
+  const input = createReadStream(source, { highWaterMark: 1 << 20 });
   input.on('error', (e) => (readErr ??= e));
-  const out = createWriteStream(tmp, { flags: 'w' });
+  const out = createWriteStream(tmp, { flags: 'w', highWaterMark: 1 << 20 });
   out.on('error', (e) => (writeErr ??= e));
   try {
     try {
       await pipeline(input, digests.tap((n) => opts.onProgress({ type: 'bytes', id: shown, bytes: n })), out);
     } catch (err) {
+      digests.abort();
       if (!out.closed) await once(out, 'close').catch(() => {});
       if (readErr) throw readError(readErr, subject);
       if (isDiskError(writeErr)) throw diskError(writeErr, what, cache.dir);
       throw readError(err, subject);
     }
-    const result = digests.finish();
+    const result = await digests.finish();
     const found = key.algorithm === 'sha256' ? result.sha256 : result.md5!;
     if (found !== key.hex.toLowerCase()) throw integrityError(subject, key.algorithm, key.hex.toLowerCase(), found);
     if (a.size !== undefined && a.size !== result.size) throw sizeError(subject, a.size, result.size);
     const final = await cache.commit(tmp, key);
+    await rememberVerified(final, result);
     opts.onProgress({ type: 'done', id: shown, bytes: result.size, cached: false });
     return { path: final, ...result, fromCache: false };
   } finally {

@@ -36,6 +36,8 @@ export interface CachedFile {
   md5?: string;
   /** SRI string of every digest computed (`sha256-... md5-...`). */
   integrity: string;
+  /** CRC-32 of the content (what a zip entry records), computed in the same pass as the sha256. */
+  crc32?: number;
   /** True when no byte was transferred: the entry was already cached and re-verified. */
   fromCache: boolean;
 }

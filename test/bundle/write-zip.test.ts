@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isPackagerError } from '../../src/core/errors.js';
 import type { ProgressEvent } from '../../src/core/log.js';
 import { writeZip, zipTimestamp, type ZipEntry } from '../../src/bundle/write-zip.js';
+import { rememberVerified } from '../../src/fetch/verified-files.js';
+import { crc32 } from 'node:zlib';
 import { tempDir } from '../helpers/tmp.js';
 import { UPSTREAM } from '../helpers/paths.js';
 import { pythonNames, unzipTest, zipinfoRows, allEntries } from './zip-tools.js';
@@ -200,5 +202,49 @@ describe('writeZip', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(await readdir(outDir)).toEqual([]);
+  });
+
+  it('takes the CRC-32 of a file this process verified from that pass instead of reading it twice', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'pkg.tar.bz2');
+    const data = Buffer.alloc(300_000, 5);
+    await writeFile(file, data);
+    // a deliberately wrong CRC proves the recorded one is what goes into the zip
+    await rememberVerified(file, { size: data.length, sha256: sha(data), crc32: (crc32(data) ^ 1) >>> 0 });
+    const out = path.join(dir, 'bp.zip');
+    await writeZip([{ name: 'conda/x/pkg.tar.bz2', source: { path: file }, sha256: sha(data), size: data.length }], out, { env: {} });
+    const err = (await unzipTest(out).catch((e: unknown) => e)) as { stdout?: string };
+    expect(err.stdout).toMatch(/bad CRC/);
+  });
+
+  it('hashes a verified file again once it changed, and refuses it when it no longer matches', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'pkg.whl');
+    const good = Buffer.alloc(300_000, 5);
+    await writeFile(file, good);
+    await rememberVerified(file, { size: good.length, sha256: sha(good), crc32: crc32(good) });
+    await writeFile(file, Buffer.alloc(300_000, 6)); // same size, new bytes
+    const err = await writeZip([{ name: 'pypi/files/pkg.whl', source: { path: file }, sha256: sha(good) }], path.join(dir, 'bp.zip'), { env: {} }).catch((e: unknown) => e);
+    expect(isPackagerError(err, 'EINTEGRITY'), String(err)).toBe(true);
+    expect((err as { details: Record<string, string> }).details.found).toBe(`sha256 ${sha(Buffer.alloc(300_000, 6))}`);
+  });
+
+  it('writes STORED files of every size (empty, one byte, chunk boundaries) byte for byte', async () => {
+    const dir = await tempDir();
+    const sizes = [0, 1, 65_535, 65_536, 1 << 20, (1 << 20) + 1, 17 * (1 << 20) + 3];
+    const entries: ZipEntry[] = [];
+    for (const n of sizes) {
+      const f = path.join(dir, `f${n}.tgz`);
+      const b = Buffer.alloc(n);
+      for (let i = 0; i < n; i += 4096) b[i] = (i / 4096) & 0xff;
+      await writeFile(f, b);
+      entries.push({ name: `dependencies/${n}/f.tgz`, source: { path: f }, sha256: sha(b), size: n });
+    }
+    const out = path.join(dir, 'bp.zip');
+    const result = await writeZip(entries, out, { env: {} });
+    expect(await unzipTest(out)).toContain('No errors detected');
+    expect(result.sha256).toBe(sha(await readFile(out)));
+    const got = await allEntries(out);
+    for (const e of entries) expect(sha(got.get(e.name)!), e.name).toBe(e.sha256);
   });
 });

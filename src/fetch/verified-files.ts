@@ -1,0 +1,57 @@
+// Files this process has hashed, with what their bytes hashed to, keyed by
+// path and fingerprinted by what the kernel changes on any write or
+// replacement: device, inode, size, mtime and ctime in nanoseconds (ctime
+// cannot be set back from user space). The zip writer copies a cache entry
+// that was verified moments earlier without hashing it a second time, and
+// re-hashes anything whose fingerprint moved: git's index trusts the same stat
+// data for the same purpose.
+import type { BigIntStats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+
+/** Digests of a file's whole content. */
+export interface VerifiedDigests {
+  size: number;
+  sha256: string;
+  md5?: string;
+  crc32: number;
+}
+
+const verified = new Map<string, VerifiedDigests & { fingerprint: string }>();
+
+function fingerprint(st: BigIntStats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
+
+/**
+ * Records `d` as the digests of `file` as it is now. `before`, when given, is
+ * the file's stat from before it was hashed: nothing is recorded if the file
+ * changed while it was being read.
+ */
+export async function rememberVerified(file: string, d: VerifiedDigests, before?: BigIntStats): Promise<void> {
+  const key = path.resolve(file);
+  try {
+    const st = await stat(key, { bigint: true });
+    const fp = fingerprint(st);
+    if (st.size !== BigInt(d.size) || (before && fingerprint(before) !== fp)) {
+      verified.delete(key);
+      return;
+    }
+    verified.set(key, { size: d.size, sha256: d.sha256, ...(d.md5 ? { md5: d.md5 } : {}), crc32: d.crc32, fingerprint: fp });
+  } catch {
+    verified.delete(key);
+  }
+}
+
+/** The digests recorded for `file` when `st` (its current stat) shows it unchanged since; else undefined. */
+export function verifiedDigests(file: string, st: BigIntStats): VerifiedDigests | undefined {
+  const hit = verified.get(path.resolve(file));
+  if (!hit || hit.fingerprint !== fingerprint(st)) return undefined;
+  const { fingerprint: _fp, ...digests } = hit;
+  return digests;
+}
+
+/** Forgets every record (tests). */
+export function forgetVerified(): void {
+  verified.clear();
+}

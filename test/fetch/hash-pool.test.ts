@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { crc32 } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { HashSession, hashFileInPool } from '../../src/fetch/hash-pool.js';
+import { ROOT } from '../helpers/paths.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const run = promisify(execFile);
+const sha = (b: Buffer, algo = 'sha256') => createHash(algo).update(b).digest('hex');
+
+describe('hash pool', () => {
+  it('gives the same sha256, md5 and CRC-32 as node:crypto and zlib for a stream fed in odd-sized chunks', async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 12345);
+    const s = new HashSession({ sha256: true, md5: true, crc32: true });
+    for (let at = 0, step = 1; at < data.length; at += step, step = (step * 7 + 13) % 300_000) {
+      s.update(data.subarray(at, Math.min(data.length, at + step)));
+    }
+    expect(await s.finish()).toEqual({ size: data.length, sha256: sha(data), md5: sha(data, 'md5'), crc32: crc32(data) });
+  });
+
+  it('copies what it is fed: the caller may overwrite its buffer at once', async () => {
+    const s = new HashSession({ sha256: true });
+    const buf = Buffer.alloc(100_000, 1);
+    s.update(buf);
+    buf.fill(2);
+    expect((await s.finish()).sha256).toBe(sha(Buffer.alloc(100_000, 1)));
+  });
+
+  it('hashes a file read by the worker, and byte ranges of it applied in call order', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'f.bin');
+    const data = randomBytes(5 * 1024 * 1024 + 7);
+    await writeFile(file, data);
+    expect(await hashFileInPool(file, { sha256: true, crc32: true })).toEqual({ size: data.length, sha256: sha(data), crc32: crc32(data) });
+
+    // ranges asked for without waiting, then bytes from memory: one stream, in that order
+    const s = new HashSession({ sha256: true });
+    const a = s.fromFile(file, 0, 1_000_000);
+    const b = s.fromFile(file, 1_000_000, 4_000_000);
+    await Promise.all([a, b]);
+    s.update(data.subarray(4_000_000));
+    expect((await s.finish()).sha256).toBe(sha(data));
+  });
+
+  it('rejects with the file system error code for a missing file', async () => {
+    const dir = await tempDir();
+    await expect(hashFileInPool(path.join(dir, 'nope'))).rejects.toMatchObject({ code: 'ENOENT', syscall: 'open' });
+  });
+
+  it('asks the feeder to wait once 4 MiB wait for the worker, and lets it go on when drained', async () => {
+    const s = new HashSession({ sha256: true });
+    const chunk = Buffer.alloc(1 << 20, 3);
+    let fed = 0;
+    while (s.update(chunk)) fed++;
+    expect(fed).toBeLessThanOrEqual(4);
+    await s.drained();
+    expect(s.update(chunk)).toBe(true);
+    expect((await s.finish()).size).toBe((fed + 2) * chunk.length);
+  });
+
+  it('never keeps the process alive: a session left unfinished still lets node exit', async () => {
+    const mod = path.join(ROOT, 'dist/fetch/hash-pool.js');
+    const script = `import(${JSON.stringify(mod)}).then(({ HashSession }) => { const s = new HashSession({ sha256: true }); s.update(Buffer.alloc(1 << 20)); console.log('fed'); });`;
+    const { stdout } = await run(process.execPath, ['-e', script], { timeout: 20_000 });
+    expect(stdout.trim()).toBe('fed');
+  });
+
+  it('aborting a session wakes everything that waits on it', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'f.bin');
+    await writeFile(file, randomBytes(8 << 20));
+    const s = new HashSession({ sha256: true });
+    const pending = s.fromFile(file);
+    s.abort();
+    await expect(pending).rejects.toThrow(/aborted/);
+    await expect(s.finish()).rejects.toThrow();
+  });
+});
