@@ -238,6 +238,7 @@ class CondaRun {
   private async openIndex(repodataUrl: string, subdir: string): Promise<RepodataIndex> {
     const log = this.ctx.logger;
     let file: string;
+    let shown: string | undefined;
     if (/^file:\/\//i.test(repodataUrl)) {
       file = fileURLToPath(repodataUrl);
       try {
@@ -246,9 +247,9 @@ class CondaRun {
         throw new PackagerError('EIO', `Cannot read repodata: ${redactUrl(repodataUrl)}`, { url: redactUrl(repodataUrl), hint: 'a conda channel directory needs <subdir>/repodata.json for every subdir in conda.subdirs' }, { cause: err });
       }
     } else {
-      file = await this.fetchRepodata(repodataUrl);
+      ({ file, url: shown } = await this.fetchRepodata(repodataUrl));
     }
-    const index = await RepodataIndex.open(file, subdir);
+    const index = await RepodataIndex.open(file, subdir, shown);
     this.opened.push(index);
     const infoSubdir = index.info.subdir;
     if (typeof infoSubdir === 'string' && infoSubdir !== subdir) {
@@ -258,22 +259,22 @@ class CondaRun {
     return index;
   }
 
-  /** Fetches repodata.json (trying .json.zst first unless told not to) and returns a local JSON file. */
-  private async fetchRepodata(url: string): Promise<string> {
+  /** Fetches repodata.json (trying .json.zst first unless told not to): a local JSON file and the redacted URL it came from. */
+  private async fetchRepodata(url: string): Promise<{ file: string; url: string }> {
     if (this.ctx.preferZst !== false) {
       try {
         const zst = await this.ctx.fetchDocument(`${url}.zst`);
         this.tmp ??= await mkdtemp(path.join(os.tmpdir(), 'conda-repodata-'));
         const out = path.join(this.tmp, `${this.opened.length}-${Math.random().toString(36).slice(2)}.json`);
-        await decompressRepodata(zst.path, out, 'zst');
-        return out;
+        await decompressRepodata(zst.path, out, 'zst', redactUrl(`${url}.zst`));
+        return { file: out, url: redactUrl(`${url}.zst`) };
       } catch (err) {
         const status = isPackagerError(err, 'EHTTP') ? Number(err.details.status) : NaN;
         if (!(status >= 400 && status < 500)) throw err;
         this.ctx.logger.debug(`${redactUrl(url)}.zst: HTTP ${status}, using repodata.json`);
       }
     }
-    return (await this.ctx.fetchDocument(url)).path;
+    return { file: (await this.ctx.fetchDocument(url)).path, url: redactUrl(url) };
   }
 
   /** Looks up a complete environment's records as they are, then checks it is closed. */

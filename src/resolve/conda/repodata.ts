@@ -319,6 +319,8 @@ export class RepodataIndex {
 
   private constructor(
     readonly path: string,
+    /** What messages call the document: its (redacted) URL, else the path. */
+    readonly label: string,
     private readonly fh: FileHandle,
     private readonly scan: ScanResult,
     top: { info: Record<string, unknown>; repodataVersion: number; removed: string[] },
@@ -330,20 +332,25 @@ export class RepodataIndex {
     this.count = scan.count;
   }
 
-  /** Scans `path` (one streaming pass) and returns its index. `subdir` is used when records lack one. */
-  static async open(path: string, subdir: string): Promise<RepodataIndex> {
+  /**
+   * Scans `path` (one streaming pass) and returns its index. `subdir` is used
+   * when records lack one. `url` (redacted) is what errors name when the file
+   * is a downloaded copy: a cache path means nothing to the user.
+   */
+  static async open(path: string, subdir: string, url?: string): Promise<RepodataIndex> {
+    const label = url ?? path;
     const scanner = new RepodataScanner();
     try {
       for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) scanner.push(chunk as Buffer);
     } catch (err) {
-      if (err instanceof PackagerError) throw withFile(err, path);
+      if (err instanceof PackagerError) throw withSource(err, path, url);
       throw new PackagerError('EIO', `Cannot read repodata: ${path}`, { file: path }, { cause: err });
     }
     let scan: ScanResult;
     try {
       scan = scanner.end();
     } catch (err) {
-      throw withFile(err as PackagerError, path);
+      throw withSource(err as PackagerError, path, url);
     }
     const fh = await open(path, 'r');
     try {
@@ -357,7 +364,7 @@ export class RepodataIndex {
         try {
           return JSON.parse(buf.toString('utf8'));
         } catch {
-          throw new PackagerError('EBADINDEX', `Malformed repodata.json: top-level "${key}" is not valid JSON`, { file: path, key });
+          throw new PackagerError('EBADINDEX', `Malformed repodata.json: top-level "${key}" is not valid JSON: ${label}`, { ...where(path, url), key });
         }
       };
       const info = (await readTop('info')) as Record<string, unknown> | undefined;
@@ -376,6 +383,7 @@ export class RepodataIndex {
       }
       return new RepodataIndex(
         path,
+        label,
         fh,
         scan,
         {
@@ -429,10 +437,15 @@ export class RepodataIndex {
         try {
           obj = JSON.parse(`{${text}}`) as Record<string, unknown>;
         } catch {
-          throw new PackagerError('EBADINDEX', `Malformed repodata.json: the record at byte ${it.start} is not valid JSON`, { file: this.path });
+          throw new PackagerError('EBADINDEX', `Malformed repodata.json: the record at byte ${it.start} is not valid JSON: ${this.label}`, where(this.path, this.label === this.path ? undefined : this.label));
         }
         for (const [fn, value] of Object.entries(obj)) {
-          out.push(toRepodataRecord(fn, it.fmt === 1 ? 'conda' : 'tar.bz2', value, subdir));
+          try {
+            out.push(toRepodataRecord(fn, it.fmt === 1 ? 'conda' : 'tar.bz2', value, subdir));
+          } catch (err) {
+            if (!(err instanceof PackagerError)) throw err;
+            throw withSource(err, this.path, this.label === this.path ? undefined : this.label);
+          }
         }
       }
       g = h;
@@ -448,15 +461,21 @@ export class RepodataIndex {
   }
 }
 
-function withFile(err: PackagerError, file: string): PackagerError {
-  return new PackagerError(err.code, `${err.message}: ${file}`, { ...err.details, file }, { cause: err });
+function where(file: string, url: string | undefined): { file: string } | { url: string } {
+  return url ? { url } : { file };
+}
+
+/** The error with the document it is about appended: the URL it came from, else the file. */
+function withSource(err: PackagerError, file: string, url: string | undefined): PackagerError {
+  return new PackagerError(err.code, `${err.message}: ${url ?? file}`, { ...err.details, ...where(file, url) }, { cause: err });
 }
 
 /**
  * Decompresses a `repodata.json.zst` or `.json.bz2` into `dest` as a stream
- * (fzstd / unbzip2-stream: Node 20's zlib has neither codec).
+ * (fzstd / unbzip2-stream: Node 20's zlib has neither codec). `url`
+ * (redacted) names the download in errors instead of its cache path.
  */
-export async function decompressRepodata(src: string, dest: string, codec: 'zst' | 'bz2'): Promise<void> {
+export async function decompressRepodata(src: string, dest: string, codec: 'zst' | 'bz2', url?: string): Promise<void> {
   try {
     if (codec === 'zst') {
       const { Decompress } = await import('fzstd');
@@ -487,6 +506,6 @@ export async function decompressRepodata(src: string, dest: string, codec: 'zst'
       await pipeline(createReadStream(src), bz2(), createWriteStream(dest));
     }
   } catch (err) {
-    throw new PackagerError('EBADINDEX', `Cannot decompress repodata (${codec}): ${src}`, { file: src, hint: 'the channel served a corrupt compressed repodata; retry' }, { cause: err });
+    throw new PackagerError('EBADINDEX', `Cannot decompress repodata (${codec}): ${url ?? src}`, { ...where(src, url), hint: 'the channel served a corrupt compressed repodata; retry' }, { cause: err });
   }
 }

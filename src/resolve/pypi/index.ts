@@ -235,7 +235,7 @@ class HttpSource implements ResolverSource {
     return p;
   }
 
-  private async loadProject(key: string): Promise<{ files: IndexFile[]; where: string } | undefined> {
+  private async loadProject(key: string): Promise<{ files: IndexFile[]; where: string; missing?: boolean }> {
     const files: IndexFile[] = [];
     const where: string[] = [];
     let anyPage = false;
@@ -262,7 +262,7 @@ class HttpSource implements ResolverSource {
     }
     if (files.length) anyPage = true;
     for (const fl of this.findLinks) where.push(/:\/\//.test(fl) ? redactUrl(fl) : fl);
-    return anyPage ? { files, where: where.join(', ') } : undefined;
+    return anyPage ? { files, where: where.join(', ') } : { files: [], where: where.join(', '), missing: true };
   }
 
   private findLinksIndex(): Promise<IndexFile[]> {

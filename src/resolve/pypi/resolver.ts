@@ -75,8 +75,11 @@ export interface Candidate {
 
 /** Where index pages and metadata come from (index.ts implements it over HTTP). */
 export interface ResolverSource {
-  /** Every file of a project across the configured indexes; undefined when no index knows it. */
-  projectFiles(key: string): Promise<{ files: IndexFile[]; where: string } | undefined>;
+  /**
+   * Every file of a project across the configured indexes. When no index knows
+   * it: undefined, or `missing` with the pages that were asked in `where`.
+   */
+  projectFiles(key: string): Promise<{ files: IndexFile[]; where: string; missing?: boolean } | undefined>;
   /** Core metadata of one file (PEP 658 sidecar, the wheel's METADATA or the sdist's PKG-INFO). */
   metadata(candidate: Candidate): Promise<CoreMetadata>;
 }
@@ -159,7 +162,7 @@ export async function resolveRequirements(input: ResolveInput, source: ResolverS
   const env = target.markerEnv;
   const maxAttempts = input.maxAttempts ?? 5000;
   let attempts = 0;
-  const projectCache = new Map<string, Promise<{ files: IndexFile[]; where: string } | undefined>>();
+  const projectCache = new Map<string, Promise<{ files: IndexFile[]; where: string; missing?: boolean } | undefined>>();
   const metadataCache = new Map<string, Promise<CoreMetadata>>();
   const rejected = new Set<string>(); // candidate urls whose metadata failed
   const allowedHashes = new Map<string, Set<string>>();
@@ -328,9 +331,12 @@ export async function resolveRequirements(input: ResolveInput, source: ResolverS
       const found = await projectFiles(key);
       if (!found || found.files.length === 0) {
         if (isRoot) {
-          return new Failure('ENOTFOUND', found ? `No project named ${first.req.name} on the index: ${found.where}` : `No project named ${first.req.name} on any configured index`, {
+          const missing = !found || found.missing === true;
+          return new Failure('ENOTFOUND', missing ? `No project named ${first.req.name} on any configured index` : `No project named ${first.req.name} on the index: ${found.where}`, {
             hint: `Check the spelling of ${first.req.name} (${needLabel(first, state)}) and pip.index_url.`,
             requirement: describeReq(first.req),
+            // the pages that answered 404, so a wrong index URL shows at once
+            ...(found?.missing && found.where ? { looked_in: found.where } : {}),
           });
         }
         return new Failure('ERESOLVE', `${needLabel(first, state)} requires ${describeReq(first.req)}, which the index does not have`, {
