@@ -34,14 +34,24 @@ export function resolveCacheDir(flag: string | undefined): string {
 }
 
 /**
- * Retry tuning from the environment (PACKAGER_RETRIES, PACKAGER_RETRY_DELAY_MS):
- * flaky corporate proxies want more patience, tests want less.
+ * Retry and timeout tuning from the environment: PACKAGER_RETRIES,
+ * PACKAGER_RETRY_DELAY_MS, and PACKAGER_TIMEOUT_MS (time allowed to connect
+ * and get headers, and the longest silence inside a body; defaults 30 s and
+ * 60 s). Flaky corporate proxies want more patience, tests want less.
  */
-export function retryTuning(env: NodeJS.ProcessEnv = process.env): { retries?: number; minRetryDelayMs?: number } {
-  const out: { retries?: number; minRetryDelayMs?: number } = {};
+export function retryTuning(
+  env: NodeJS.ProcessEnv = process.env,
+): { retries?: number; minRetryDelayMs?: number; headersTimeoutMs?: number; bodyTimeoutMs?: number } {
+  const out: { retries?: number; minRetryDelayMs?: number; headersTimeoutMs?: number; bodyTimeoutMs?: number } = {};
   const retries = Number(env.PACKAGER_RETRIES);
   if (env.PACKAGER_RETRIES && Number.isInteger(retries) && retries >= 0) out.retries = retries;
   const delay = Number(env.PACKAGER_RETRY_DELAY_MS);
   if (env.PACKAGER_RETRY_DELAY_MS && Number.isFinite(delay) && delay >= 0) out.minRetryDelayMs = delay;
+  const timeout = Number(env.PACKAGER_TIMEOUT_MS);
+  // 0 would mean "no timeout" to undici: a stalled server would then hang the run forever.
+  if (env.PACKAGER_TIMEOUT_MS && Number.isInteger(timeout) && timeout > 0) {
+    out.headersTimeoutMs = timeout;
+    out.bodyTimeoutMs = timeout;
+  }
   return out;
 }
