@@ -94,9 +94,14 @@ const S_IFREG = 0o100000;
 const ZIP64_DEFLATE_MARGIN = 16 << 20;
 const DEFLATE_LEVEL = 9;
 
-/** Largest I/O of the STORED copy; big files use it with COPY_DEPTH reads/writes in flight. */
+/** Largest read/write of a STORED copy. */
 const COPY_CHUNK = 1 << 20;
-const COPY_DEPTH = 4;
+/** Chunks (a read, then a write) in flight at once, over every file being copied. */
+const IO_SLOTS = 8;
+/** STORED files being copied at once (their zip offsets are already fixed). */
+const FILES_IN_FLIGHT = 8;
+/** Entries opened and digested while earlier ones are written. */
+const PREPARE_AHEAD = 8;
 /** Small writes (headers, little entries) are gathered up to this size. */
 const SINK_BUFFER = 1 << 20;
 /** The zip hash worker is told to read on every time this much more of the zip is on file. */
@@ -133,14 +138,38 @@ export async function writeZip(
   const tmp = tempPathFor(outPath);
   let fh: FileHandle | undefined;
   let sink: Sink | undefined;
+  // Entries opened and digested ahead of the one being written (small files
+  // would otherwise wait on one round trip after another).
+  const ahead: Promise<Settled<Prepared>>[] = [];
+  const closing: Promise<unknown>[] = [];
+  let next = 0;
+  // STORED files whose bytes are still being copied (their place in the zip is fixed).
+  const copying = new Set<Promise<void>>();
+  let copyFailure: { error: unknown } | undefined;
   try {
     fh = await open(tmp, 'wx', 0o644);
     sink = new Sink(fh, tmp);
     const central: CentralRecord[] = [];
-    for (const entry of sorted) {
+    for (let i = 0; i < sorted.length; i++) {
       o.signal?.throwIfAborted();
-      central.push(await writeEntry(sink, entry, dos, o.onProgress, o.signal));
+      if (copyFailure) throw copyFailure.error;
+      while (ahead.length < PREPARE_AHEAD && next < sorted.length) ahead.push(settle(prepareEntry(sorted[next++]!)));
+      const p = await ahead.shift()!;
+      if ('error' in p) throw p.error;
+      const { rec, copied } = await emitEntry(sink, p.value, dos, o.onProgress, o.signal);
+      central.push(rec);
+      if (copied) {
+        // the copy goes on while later entries are laid out after it
+        const c: Promise<void> = settle(copied).then((r) => {
+          copying.delete(c);
+          if ('error' in r) copyFailure ??= r;
+        });
+        copying.add(c);
+        if (copying.size >= FILES_IN_FLIGHT) await Promise.race(copying);
+      }
     }
+    await Promise.all(copying);
+    if (copyFailure) throw copyFailure.error;
     o.signal?.throwIfAborted();
     await sink.put(centralDirectory(central, sink.pos, dos));
     const closed = await sink.close();
@@ -153,10 +182,23 @@ export async function writeZip(
     return { path: outPath, size, sha256 };
   } catch (err) {
     sink?.abandon();
+    await Promise.all(copying);
+    for (const p of await Promise.all(ahead.splice(0))) if ('value' in p && p.value.kind === 'file') closing.push(p.value.fh.close().catch(() => undefined));
+    await Promise.all(closing);
     await fh?.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw wrapError(err, outPath);
   }
+}
+
+type Settled<T> = { value: T } | { error: unknown };
+
+/** A promise that never rejects (so one prepared ahead cannot go unhandled). */
+function settle<T>(p: Promise<T>): Promise<Settled<T>> {
+  return p.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
 }
 
 /** Entries sorted by name, validated, no duplicates. */
@@ -174,64 +216,106 @@ function sortEntries(entries: ZipEntry[]): ZipEntry[] {
   return sorted;
 }
 
-async function writeEntry(sink: Sink, entry: ZipEntry, dos: DosTime, onProgress: OnProgress | undefined, signal: AbortSignal | undefined): Promise<CentralRecord> {
+/** An entry with everything known before its bytes go out: the next few are prepared while one is written. */
+type Prepared =
+  | { entry: ZipEntry; name: Buffer; kind: 'data'; store: boolean; crc: number; size: number; body: Buffer }
+  | { entry: ZipEntry; name: Buffer; kind: 'file'; store: boolean; file: string; fh: FileHandle; size: number; mode: number; crc?: number; trusted?: boolean };
+
+/**
+ * Opens, stats and (for STORED files) gets the digests of an entry, or
+ * deflates an in-memory one. Checks what can be checked before writing.
+ */
+async function prepareEntry(entry: ZipEntry): Promise<Prepared> {
   const store = entry.store ?? isStoredByDefault(entry.name);
   const name = Buffer.from(entry.name, 'utf8');
-  const offset = sink.pos;
   if ('data' in entry.source) {
     const buf = typeof entry.source.data === 'string' ? Buffer.from(entry.source.data, 'utf8') : Buffer.from(entry.source.data);
     checkIntegrity(entry, entry.sha256 !== undefined ? createHash('sha256').update(buf).digest('hex') : undefined, buf.length);
     // small pieces are deflated inline: a thread-pool round trip would cost more than the work
     const body = store ? buf : buf.length < 256 << 10 ? deflateRawSync(buf, { level: DEFLATE_LEVEL }) : await deflateRawAsync(buf, { level: DEFLATE_LEVEL });
-    const rec: CentralRecord = { name, flags: FLAG_UTF8, method: store ? METHOD_STORE : METHOD_DEFLATE, crc: crc32(buf), compressedSize: body.length, size: buf.length, offset, mode: entry.mode ?? 0o644 };
-    await sink.put(localHeader(rec, dos, rec.size >= MAX32 || rec.compressedSize >= MAX32));
-    await sink.put(body);
-    return rec;
+    return { entry, name, kind: 'data', store, crc: crc32(buf), size: buf.length, body };
   }
-
   const file = entry.source.path;
   let fh: FileHandle;
-  let st: BigIntStats;
   try {
     fh = await open(file, 'r');
   } catch (err) {
     throw readError(err, file, entry.name);
   }
   try {
+    let st: BigIntStats;
     try {
       st = await fh.stat({ bigint: true });
     } catch (err) {
       throw readError(err, file, entry.name);
     }
     if (!st.isFile()) throw new PackagerError('EBUNDLE', `Not a regular file, cannot zip it: ${file}`, { file });
-    const size = Number(st.size);
-    const mode = entry.mode ?? normalizedMode(Number(st.mode));
-    const id = `zip:${entry.name}`;
-    onProgress?.({ type: 'start', id, name: entry.name, total: size });
-    const progress = (n: number) => onProgress?.({ type: 'bytes', id, bytes: n });
-    let rec: CentralRecord;
-    if (store) {
-      const known = await digestsFor(file, st, entry);
-      rec = { name, flags: FLAG_UTF8, method: METHOD_STORE, crc: known.crc32, compressedSize: size, size, offset, mode };
-      await sink.put(localHeader(rec, dos, size >= MAX32));
-      const copied = await sink.copyFrom(fh, size, { crc: !known.trusted, onBytes: progress, signal, file, entry: entry.name });
-      if (copied.crc !== undefined && copied.crc !== known.crc32) {
+    const base = { entry, name, kind: 'file' as const, store, file, fh, size: Number(st.size), mode: entry.mode ?? normalizedMode(Number(st.mode)) };
+    if (!store) return base;
+    const { crc32: crc, trusted } = await digestsFor(file, st, entry);
+    return { ...base, crc, trusted };
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Lays out a prepared entry at the sink's position. A STORED file's bytes are
+ * copied in the background (`copied`, which also closes the file); anything
+ * else is written before this returns.
+ */
+async function emitEntry(
+  sink: Sink,
+  p: Prepared,
+  dos: DosTime,
+  onProgress: OnProgress | undefined,
+  signal: AbortSignal | undefined,
+): Promise<{ rec: CentralRecord; copied?: Promise<void> }> {
+  const offset = sink.pos;
+  const { entry, name } = p;
+  if (p.kind === 'data') {
+    const rec: CentralRecord = { name, flags: FLAG_UTF8, method: p.store ? METHOD_STORE : METHOD_DEFLATE, crc: p.crc, compressedSize: p.body.length, size: p.size, offset, mode: entry.mode ?? 0o644 };
+    await sink.put(localHeader(rec, dos, rec.size >= MAX32 || rec.compressedSize >= MAX32));
+    await sink.put(p.body);
+    return { rec };
+  }
+  const { file, fh, size, mode } = p;
+  const id = `zip:${entry.name}`;
+  onProgress?.({ type: 'start', id, name: entry.name, total: size });
+  const progress = (n: number) => onProgress?.({ type: 'bytes', id, bytes: n });
+  if (!p.store) {
+    try {
+      const rec = await deflateFile(sink, fh, size, entry, { name, offset, mode, dos, onBytes: progress, signal });
+      onProgress?.({ type: 'done', id, bytes: size, cached: false });
+      return { rec };
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  }
+  const crc = p.crc;
+  if (crc === undefined) throw new Error(`internal: no CRC-32 prepared for ${entry.name}`);
+  const rec: CentralRecord = { name, flags: FLAG_UTF8, method: METHOD_STORE, crc, compressedSize: size, size, offset, mode };
+  await sink.put(localHeader(rec, dos, size >= MAX32));
+  const copy = sink.copyFrom(fh, size, { crc: !p.trusted, onBytes: progress, signal, file, entry: entry.name });
+  const copied = (async () => {
+    try {
+      const got = await copy;
+      if (got.crc !== undefined && got.crc !== crc) {
         throw new PackagerError('EINTEGRITY', `File changed while it was copied into the zip: ${entry.name}`, {
-          wanted: `crc32 ${hex8(known.crc32)}`,
-          found: `crc32 ${hex8(copied.crc)}`,
+          wanted: `crc32 ${hex8(crc)}`,
+          found: `crc32 ${hex8(got.crc)}`,
           file,
           entry: entry.name,
           hint: 'something else is writing the download cache: re-run when it is done',
         });
       }
-    } else {
-      rec = await deflateFile(sink, fh, size, entry, { name, offset, mode, dos, onBytes: progress, signal });
+      onProgress?.({ type: 'done', id, bytes: size, cached: false });
+    } finally {
+      await fh.close().catch(() => undefined);
     }
-    onProgress?.({ type: 'done', id, bytes: size, cached: false });
-    return rec;
-  } finally {
-    await fh.close().catch(() => undefined);
-  }
+  })();
+  return { rec, copied };
 }
 
 /**
@@ -315,8 +399,11 @@ function sourcePath(entry: ZipEntry): string | undefined {
 class Sink {
   /** Bytes of the zip so far (the offset of the next byte). */
   pos = 0;
-  private buf = Buffer.allocUnsafe(SINK_BUFFER);
+  private readonly buf = Buffer.allocUnsafe(SINK_BUFFER);
   private used = 0;
+  /** COPY_CHUNK buffers, reused from one chunk to the next. */
+  private readonly copyBuffers: Buffer[] = [];
+  private readonly slots = new Slots(IO_SLOTS);
   private readonly hash = new HashSession({ sha256: true });
   private readonly writes = new Set<Promise<void>>();
   /** Writes that completed beyond the contiguous prefix: start -> end. */
@@ -346,11 +433,12 @@ class Sink {
   }
 
   /**
-   * Appends `size` bytes of `src` from offset 0: COPY_DEPTH chunks in flight,
-   * each read then written at its place. With `crc`, the chunks pass through
-   * the CRC-32 in order.
+   * Appends `size` bytes of `src` (from its offset 0): the space is taken at
+   * once, the bytes follow in chunks of up to 1 MiB, each read then written at
+   * its place, at most IO_SLOTS chunks in flight across all files. With `crc`,
+   * the chunks pass through the CRC-32 in order.
    */
-  async copyFrom(
+  copyFrom(
     src: FileHandle,
     size: number,
     o: { crc: boolean; onBytes: (n: number) => void; signal: AbortSignal | undefined; file: string; entry: string },
@@ -358,14 +446,24 @@ class Sink {
     this.flush();
     const base = this.pos;
     this.pos += size;
-    // about 16 steps of progress for mid-sized files, 1 MiB reads for big ones
-    const chunk = Math.max(64 << 10, Math.min(COPY_CHUNK, Math.ceil(size / 16 / 4096) * 4096));
+    return this.copyRange(src, base, size, o);
+  }
+
+  private async copyRange(
+    src: FileHandle,
+    base: number,
+    size: number,
+    o: { crc: boolean; onBytes: (n: number) => void; signal: AbortSignal | undefined; file: string; entry: string },
+  ): Promise<{ crc?: number }> {
+    // one read for a small file, about 16 progress steps for a mid-sized one, 1 MiB reads for a big one
+    const chunk = Math.max(256 << 10, Math.min(COPY_CHUNK, Math.ceil(size / 16 / 4096) * 4096));
     const count = Math.ceil(size / chunk);
     let crc = 0;
-    let next = 0;
     let turn = 0;
     let failed: unknown;
     const turnWaiters = new Map<number, () => void>();
+    // Chunks of one file take their slots in order, so a chunk waiting for its
+    // turn only ever waits for chunks that already hold a slot: no deadlock.
     const waitTurn = (k: number) => (!o.crc || turn === k || failed ? Promise.resolve() : new Promise<void>((r) => turnWaiters.set(k, r)));
     const passTurn = () => {
       turn++;
@@ -378,11 +476,8 @@ class Sink {
       for (const w of turnWaiters.values()) w();
       turnWaiters.clear();
     };
-    const worker = async () => {
-      const b = Buffer.allocUnsafe(chunk);
-      while (!failed) {
-        const k = next++;
-        if (k >= count) return;
+    const one = async (k: number, b: Buffer) => {
+      try {
         const start = k * chunk;
         const n = Math.min(chunk, size - start);
         await readFully(src, b, n, start, o.file, o.entry);
@@ -394,9 +489,24 @@ class Sink {
         o.onBytes(n);
         passTurn();
         await this.writeAt(view, base + start);
+      } catch (err) {
+        fail(err);
+      } finally {
+        this.copyBuffers.push(b);
+        this.slots.release();
       }
     };
-    await Promise.all(Array.from({ length: Math.min(COPY_DEPTH, count) }, () => worker().catch(fail)));
+    const tasks: Promise<void>[] = [];
+    for (let k = 0; k < count && !failed; k++) {
+      await this.slots.acquire();
+      if (failed || this.failure) {
+        this.slots.release();
+        fail(failed ?? this.failure);
+        break;
+      }
+      tasks.push(one(k, this.copyBuffers.pop() ?? Buffer.allocUnsafe(COPY_CHUNK)));
+    }
+    await Promise.all(tasks);
     if (failed) throw failed;
     return o.crc ? { crc: crc >>> 0 } : {};
   }
@@ -420,9 +530,9 @@ class Sink {
 
   private flush(): void {
     if (this.used === 0) return;
-    const b = this.buf.subarray(0, this.used);
+    // a copy of just the gathered bytes, so the buffer is free again at once
+    const b = Buffer.from(this.buf.subarray(0, this.used));
     const at = this.pos - this.used;
-    this.buf = Buffer.allocUnsafe(SINK_BUFFER);
     this.used = 0;
     const w = this.writeAt(b, at);
     this.writes.add(w);
@@ -466,6 +576,27 @@ class Sink {
 
   private check(): void {
     if (this.failure) throw this.failure;
+  }
+}
+
+/** A FIFO counting semaphore. */
+class Slots {
+  private readonly queue: (() => void)[] = [];
+
+  constructor(private free: number) {}
+
+  acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise<void>((r) => this.queue.push(r));
+  }
+
+  release(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.free++;
   }
 }
 

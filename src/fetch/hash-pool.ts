@@ -42,19 +42,26 @@ function fail(id, err) {
 }
 // Reads [start, end) of a file (to its end when end is undefined) into s with
 // async reads, so other sessions on this worker go on in between.
+// Read buffers are reused (one per file being read at a time), not left to the GC.
+const spare = [];
 function feedFile(id, s, file, start, end, done) {
   fs.open(file, 'r', (err, fd) => {
     if (err) return fail(id, err);
-    const buf = Buffer.allocUnsafe(CHUNK);
+    const buf = spare.pop() || Buffer.allocUnsafe(CHUNK);
+    const finish = (e) => fs.close(fd, () => {
+      spare.push(buf);
+      if (e) fail(id, e);
+      else done();
+    });
     let pos = start;
     const step = () => {
       const want = end === undefined ? CHUNK : Math.min(CHUNK, end - pos);
-      if (want <= 0) return fs.close(fd, () => done());
+      if (want <= 0) return finish();
       fs.read(fd, buf, 0, want, pos, (e, n) => {
-        if (e) return fs.close(fd, () => fail(id, e));
+        if (e) return finish(e);
         if (n === 0) {
-          if (end !== undefined) return fs.close(fd, () => fail(id, Object.assign(new Error('file ended early: ' + file), { code: 'ESHORT' })));
-          return fs.close(fd, () => done());
+          if (end !== undefined) return finish(Object.assign(new Error('file ended early: ' + file), { code: 'ESHORT' }));
+          return finish();
         }
         feed(s, buf.subarray(0, n));
         pos += n;
