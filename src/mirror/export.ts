@@ -7,7 +7,7 @@
 // DIR/.mirror-export.json records what was written; `serve DIR` reads it.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, readFile, readdir, rename, rm, rmdir, open, utimes } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, realpath, rename, rm, rmdir, open, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -89,6 +89,8 @@ export async function exportSite(site: MirrorSite, dir: string, o: ExportOptions
   await mkdir(root, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
     throw new PackagerError('EIO', `Cannot create the export directory: ${root}: ${err.code ?? err.message}`, { file: root }, { cause: err });
   });
+  // A run killed while writing its first index leaves only that index's temp file.
+  await removeStaleTemps(root, new Set([EXPORT_INDEX]));
   const old = await readExportIndex(root);
   if (!old) {
     const present = (await readdir(root)).filter((n) => n !== EXPORT_INDEX);
@@ -111,6 +113,21 @@ export async function exportSite(site: MirrorSite, dir: string, o: ExportOptions
       throw new PackagerError('EBUNDLE', `A bundle path would land outside the export directory: ${JSON.stringify(f.path)}`, { file: root, hint: 'the bundle is not sound: run `bin/package verify` on it' });
     }
     targets.set(rel, f);
+  }
+
+  // Temp files of a killed run sit beside the files it was writing (a
+  // complete index never lists them): remove them, or they stay forever.
+  const byDir = new Map<string, Set<string>>();
+  for (const rel of [...targets.keys(), ...Object.keys(old?.files ?? {})]) {
+    const d = path.join(root, ...path.posix.dirname(rel).split('/'));
+    let names = byDir.get(d);
+    if (!names) byDir.set(d, (names = new Set()));
+    names.add(path.posix.basename(rel));
+  }
+  // ...but never through a link planted inside DIR
+  const realRoot = await realpath(root);
+  for (const [d, names] of byDir) {
+    if ((await realpath(d).catch(() => undefined)) === path.join(realRoot, path.relative(root, d))) await removeStaleTemps(d, names);
   }
 
   const lastModified = site.lastModified;
@@ -271,6 +288,35 @@ async function pruneEmptyDirs(root: string, from: string): Promise<void> {
     } catch {
       return;
     }
+  }
+}
+
+// core/atomic-file.ts tempPathFor: `.<name>.<pid>.<8 hex>.tmp` beside `<name>`.
+const TEMP_NAME = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temp files for `names` in `dir` whose writing process is gone (a killed export's). */
+async function removeStaleTemps(dir: string, names: Set<string>): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return; // not there yet: nothing to clean
+  }
+  for (const e of entries) {
+    const m = TEMP_NAME.exec(e);
+    if (!m || !names.has(m[1]!) || processAlive(Number(m[2]))) continue;
+    const p = path.join(dir, e);
+    if ((await lstat(p).catch(() => undefined))?.isFile()) await rm(p, { force: true });
   }
 }
 

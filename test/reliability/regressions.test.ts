@@ -1,7 +1,8 @@
 // Regression tests for bugs the reliability suite found, each named after
 // what broke. The suites that found them (fault matrix, corpus...) exercise
 // the same paths end to end; these pin the fix cheaply, in process.
-import { writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startOrigin } from '../../fixtures/origin/origin.mjs';
@@ -9,6 +10,8 @@ import { isPackagerError, MemoryLogger, type PackagerError } from '../../src/cor
 import { fetchArtifact, fetchDocument } from '../../src/fetch/index.js';
 import { RepodataIndex } from '../../src/resolve/conda/repodata.js';
 import { resolvePypi } from '../../src/resolve/pypi/index.js';
+import { EXPORT_INDEX, exportSite, openSite } from '../../src/mirror/index.js';
+import { buildMirrorBundle } from '../mirror/fixture.js';
 import { ROOT } from '../helpers/paths.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -72,6 +75,48 @@ describe('errors name the URL, never a cache path', () => {
       expect(err.details.looked_in).toBe(`${origin.url}/simple/nothere/`);
     } finally {
       await origin.close();
+    }
+  });
+});
+
+/** The pid of a process that has already exited. */
+function deadPid(): number {
+  return spawnSync('true').pid!;
+}
+
+describe('a killed mirror export leaves nothing behind once it is run again', () => {
+  it('removes the temp files a killed export left beside the files it was writing', async () => {
+    const work = await tempDir();
+    const bundle = await buildMirrorBundle(work);
+    const site = await openSite(bundle.zip);
+    try {
+      const dir = path.join(work, 'export');
+      await exportSite(site, dir);
+      const pid = deadPid();
+      const stale = [`miniconda/.index.html.${pid}.0a1b2c3d.tmp`, `.${EXPORT_INDEX}.${pid}.deadbeef.tmp`];
+      const mine = `miniconda/.notes.txt.${pid}.0a1b2c3d.tmp`; // not a file the export writes: left alone
+      for (const f of [...stale, mine]) await writeFile(path.join(dir, f), 'half-written');
+      await exportSite(site, dir);
+      const left = (await readdir(dir, { recursive: true })).map(String);
+      for (const f of stale) expect(left).not.toContain(f);
+      expect(left).toContain(mine);
+    } finally {
+      await site.close();
+    }
+  });
+
+  it('exports into a directory that holds only the temp index of an export killed at once', async () => {
+    const work = await tempDir();
+    const bundle = await buildMirrorBundle(work);
+    const site = await openSite(bundle.zip);
+    try {
+      const dir = path.join(work, 'export');
+      await mkdir(dir);
+      await writeFile(path.join(dir, `.${EXPORT_INDEX}.${deadPid()}.0123abcd.tmp`), '{"format":');
+      const r = await exportSite(site, dir);
+      expect(r.written).toBe(site.files.size);
+    } finally {
+      await site.close();
     }
   });
 });
