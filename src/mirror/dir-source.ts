@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { PackagerError } from '../core/errors.js';
 import { assertSafeEntryName, compareBytes } from '../bundle/layout.js';
 import type { Source, SourceEntry } from './source.js';
-import { STREAM_CHUNK } from './zip-source.js';
+import { streamChunk, trackStream } from './stream-budget.js';
 
 export interface DirSourceOptions {
   /** Serve exactly these files (an export's index) instead of walking the tree. */
@@ -91,7 +91,7 @@ class DirSource implements Source {
       await handle.close();
       throw err;
     }
-    return handle.createReadStream({ start, end, highWaterMark: STREAM_CHUNK });
+    return trackStream(handle.createReadStream({ start, end, highWaterMark: Math.min(streamChunk(), Math.max(1, end - start + 1)) }));
   }
 
   async close(): Promise<void> {}

@@ -12,9 +12,8 @@ import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { PackagerError } from '../core/errors.js';
 import { assertSafeEntryName } from '../bundle/layout.js';
 import type { Source, SourceEntry } from './source.js';
+import { streamChunk, trackStream } from './stream-budget.js';
 
-/** Read size for streamed bodies: large enough for throughput, small enough for many clients. */
-export const STREAM_CHUNK = 128 * 1024;
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
@@ -98,8 +97,8 @@ class ZipSource implements Source {
     if (!e) throw new Error(`no such entry: ${name}`);
     if (start < 0 || end >= e.size || end < start) throw new RangeError(`range ${start}-${end} outside ${name} (${e.size} bytes)`);
     const dataStart = await this.dataStart(e);
-    if (e.entry.compressionMethod === 0) return new PositionalReader(this.handle, dataStart + start, dataStart + end);
-    const compressed = new PositionalReader(this.handle, dataStart, dataStart + e.entry.compressedSize - 1);
+    if (e.entry.compressionMethod === 0) return trackStream(new PositionalReader(this.handle, dataStart + start, dataStart + end));
+    const compressed = trackStream(new PositionalReader(this.handle, dataStart, dataStart + e.entry.compressedSize - 1));
     const slice = new SliceStream(start, end, e.size, name);
     pipeline(compressed, createInflateRaw(), slice, () => {
       // errors reach the consumer through `slice`
@@ -158,16 +157,20 @@ class SliceStream extends Transform {
  * closes the descriptor every other request is reading from.
  */
 class PositionalReader extends Readable {
+  private readonly chunk: number;
+
   constructor(
     private readonly handle: FileHandle,
     private pos: number,
     private readonly last: number,
   ) {
-    super({ highWaterMark: STREAM_CHUNK });
+    const chunk = Math.min(streamChunk(), Math.max(1, last - pos + 1));
+    super({ highWaterMark: chunk });
+    this.chunk = chunk;
   }
 
   override _read(): void {
-    const n = Math.min(STREAM_CHUNK, this.last - this.pos + 1);
+    const n = Math.min(this.chunk, this.last - this.pos + 1);
     if (n <= 0) {
       this.push(null);
       return;
