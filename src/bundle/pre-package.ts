@@ -26,7 +26,12 @@ const SKIP_TOP = (name: string) => name === 'dist' || name.toLowerCase().endsWit
  */
 export async function copyBuildpackRoot(root: string): Promise<string> {
   const src = path.resolve(root);
-  const dest = await mkdtemp(path.join(os.tmpdir(), 'buildpack-packager-'));
+  let dest: string;
+  try {
+    dest = await mkdtemp(path.join(os.tmpdir(), 'buildpack-packager-'));
+  } catch (err) {
+    throw copyError(err, src);
+  }
   try {
     await cp(src, dest, {
       recursive: true,
@@ -42,9 +47,21 @@ export async function copyBuildpackRoot(root: string): Promise<string> {
     });
   } catch (err) {
     await rm(dest, { recursive: true, force: true });
-    throw new PackagerError('EIO', `Could not copy the buildpack to a temp directory: ${src}`, { file: src }, { cause: err });
+    throw copyError(err, src);
   }
   return dest;
+}
+
+// The temp copy lives in TMPDIR: say why it failed there (a full disk is the usual reason).
+function copyError(err: unknown, src: string): PackagerError {
+  const e = err as NodeJS.ErrnoException;
+  const code = e?.code ?? 'EIO';
+  const full = code === 'ENOSPC' || code === 'EDQUOT';
+  const reason = full ? 'no space left on device' : code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : (e?.message ?? String(err));
+  return new PackagerError(full ? 'ENOSPC' : 'EIO', `Could not copy the buildpack to a temp directory in ${os.tmpdir()}: ${reason} (${code})`, {
+    file: src,
+    hint: full ? 'free some space there, or point TMPDIR at a larger disk' : 'point TMPDIR at a writable directory (default /tmp)',
+  }, { cause: err });
 }
 
 /**

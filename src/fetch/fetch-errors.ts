@@ -152,6 +152,7 @@ const DISK_REASONS: Record<string, string> = {
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
   EIO: 'I/O error',
+  EFBIG: 'file too large for the file size limit (ulimit -f) or the file system',
 };
 
 /** A local write/read failed: out of space (ENOSPC) or any other disk error (EIO). */
@@ -167,7 +168,9 @@ export function diskError(err: unknown, what: string | undefined, place: string)
       cause: code,
       hint: full
         ? 'Free some disk space or point the cache (--cache-dir) at a larger disk, then run again.'
-        : 'Check that the cache directory (--cache-dir) is writable, then run again.',
+        : code === 'EFBIG'
+          ? 'Raise the file size limit (ulimit -f) or point the cache (--cache-dir) at another disk, then run again.'
+          : 'Check that the cache directory (--cache-dir) is writable, then run again.',
     },
     { cause: err },
   );

@@ -12,6 +12,8 @@ import { RepodataIndex } from '../../src/resolve/conda/repodata.js';
 import { resolvePypi } from '../../src/resolve/pypi/index.js';
 import { EXPORT_INDEX, exportSite, openSite } from '../../src/mirror/index.js';
 import { buildMirrorBundle } from '../mirror/fixture.js';
+import { copyBuildpackRoot } from '../../src/bundle/index.js';
+import { diskError } from '../../src/fetch/fetch-errors.js';
 import { ROOT } from '../helpers/paths.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -118,5 +120,31 @@ describe('a killed mirror export leaves nothing behind once it is run again', ()
     } finally {
       await site.close();
     }
+  });
+});
+
+describe('the temp copy of the buildpack root', () => {
+  it('reports a TMPDIR that does not exist as EIO naming it, not as an internal error', async () => {
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = '/nonexistent/tmp-for-test';
+    try {
+      const err = await failure(copyBuildpackRoot(ROOT));
+      expect(err.code).toBe('EIO');
+      expect(err.message).toBe('Could not copy the buildpack to a temp directory in /nonexistent/tmp-for-test: it does not exist (ENOENT)');
+      expect(err.hint).toContain('TMPDIR');
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
+});
+
+describe('a file size limit while downloading', () => {
+  it('says the file is too large for the limit (ulimit -f) instead of blaming permissions', () => {
+    const efbig = Object.assign(new Error('EFBIG: file too large, write'), { code: 'EFBIG', syscall: 'write' });
+    const err = diskError(efbig, 'numpy 1.26.4', '/cache');
+    expect(err.message).toBe('Cannot write numpy 1.26.4 to /cache: file too large for the file size limit (ulimit -f) or the file system (EFBIG)');
+    expect(err.hint).toContain('ulimit -f');
+    expect(err.hint).not.toContain('writable');
   });
 });

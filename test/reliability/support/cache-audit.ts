@@ -1,0 +1,87 @@
+// "The cache holds only verified files": every entry under content-v1/ hashes
+// to its own name, tmp/ holds nothing but resumable partials (and locks only
+// of dead processes, which the next run takes over), and every http-v1/ document has its body at the
+// recorded size with no stray bodies beside them.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+async function files(dir: string): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (e.isFile() || e.isSymbolicLink()) out.push(path.join(e.parentPath, e.name));
+  }
+  return out.sort();
+}
+
+// `<pid> <host>`: a lock is only legitimate while its process lives.
+function lockHolderAlive(body: string): boolean {
+  const pid = Number(body.trim().split(' ')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function hashFile(file: string, algorithm: string): Promise<string> {
+  const h = createHash(algorithm);
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+export interface CacheAudit {
+  /** Verified entries under content-v1/. */
+  entries: string[];
+  /** Partial downloads kept for resume under tmp/. */
+  partials: string[];
+  /** Download locks of processes that no longer exist (a kill -9 leaves them; the next run takes them over). */
+  staleLocks: string[];
+  /** Everything that breaks the rule; empty when the cache is sound. */
+  problems: string[];
+}
+
+/** Audits a cache directory (a missing one is sound and empty). */
+export async function auditCache(cacheDir: string): Promise<CacheAudit> {
+  const problems: string[] = [];
+  const entries: string[] = [];
+  const content = path.join(cacheDir, 'content-v1');
+  for (const f of await files(content)) {
+    const rel = path.relative(content, f).split(path.sep);
+    const [algorithm, a, b, rest] = rel;
+    if (rel.length !== 4 || (algorithm !== 'sha256' && algorithm !== 'md5')) {
+      problems.push(`unexpected file in content-v1: ${rel.join('/')}`);
+      continue;
+    }
+    const found = await hashFile(f, algorithm);
+    if (found !== `${a}${b}${rest}`) problems.push(`content-v1/${rel.join('/')} holds bytes with ${algorithm} ${found}`);
+    else entries.push(rel.join('/'));
+  }
+  const partials: string[] = [];
+  const staleLocks: string[] = [];
+  for (const f of await files(path.join(cacheDir, 'tmp'))) {
+    const name = path.basename(f);
+    if (/\.partial(\.json)?$/.test(name)) partials.push(name);
+    else if (name.endsWith('.lock') && !lockHolderAlive(await readFile(f, 'utf8').catch(() => ''))) staleLocks.push(name); // left by a killed run
+    else problems.push(`leftover in tmp/: ${name}`);
+  }
+  const http = path.join(cacheDir, 'http-v1');
+  const bodies = new Set((await files(http)).filter((f) => f.endsWith('.body')));
+  for (const f of (await files(http)).filter((x) => x.endsWith('.json'))) {
+    try {
+      const meta = JSON.parse(await readFile(f, 'utf8')) as { body: string; size: number };
+      const body = path.join(path.dirname(f), meta.body);
+      const size = (await stat(body)).size;
+      if (size !== meta.size) problems.push(`http-v1 body ${meta.body} is ${size} bytes, its metadata says ${meta.size}`);
+      bodies.delete(body);
+    } catch (err) {
+      problems.push(`http-v1 metadata ${path.basename(f)} unusable: ${(err as Error).message}`);
+    }
+  }
+  for (const b of bodies) problems.push(`http-v1 body without metadata: ${path.basename(b)}`);
+  return { entries, partials, staleLocks, problems };
+}

@@ -1,0 +1,20 @@
+// Temp directories for tests that run concurrently (it.concurrent): the shared
+// helpers/tmp.ts cleans up after *each* test, which would delete a sibling's
+// directory mid-run, so these are removed once the whole file is done.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll } from 'vitest';
+
+const made: string[] = [];
+
+/** A fresh temp directory, removed when the test file finishes. */
+export async function caseDir(prefix = 'bp-rel-'): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+afterAll(async () => {
+  while (made.length) await rm(made.pop()!, { recursive: true, force: true });
+});
