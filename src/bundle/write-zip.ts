@@ -17,6 +17,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
@@ -24,7 +25,7 @@ import { createDeflateRaw, crc32, deflateRaw, deflateRawSync } from 'node:zlib';
 import { PackagerError, isPackagerError } from '../core/errors.js';
 import type { Logger, OnProgress } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
-import { tempPathFor } from '../core/atomic-file.js';
+import { removeStaleTemps, tempPathFor } from '../core/atomic-file.js';
 import { HashSession, hashFileInPool, verifiedDigests } from '../fetch/index.js';
 import { assertSafeEntryName, compareBytes, isStoredByDefault } from './layout.js';
 
@@ -135,6 +136,8 @@ export async function writeZip(
   const dos = dosDateTime(date);
   const sorted = sortEntries(entries);
 
+  // a zip writer killed with -9 leaves its temp file here: ours to remove
+  await removeStaleTemps(path.dirname(outPath), new Set([path.basename(outPath)]));
   const tmp = tempPathFor(outPath);
   let fh: FileHandle | undefined;
   let sink: Sink | undefined;

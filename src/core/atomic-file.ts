@@ -1,7 +1,7 @@
 // Nothing we write may ever be seen half-written under its final name: write
 // to a sibling temp file, fsync, then rename (atomic on one filesystem).
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, mkdir } from 'node:fs/promises';
+import { lstat, open, readdir, rename, rm, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 
 /** A unique temp path beside `finalPath` (same directory, so rename is atomic). */
@@ -27,5 +27,38 @@ export async function writeFileAtomic(finalPath: string, data: string | Uint8Arr
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
+  }
+}
+
+// tempPathFor's names: `.<name>.<pid>.<8 hex>.tmp`.
+const TEMP_NAME = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp files a killed writer left in `dir` for any of `names`
+ * (tempPathFor's pattern, writer's pid gone). A kill -9 gives no chance to
+ * clean up, so the next writer of the same files does it.
+ */
+export async function removeStaleTemps(dir: string, names: ReadonlySet<string>): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return; // not there (yet): nothing to clean
+  }
+  for (const e of entries) {
+    const m = TEMP_NAME.exec(e);
+    if (!m || !names.has(m[1]!) || processAlive(Number(m[2]))) continue;
+    const p = path.join(dir, e);
+    if ((await lstat(p).catch(() => undefined))?.isFile()) await rm(p, { force: true });
   }
 }

@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import pLimit from 'p-limit';
 import { assertSafeEntryName, compareBytes } from '../bundle/layout.js';
 import { PackagerError, isPackagerError } from '../core/errors.js';
-import { tempPathFor, writeFileAtomic } from '../core/atomic-file.js';
+import { removeStaleTemps, tempPathFor, writeFileAtomic } from '../core/atomic-file.js';
 import type { Logger, OnProgress } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import { sitePathToFile, type MirrorSite, type SiteFile } from './site.js';
@@ -288,35 +288,6 @@ async function pruneEmptyDirs(root: string, from: string): Promise<void> {
     } catch {
       return;
     }
-  }
-}
-
-// core/atomic-file.ts tempPathFor: `.<name>.<pid>.<8 hex>.tmp` beside `<name>`.
-const TEMP_NAME = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Removes temp files for `names` in `dir` whose writing process is gone (a killed export's). */
-async function removeStaleTemps(dir: string, names: Set<string>): Promise<void> {
-  let entries: string[];
-  try {
-    entries = await readdir(dir);
-  } catch {
-    return; // not there yet: nothing to clean
-  }
-  for (const e of entries) {
-    const m = TEMP_NAME.exec(e);
-    if (!m || !names.has(m[1]!) || processAlive(Number(m[2]))) continue;
-    const p = path.join(dir, e);
-    if ((await lstat(p).catch(() => undefined))?.isFile()) await rm(p, { force: true });
   }
 }
 

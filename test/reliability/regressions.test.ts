@@ -12,7 +12,7 @@ import { RepodataIndex } from '../../src/resolve/conda/repodata.js';
 import { resolvePypi } from '../../src/resolve/pypi/index.js';
 import { EXPORT_INDEX, exportSite, openSite } from '../../src/mirror/index.js';
 import { buildMirrorBundle } from '../mirror/fixture.js';
-import { copyBuildpackRoot } from '../../src/bundle/index.js';
+import { copyBuildpackRoot, writeZip } from '../../src/bundle/index.js';
 import { diskError } from '../../src/fetch/fetch-errors.js';
 import { ROOT } from '../helpers/paths.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -146,5 +146,18 @@ describe('a file size limit while downloading', () => {
     expect(err.message).toBe('Cannot write numpy 1.26.4 to /cache: file too large for the file size limit (ulimit -f) or the file system (EFBIG)');
     expect(err.hint).toContain('ulimit -f');
     expect(err.hint).not.toContain('writable');
+  });
+});
+
+describe('a zip writer killed with -9', () => {
+  it('leaves a temp zip that the next write of the same zip removes (a live writer\'s is kept)', async () => {
+    const dir = await tempDir();
+    const out = path.join(dir, 'bp.zip');
+    const dead = path.join(dir, `.bp.zip.${deadPid()}.0badf00d.tmp`);
+    const live = path.join(dir, `.bp.zip.${process.pid}.0badf00d.tmp`);
+    const other = path.join(dir, `.other.zip.${deadPid()}.0badf00d.tmp`);
+    for (const f of [dead, live, other]) await writeFile(f, 'PK half a zip');
+    await writeZip([{ name: 'VERSION', source: { data: '1.0.0\n' }, mode: 0o644 }], out);
+    expect((await readdir(dir)).sort()).toEqual([path.basename(live), path.basename(other), 'bp.zip'].sort());
   });
 });
