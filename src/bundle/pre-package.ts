@@ -4,7 +4,7 @@
 // the copy. The command runs through /bin/sh -c, so both `scripts/build.sh`
 // (python-buildpack) and `make vendor` work.
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PackagerError } from '../core/errors.js';
@@ -26,9 +26,10 @@ const SKIP_TOP = (name: string) => name === 'dist' || name.toLowerCase().endsWit
  */
 export async function copyBuildpackRoot(root: string): Promise<string> {
   const src = path.resolve(root);
+  await removeStaleCopies(os.tmpdir());
   let dest: string;
   try {
-    dest = await mkdtemp(path.join(os.tmpdir(), 'buildpack-packager-'));
+    dest = await mkdtemp(path.join(os.tmpdir(), `${COPY_PREFIX}${process.pid}-`));
   } catch (err) {
     throw copyError(err, src);
   }
@@ -50,6 +51,29 @@ export async function copyBuildpackRoot(root: string): Promise<string> {
     throw copyError(err, src);
   }
   return dest;
+}
+
+/** Temp copies are named `buildpack-packager-<pid>-<random>`, so a later run can tell a killed run's copy. */
+const COPY_PREFIX = 'buildpack-packager-';
+const COPY_NAME = /^buildpack-packager-(\d+)-[A-Za-z0-9]{6}$/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+// A run killed with -9 cannot remove its copy: the next run does, so copies
+// do not pile up in TMPDIR. Best effort; never a reason to fail.
+async function removeStaleCopies(tmp: string): Promise<void> {
+  const names = await readdir(tmp).catch(() => [] as string[]);
+  for (const n of names) {
+    const m = COPY_NAME.exec(n);
+    if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) await rm(path.join(tmp, n), { recursive: true, force: true }).catch(() => undefined);
+  }
 }
 
 // The temp copy lives in TMPDIR: say why it failed there (a full disk is the usual reason).

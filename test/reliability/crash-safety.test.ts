@@ -7,7 +7,7 @@
 // of each; the default runs fewer (the property is the same, per kill).
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,13 +42,13 @@ const artifacts = new Map<string, string>();
 type KillPoint = { afterMs: number } | { when: () => Promise<boolean>; thenMs: number };
 
 /** Runs bin/package offline; kills it with SIGKILL at `kill` (if still running). */
-async function packageRun(cache: string, out: string, kill?: KillPoint): Promise<CliResult & { killed: boolean; ms: number }> {
+async function packageRun(cache: string, out: string, kill?: KillPoint, tmpdir?: string): Promise<CliResult & { killed: boolean; ms: number }> {
   let pid = 0;
   let exited = false;
   const started = Date.now();
   const run = runBin('package', ['offline', '--manifest', manifest, '--cache-dir', cache, '--output', out], {
     cwd: root,
-    env: FAST_ENV,
+    env: { ...FAST_ENV, ...(tmpdir ? { TMPDIR: tmpdir } : {}) },
     onSpawn: (p) => (pid = p),
     timeoutMs: 60_000,
   }).finally(() => (exited = true));
@@ -97,7 +97,9 @@ describe('kill -9 during bin/package offline, then run again', () => {
       const dir = await caseDir('bp-rel-crash-');
       const cache = path.join(dir, 'cache');
       const outDir = path.join(dir, 'out');
-      await import('node:fs/promises').then((fs) => fs.mkdir(outDir));
+      const tmpdir = path.join(dir, 'tmp');
+      await mkdir(outDir);
+      await mkdir(tmpdir);
       const out = path.join(outDir, 'bp.zip');
       // Kills rotate through three kinds of point: anywhere in a clean run's
       // time (startup, resolving the lock, downloads, zip); once the big
@@ -110,7 +112,7 @@ describe('kill -9 during bin/package offline, then run again', () => {
         [`${Math.round(r * 40)} ms into writing the zip`, { when: async () => (await readdir(outDir)).length > 0, thenMs: Math.round(r * 40) }],
       ];
       const [killAt, point] = points[(i - 1) % points.length]!;
-      const first = await packageRun(cache, out, point);
+      const first = await packageRun(cache, out, point, tmpdir);
       const before = await auditCache(cache);
       expect(before.problems, `kill ${i} ${killAt}`).toEqual([]);
       // the zip appears only whole: if the kill came after the rename, it is the finished zip
@@ -119,11 +121,13 @@ describe('kill -9 during bin/package offline, then run again', () => {
       const partial = await stat(path.join(cache, 'tmp', `sha256-${artifacts.get(PATHS.installer)}.partial`)).then((s) => s.size, () => 0);
       const mark = w.requests.length;
 
-      const again = await packageRun(cache, out);
+      const again = await packageRun(cache, out, undefined, tmpdir);
       expectCleanExit(again, `rerun after kill ${i} ${killAt}`);
       expect(again.code, again.stderr).toBe(0);
       expect(sha(await readFile(out)), `kill ${i} ${killAt}`).toBe(sha(baseline.zip));
       expect(await othersIn(outDir, 'bp.zip'), `kill ${i} ${killAt}: temp files left beside the zip`).toEqual([]);
+      // the killed run's copy of the buildpack root in TMPDIR is removed by the rerun
+      expect(await readdir(tmpdir), `kill ${i} ${killAt}: left in TMPDIR`).toEqual([]);
       const rerunRequests = w.requests.slice(mark);
       for (const [p, hex] of artifacts) {
         const n = rerunRequests.filter((q) => q.path === p).length;

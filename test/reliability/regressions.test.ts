@@ -139,6 +139,25 @@ describe('the temp copy of the buildpack root', () => {
   });
 });
 
+describe('a packager killed with -9', () => {
+  it("leaves its buildpack copy in TMPDIR, which the next run removes (a live run's is kept)", async () => {
+    const tmp = await tempDir();
+    const dead = path.join(tmp, `buildpack-packager-${deadPid()}-AbC123`);
+    const live = path.join(tmp, `buildpack-packager-${process.ppid}-XyZ789`);
+    const unrelated = path.join(tmp, 'buildpack-packager-notes');
+    for (const d of [dead, live, unrelated]) await mkdir(path.join(d, 'bin'), { recursive: true });
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const copy = await copyBuildpackRoot(path.join(ROOT, 'fixtures/buildpacks/minimal'));
+      expect((await readdir(tmp)).sort()).toEqual([path.basename(copy), path.basename(live), path.basename(unrelated)].sort());
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
+});
+
 describe('a file size limit while downloading', () => {
   it('says the file is too large for the limit (ulimit -f) instead of blaming permissions', () => {
     const efbig = Object.assign(new Error('EFBIG: file too large, write'), { code: 'EFBIG', syscall: 'write' });
