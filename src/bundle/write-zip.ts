@@ -176,12 +176,15 @@ export async function writeZip(
     o.signal?.throwIfAborted();
     await sink.put(centralDirectory(central, sink.pos, dos));
     const closed = await sink.close();
-    const [sha256] = await Promise.all([closed.sha256, fh.sync()]);
+    // Durable before it gets its final name (core/atomic-file.ts's rule); the
+    // last of the zip's hashing overlaps the flush.
+    const syncStarted = performance.now();
+    const [sha256, syncMs] = await Promise.all([closed.sha256, fh.sync().then(() => performance.now() - syncStarted)]);
     const size = closed.size;
     await fh.close();
     fh = undefined;
     await rename(tmp, outPath);
-    logger.debug(`Wrote ${outPath} (${sorted.length} entries, ${size} bytes)`);
+    logger.debug(`Wrote ${outPath} (${sorted.length} entries, ${size} bytes; fsync ${Math.round(syncMs)} ms)`);
     return { path: outPath, size, sha256 };
   } catch (err) {
     sink?.abandon();

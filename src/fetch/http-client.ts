@@ -5,7 +5,7 @@
 // `Authorization: Basic`, which the redirect interceptor drops when a redirect
 // leaves the origin. `/t/<token>/` paths stay in the URL (anaconda.org style).
 import type { Readable } from 'node:stream';
-import { EnvHttpProxyAgent, interceptors, Pool, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { PackagerError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
 import { networkError, type Subject } from './fetch-errors.js';
@@ -65,22 +65,35 @@ export function header(h: HttpResponse['headers'], name: string): string | undef
   return Array.isArray(v) ? v[0] : v;
 }
 
+// undici is loaded on the first request, not at start: loading it costs a
+// quarter of a second here (bench/BENCHMARKS.md), which a run served entirely
+// from the cache never needs to pay.
+let undici: Promise<typeof import('undici')> | undefined;
+const loadUndici = () => (undici ??= import('undici'));
+
 export class HttpClient {
-  readonly dispatcher: Dispatcher;
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
+  private dispatcherPromise: Promise<Dispatcher> | undefined;
 
   constructor(opts: { headersTimeoutMs: number; bodyTimeoutMs: number }) {
     this.headersTimeoutMs = opts.headersTimeoutMs;
     this.bodyTimeoutMs = opts.bodyTimeoutMs;
-    const timeouts = { headersTimeout: opts.headersTimeoutMs, bodyTimeout: opts.bodyTimeoutMs };
-    this.dispatcher = new EnvHttpProxyAgent({
-      ...timeouts,
-      connect: { timeout: opts.headersTimeoutMs },
-      // The proxy's CONNECT goes through this client: without our timeouts a
-      // silent proxy would hold a download for undici's default 300 s.
-      clientFactory: (origin: URL | string, o: object) => new Pool(origin, { ...o, ...timeouts }),
-    }).compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS }));
+  }
+
+  /** The dispatcher, made on first use. */
+  dispatcher(): Promise<Dispatcher> {
+    this.dispatcherPromise ??= loadUndici().then(({ EnvHttpProxyAgent, interceptors, Pool }) => {
+      const timeouts = { headersTimeout: this.headersTimeoutMs, bodyTimeout: this.bodyTimeoutMs };
+      return new EnvHttpProxyAgent({
+        ...timeouts,
+        connect: { timeout: this.headersTimeoutMs },
+        // The proxy's CONNECT goes through this client: without our timeouts a
+        // silent proxy would hold a download for undici's default 300 s.
+        clientFactory: (origin: URL | string, o: object) => new Pool(origin, { ...o, ...timeouts }),
+      }).compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS }));
+    });
+    return this.dispatcherPromise;
   }
 
   /** GET `url` (redirects followed); network failures become PackagerErrors. The caller consumes or dumps the body. */
@@ -88,11 +101,12 @@ export class HttpClient {
     const prepared = prepareUrl(raw, opts.subject.what);
     const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...opts.headers };
     if (prepared.authorization) headers.authorization = prepared.authorization;
+    const [{ request }, dispatcher] = await Promise.all([loadUndici(), this.dispatcher()]);
     try {
       const res = await request(prepared.url, {
         method: 'GET',
         headers,
-        dispatcher: this.dispatcher,
+        dispatcher,
         headersTimeout: this.headersTimeoutMs,
         bodyTimeout: this.bodyTimeoutMs,
         ...(opts.signal ? { signal: opts.signal } : {}),
@@ -118,7 +132,7 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.destroy();
+    if (this.dispatcherPromise) await (await this.dispatcherPromise).destroy();
   }
 }
 
