@@ -1,7 +1,8 @@
 // Writes a buildpack zip: entries in fixed (sorted) order with a fixed
 // timestamp, so the same inputs give byte-identical zips; files are streamed
 // (never read whole), checked against their expected sha256 and size, and the
-// zip appears under its final name only when complete.
+// zip appears under its final name only when complete (renamed, not fsynced:
+// see writeZip).
 //
 // Our own writer (APPNOTE 6.3.10, with zip64 where sizes, offsets or the entry
 // count need it) rather than archiver: archiver computes every CRC-32 in
@@ -176,15 +177,18 @@ export async function writeZip(
     o.signal?.throwIfAborted();
     await sink.put(centralDirectory(central, sink.pos, dos));
     const closed = await sink.close();
-    // Durable before it gets its final name (core/atomic-file.ts's rule); the
-    // last of the zip's hashing overlaps the flush.
-    const syncStarted = performance.now();
-    const [sha256, syncMs] = await Promise.all([closed.sha256, fh.sync().then(() => performance.now() - syncStarted)]);
+    // Not fsynced, like the download cache's entries: the zip gets its final
+    // name only when complete, so a killed run never leaves a partial one, and
+    // after a power loss `bin/package verify` tells a damaged zip apart and a
+    // rebuild makes the same bytes. Flushing first cost about as long as the
+    // rest of the zip step for large bundles (bench/BENCHMARKS.md), and none
+    // of the tools compared there (zip, the Ruby packager) flushes either.
+    const sha256 = await closed.sha256;
     const size = closed.size;
     await fh.close();
     fh = undefined;
     await rename(tmp, outPath);
-    logger.debug(`Wrote ${outPath} (${sorted.length} entries, ${size} bytes; fsync ${Math.round(syncMs)} ms)`);
+    logger.debug(`Wrote ${outPath} (${sorted.length} entries, ${size} bytes)`);
     return { path: outPath, size, sha256 };
   } catch (err) {
     sink?.abandon();

@@ -24,7 +24,7 @@ export interface DownloadContext {
 }
 
 /** Write buffer of the partial file: fewer, larger writes than the default 16 KiB. */
-const WRITE_CHUNK = 1 << 20;
+const WRITE_CHUNK = 512 << 10;
 
 interface AttemptResult {
   digests: DigestResult;

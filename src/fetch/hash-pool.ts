@@ -111,9 +111,9 @@ parentPort.on('message', (m) => {
 `;
 
 /** Bytes a session may have in flight to its worker before update() asks the caller to wait. */
-const MAX_IN_FLIGHT = 4 << 20;
+const MAX_IN_FLIGHT = 2 << 20;
 /** Bytes are gathered to this size before one message carries them (fewer, larger messages). */
-const BATCH = 1 << 20;
+const BATCH = 512 << 10;
 
 interface Pending {
   onAck(bytes: number): void;
@@ -179,7 +179,7 @@ let workers: PoolWorker[] | undefined;
 // Batch buffers come back from the workers and are reused: a few MiB in all
 // instead of a fresh one per MiB hashed.
 const spare: Buffer[] = [];
-const MAX_SPARE = 32;
+const MAX_SPARE = 16;
 
 function recycle(chunk: Uint8Array): void {
   if (chunk.buffer.byteLength === BATCH && spare.length < MAX_SPARE) spare.push(Buffer.from(chunk.buffer as ArrayBuffer));
