@@ -14,6 +14,7 @@ import type { ErrorCode } from '../core/errors.js';
 import { hasCredentials, redactUrl } from '../core/redact.js';
 import { CONDA_CHANNELS_TSV, INDEX_TSV, NAMES_TSV, PYPI_FILES, PYPI_SIMPLE, STAGING_SCRIPTS, compareBytes } from './layout.js';
 import { CC_MANIFEST_LIMIT } from './plan.js';
+import { expandedValueCount, MAX_YAML_VALUES } from '../manifest/index.js';
 
 export interface VerifyProblem {
   code: ErrorCode;
@@ -203,6 +204,10 @@ class Verifier {
       doc = yaml.load(text);
     } catch (err) {
       this.problem('EMANIFEST', `manifest.yml is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+      return undefined;
+    }
+    if (expandedValueCount(doc) > MAX_YAML_VALUES) {
+      this.problem('EMANIFEST', `manifest.yml: its YAML aliases expand to more than ${MAX_YAML_VALUES} values (a "billion laughs" document)`);
       return undefined;
     }
     if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {

@@ -125,6 +125,7 @@ export function loadYamlSource(text: string, file: string, code: ErrorCode): Yam
     }
     throw err;
   }
+  assertYamlSize(value, file, code);
   const index = new PositionIndex();
   const docFrame = root.children[0];
   if (docFrame) {
@@ -133,6 +134,45 @@ export function loadYamlSource(text: string, file: string, code: ErrorCode): Yam
     walk(docFrame, value, '', index, locate);
   }
   return { value, index };
+}
+
+/** Most values a YAML document may stand for once its aliases are followed. */
+export const MAX_YAML_VALUES = 1_000_000;
+
+/**
+ * How many values `value` stands for with every alias expanded, counting up
+ * to just past `limit`. Shared subtrees are counted once per use but walked
+ * once (memoised), so this is linear in the document even for a bomb.
+ */
+export function expandedValueCount(value: unknown, limit = MAX_YAML_VALUES): number {
+  const memo = new Map<object, number>();
+  const count = (v: unknown): number => {
+    if (v === null || typeof v !== 'object') return 1;
+    const known = memo.get(v);
+    if (known !== undefined) return known;
+    let n = 1;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      n += count(child);
+      if (n > limit) break;
+    }
+    memo.set(v, n);
+    return n;
+  };
+  return count(value);
+}
+
+/**
+ * Refuses a document whose aliases expand past MAX_YAML_VALUES (a "billion
+ * laughs" bomb: ten lines that stand for 10^12 strings). js-yaml shares
+ * aliased nodes, but any code that walks or prints the value would expand them.
+ */
+export function assertYamlSize(value: unknown, file: string, code: ErrorCode): void {
+  if (expandedValueCount(value) > MAX_YAML_VALUES) {
+    throw new PackagerError(code, `${file}: its YAML aliases expand to more than ${MAX_YAML_VALUES} values; refusing to read it`, {
+      file,
+      hint: 'Write the values out instead of nesting aliases (*name) inside aliased lists; a real manifest needs nothing near this.',
+    });
+  }
 }
 
 interface Locator {

@@ -14,6 +14,8 @@ import { EXPORT_INDEX, exportSite, openSite } from '../../src/mirror/index.js';
 import { buildMirrorBundle } from '../mirror/fixture.js';
 import { copyBuildpackRoot, writeZip } from '../../src/bundle/index.js';
 import { diskError } from '../../src/fetch/fetch-errors.js';
+import { parseLock, parseManifest } from '../../src/manifest/index.js';
+import { parseEnvFile } from '../../src/resolve/conda/env-files.js';
 import { ROOT } from '../helpers/paths.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -178,5 +180,24 @@ describe('a zip writer killed with -9', () => {
     for (const f of [dead, live, other]) await writeFile(f, 'PK half a zip');
     await writeZip([{ name: 'VERSION', source: { data: '1.0.0\n' }, mode: 0o644 }], out);
     expect((await readdir(dir)).sort()).toEqual([path.basename(live), path.basename(other), 'bp.zip'].sort());
+  });
+});
+
+/** Ten lines of YAML that stand for 9^12 strings. */
+function billionLaughs(key: string, prefix = ''): string {
+  const lines = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+  for (let i = 1; i <= 12; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]`);
+  return `${prefix}${lines.join('\n')}\n${key}: *a12\n`;
+}
+
+describe('a YAML alias bomb ("billion laughs")', () => {
+  it('is refused by the manifest reader at once instead of hanging while printing it', () => {
+    const text = billionLaughs('conda:\n  channels: [conda-forge]\n  specs', 'language: python\n');
+    expect(() => parseManifest(text, 'manifest.yml')).toThrow(/aliases expand to more than 1000000 values/);
+  });
+
+  it('is refused in a lock and in a conda environment file', () => {
+    expect(() => parseLock(billionLaughs('artifacts', 'lock_version: 1\n'), 'manifest.lock.yml')).toThrow(/aliases expand/);
+    expect(() => parseEnvFile('environment.yml', billionLaughs('dependencies', 'name: x\n'))).toThrow(/aliases expand/);
   });
 });

@@ -13,6 +13,7 @@
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { PackagerError } from '../../core/errors.js';
+import { assertYamlSize } from '../../manifest/index.js';
 import { MatchSpec } from './match-spec.js';
 
 /** One `name=version=build` line of a complete `conda list -e` environment. */
@@ -78,6 +79,7 @@ export function parseEnvFile(file: string, text: string, dir = path.dirname(file
         hint: (err as Error).message.split('\n')[0],
       });
     }
+    assertYamlSize(doc, file, 'EINPUT');
     if (doc && typeof doc === 'object' && !Array.isArray(doc) && 'package' in doc && 'version' in doc) return parseCondaLock(file, doc as Record<string, unknown>);
     return parseEnvironmentYml(file, doc, dir);
   }
