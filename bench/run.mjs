@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// npm run bench [-- --quick] [-- --only packaging,resolve,shim,mirror,limits] [-- --render]
+//
+// Measures packaging, resolving, the curl shim and the mirror side by side with
+// the incumbent's algorithm and this machine's limits (../shared/bench), and
+// writes bench/BENCHMARKS.md + bench/*.svg (full run) or bench/out/BENCHMARKS.quick.md
+// + bench/out/*.svg (--quick: fewer runs and sizes, so the committed report is
+// never replaced by a rougher one). Raw numbers go to bench/out/results*.json;
+// --render rewrites the report from them without measuring again.
+// Needs: zip, unzip, curl, nginx (nginx-light), wrk, /usr/bin/time; about 4 GB of
+// free disk; 10-20 minutes for a full run.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { freePort, machine, must, run } from './lib/measure.mjs';
+import { OUT, ROOT, SHARED, ensureOrigin, runCleanups } from './lib/origins.mjs';
+import { benchPackaging } from './packaging.mjs';
+import { benchResolve } from './resolve.mjs';
+import { benchShim } from './shim.mjs';
+import { benchMirror } from './mirror.mjs';
+import { renderReport } from './report.mjs';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const renderOnly = args.includes('--render');
+const onlyArg = args.find((a) => a.startsWith('--only'))?.split('=')[1] ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
+const SECTIONS = ['packaging', 'resolve', 'shim', 'mirror', 'limits'];
+const only = new Set(onlyArg ? onlyArg.split(',') : SECTIONS);
+
+const plan = quick
+  ? { mode: 'quick', profiles: ['small', 'large'], runs: 1, resolveSizes: [30, 100], resolveRuns: 1, shimRows: [1000, 10000], shimRuns: 1, shimCalls: 20, mirrorRuns: 1, mirrorSeconds: 3, limits: false }
+  : { mode: 'full', profiles: ['small', 'large', 'mixed'], runs: 3, resolveSizes: [30, 100, 300], resolveRuns: 3, shimRows: [1000, 10000, 100000], shimRuns: 3, shimCalls: 50, mirrorRuns: 3, mirrorSeconds: 10, limits: true };
+
+const resultsFile = path.join(OUT, quick ? 'results.quick.json' : 'results.json');
+const reportFile = quick ? path.join(OUT, 'BENCHMARKS.quick.md') : path.join(ROOT, 'bench/BENCHMARKS.md');
+const chartDir = quick ? OUT : path.join(ROOT, 'bench');
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    process.stderr.write(`bench: ${sig}, stopping the servers it started\n`);
+    void runCleanups().finally(() => process.exit(130));
+  });
+}
+
+const log = (m) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+
+async function preflight() {
+  const missing = [];
+  for (const tool of ['zip', 'unzip', 'curl', 'wrk', 'openssl', 'sha256sum']) {
+    if ((await run('sh', ['-c', `command -v ${tool}`])).code !== 0) missing.push(tool);
+  }
+  if ((await run('sh', ['-c', 'command -v nginx || test -x /usr/sbin/nginx'])).code !== 0) missing.push('nginx (apt-get install nginx-light)');
+  if ((await run('test', ['-x', '/usr/bin/time'])).code !== 0) missing.push('/usr/bin/time (apt-get install time)');
+  if (missing.length) throw new Error(`missing tools: ${missing.join(', ')} (wrk: apt-get install wrk)`);
+}
+
+async function measureAll() {
+  await preflight();
+  await mkdir(OUT, { recursive: true });
+  const previous = only.size < SECTIONS.length ? JSON.parse(await readFile(resultsFile, 'utf8').catch(() => '{}')) : {};
+  const results = { ...previous, plan, machine: await machine() };
+  const port = await freePort();
+  if (only.has('packaging')) results.packaging = await benchPackaging({ profiles: plan.profiles, runs: plan.runs, port, log });
+  if (only.has('resolve')) results.resolve = await benchResolve({ sizes: plan.resolveSizes, runs: plan.resolveRuns, log });
+  if (only.has('shim')) results.shim = await benchShim({ rows: plan.shimRows, runs: plan.shimRuns, calls: plan.shimCalls, log });
+  if (only.has('mirror')) results.mirror = await benchMirror({ runs: plan.mirrorRuns, seconds: plan.mirrorSeconds, port, log });
+  if (only.has('limits') && plan.limits) {
+    log('limits: ../shared/bench/limits.sh on the large set');
+    const origin = await ensureOrigin('large', port);
+    const r = await must(path.join(SHARED, 'limits.sh'), [origin.dir, String(await freePort())]);
+    results.limits = r.stdout;
+  }
+  results.loadAfter = (await machine()).load;
+  await writeFile(resultsFile, JSON.stringify(results, null, 1));
+  return results;
+}
+
+try {
+  const results = renderOnly ? JSON.parse(await readFile(resultsFile, 'utf8')) : await measureAll();
+  const { markdown, charts } = renderReport(results, { quick });
+  await mkdir(chartDir, { recursive: true });
+  for (const [name, svg] of Object.entries(charts)) await writeFile(path.join(chartDir, name), svg);
+  await writeFile(reportFile, markdown);
+  log(`wrote ${path.relative(process.cwd(), reportFile)} and ${Object.keys(charts).length} charts in ${path.relative(process.cwd(), chartDir) || '.'}`);
+} catch (err) {
+  process.stderr.write(`bench failed: ${err.stack ?? err}\n`);
+  process.exitCode = 1;
+} finally {
+  await runCleanups();
+}
