@@ -2,13 +2,12 @@
 // (DESIGN.md section 3). Users commit it and diff it, so serialisation is
 // deterministic: entries sorted, keys in one fixed order, nothing that depends
 // on the order resolvers happened to finish in.
-import { readFile } from 'node:fs/promises';
 import yaml from 'js-yaml';
 import { PackagerError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { isHexDigest } from '../core/integrity.js';
 import { FieldReader, isMapping, preview } from './fields.js';
-import { childPath, loadYamlSource } from './yaml-source.js';
+import { childPath, loadYamlSource, readYamlFile } from './yaml-source.js';
 import type { Lock, LockEntry, LockKind } from './types.js';
 
 export const LOCK_VERSION = 1;
@@ -49,8 +48,9 @@ const HEADER = [
 export async function loadLock(file: string): Promise<Lock | undefined> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readYamlFile(file, 'ELOCK');
   } catch (err) {
+    if (err instanceof PackagerError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new PackagerError('EIO', `Could not read lock file: ${file}: ${(err as Error).message}`, { file }, { cause: err });
   }

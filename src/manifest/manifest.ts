@@ -3,13 +3,12 @@
 // packager/models.go) plus this buildpack's resolved sections `miniconda:`,
 // `conda:` and `pip:` (DESIGN.md section 3). Validation reports every problem
 // with its key path and line/column; unknown top-level keys only warn.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PackagerError } from '../core/errors.js';
 import { isHexDigest } from '../core/integrity.js';
 import { FieldReader, isMapping, preview } from './fields.js';
 import { versionMatches } from './version-pattern.js';
-import { PositionIndex, childPath, loadYamlSource } from './yaml-source.js';
+import { PositionIndex, childPath, loadYamlSource, readYamlFile } from './yaml-source.js';
 import type {
   CondaSection,
   DefaultVersion,
@@ -72,8 +71,9 @@ export function manifestReader(m: Manifest): FieldReader {
 export async function loadManifest(file: string): Promise<{ manifest: Manifest; warnings: ManifestWarning[] }> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readYamlFile(file, 'EMANIFEST');
   } catch (err) {
+    if (err instanceof PackagerError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new PackagerError(
       'EMANIFEST',

@@ -9,6 +9,7 @@
 // type, so `date: 2020-01-01` stays the string the user wrote (js-yaml's
 // default schema would make it a Date), and no !!binary/!!set surprises.
 // Spec: https://yaml.org/spec/1.2.2/#103-core-schema
+import { readFile, stat } from 'node:fs/promises';
 import yaml from 'js-yaml';
 import { PackagerError, type ErrorCode } from '../core/errors.js';
 import type { Position } from './types.js';
@@ -134,6 +135,56 @@ export function loadYamlSource(text: string, file: string, code: ErrorCode): Yam
     walk(docFrame, value, '', index, locate);
   }
   return { value, index };
+}
+
+/** Largest manifest or lock read: real ones are kilobytes; this only stops a runaway file. */
+export const MAX_YAML_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a manifest or lock as UTF-8 text. Refuses what is not a regular file
+ * (`--manifest /dev/zero` would never end), a file past MAX_YAML_FILE_BYTES,
+ * and bytes that are not UTF-8 (YAML 1.2 section 5.2; decoding them anyway
+ * would package mojibake). A missing file throws the fs error (ENOENT) as is.
+ */
+export async function readYamlFile(file: string, code: ErrorCode): Promise<string> {
+  const st = await stat(file);
+  if (!st.isFile()) throw new PackagerError(code, `Not a regular file: ${file}`, { file, hint: 'give the path of a YAML file' });
+  if (st.size > MAX_YAML_FILE_BYTES) {
+    throw new PackagerError(code, `${file} is ${st.size} bytes, more than any manifest or lock needs (limit ${MAX_YAML_FILE_BYTES})`, { file, hint: 'check that this is the file you meant' });
+  }
+  const bytes = await readFile(file);
+  // YAML also allows UTF-16, recognised by its byte order mark
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    const before = bytes.subarray(0, at);
+    const line = before.filter((b) => b === 10).length + 1;
+    const column = at - (before.lastIndexOf(10) + 1) + 1;
+    throw new PackagerError(code, `${file} is not UTF-8 text: byte 0x${bytes[at]!.toString(16).padStart(2, '0')} at line ${line}, column ${column}`, {
+      file,
+      line,
+      column,
+      hint: 'save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)',
+    });
+  }
+}
+
+/** Offset of the first byte that does not belong to a well-formed UTF-8 sequence. */
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) if (i + k >= b.length || (b[i + k]! & 0xc0) !== 0x80) return i;
+    // overlong, surrogate and out-of-range forms
+    if ((c === 0xe0 && b[i + 1]! < 0xa0) || (c === 0xed && b[i + 1]! > 0x9f) || (c === 0xf0 && b[i + 1]! < 0x90) || (c === 0xf4 && b[i + 1]! > 0x8f)) return i;
+    i += n + 1;
+  }
+  return Math.max(0, b.length - 1);
 }
 
 /** Most values a YAML document may stand for once its aliases are followed. */

@@ -14,7 +14,7 @@ import { EXPORT_INDEX, exportSite, openSite } from '../../src/mirror/index.js';
 import { buildMirrorBundle } from '../mirror/fixture.js';
 import { copyBuildpackRoot, writeZip } from '../../src/bundle/index.js';
 import { diskError } from '../../src/fetch/fetch-errors.js';
-import { parseLock, parseManifest } from '../../src/manifest/index.js';
+import { loadLock, loadManifest, parseLock, parseManifest } from '../../src/manifest/index.js';
 import { parseEnvFile } from '../../src/resolve/conda/env-files.js';
 import { ROOT } from '../helpers/paths.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -199,5 +199,29 @@ describe('a YAML alias bomb ("billion laughs")', () => {
   it('is refused in a lock and in a conda environment file', () => {
     expect(() => parseLock(billionLaughs('artifacts', 'lock_version: 1\n'), 'manifest.lock.yml')).toThrow(/aliases expand/);
     expect(() => parseEnvFile('environment.yml', billionLaughs('dependencies', 'name: x\n'))).toThrow(/aliases expand/);
+  });
+});
+
+describe('manifest and lock bytes', () => {
+  it('refuses a manifest that is not UTF-8, naming the byte, line and column (it was packaged as mojibake)', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'manifest.yml');
+    await writeFile(file, Buffer.concat([Buffer.from('language: python\ndependencies: []\nnote: caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    const err = await failure(loadManifest(file));
+    expect(err.code).toBe('EMANIFEST');
+    expect(err.message).toBe(`${file} is not UTF-8 text: byte 0xe9 at line 3, column 10`);
+  });
+
+  it('reads a UTF-16 manifest with a byte order mark', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'manifest.yml');
+    await writeFile(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('language: python\ndependencies: []\n', 'utf16le')]));
+    expect((await loadManifest(file)).manifest.language).toBe('python');
+  });
+
+  it('refuses a device or a directory as a manifest or lock instead of reading forever', async () => {
+    expect((await failure(loadManifest('/dev/zero'))).message).toBe('Not a regular file: /dev/zero');
+    expect((await failure(loadLock('/dev/zero'))).code).toBe('ELOCK');
+    expect((await failure(loadManifest(await tempDir()))).code).toBe('EMANIFEST');
   });
 });
