@@ -111,9 +111,9 @@ parentPort.on('message', (m) => {
 `;
 
 /** Bytes a session may have in flight to its worker before update() asks the caller to wait. */
-const MAX_IN_FLIGHT = 2 << 20;
+export const MAX_IN_FLIGHT = 2 << 20;
 /** Bytes are gathered to this size before one message carries them (fewer, larger messages). */
-const BATCH = 512 << 10;
+export const BATCH = 512 << 10;
 
 interface Pending {
   onAck(bytes: number): void;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { HashSession, hashFileInPool } from '../../src/fetch/hash-pool.js';
+import { BATCH, HashSession, MAX_IN_FLIGHT, hashFileInPool } from '../../src/fetch/hash-pool.js';
 import { ROOT } from '../helpers/paths.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -51,15 +51,17 @@ describe('hash pool', () => {
     await expect(hashFileInPool(path.join(dir, 'nope'))).rejects.toMatchObject({ code: 'ENOENT', syscall: 'open' });
   });
 
-  it('asks the feeder to wait once 4 MiB wait for the worker, and lets it go on when drained', async () => {
+  it('asks the feeder to wait once MAX_IN_FLIGHT bytes wait for the worker, and lets it go on when drained', async () => {
     const s = new HashSession({ sha256: true });
-    const chunk = Buffer.alloc(1 << 20, 3);
+    const chunk = Buffer.alloc(64 << 10, 3);
     let fed = 0;
-    while (s.update(chunk)) fed++;
-    expect(fed).toBeLessThanOrEqual(4);
+    while (s.update(chunk)) fed += chunk.length;
+    fed += chunk.length;
+    // bounded: what is in flight plus one batch still being gathered
+    expect(fed).toBeLessThanOrEqual(MAX_IN_FLIGHT + BATCH);
     await s.drained();
     expect(s.update(chunk)).toBe(true);
-    expect((await s.finish()).size).toBe((fed + 2) * chunk.length);
+    expect((await s.finish()).size).toBe(fed + chunk.length);
   });
 
   it('never keeps the process alive: a session left unfinished still lets node exit', async () => {
