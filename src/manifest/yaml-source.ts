@@ -152,8 +152,16 @@ export async function readYamlFile(file: string, code: ErrorCode): Promise<strin
   if (st.size > MAX_YAML_FILE_BYTES) {
     throw new PackagerError(code, `${file} is ${st.size} bytes, more than any manifest or lock needs (limit ${MAX_YAML_FILE_BYTES})`, { file, hint: 'check that this is the file you meant' });
   }
-  const bytes = await readFile(file);
-  // YAML also allows UTF-16, recognised by its byte order mark
+  return decodeText(await readFile(file), file, code);
+}
+
+/**
+ * Bytes of a text file the user wrote (manifest, lock, requirements.txt,
+ * environment.yml) as a string: UTF-16 when a byte order mark says so, else
+ * strict UTF-8; anything else is `code` naming the first bad byte's line and
+ * column, because decoding it anyway silently turns names into mojibake.
+ */
+export function decodeText(bytes: Uint8Array, file: string, code: ErrorCode): string {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes);
   try {

@@ -2,7 +2,7 @@
 // what broke. The suites that found them (fault matrix, corpus...) exercise
 // the same paths end to end; these pin the fix cheaply, in process.
 import { spawnSync } from 'node:child_process';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startOrigin } from '../../fixtures/origin/origin.mjs';
@@ -12,7 +12,8 @@ import { RepodataIndex } from '../../src/resolve/conda/repodata.js';
 import { resolvePypi } from '../../src/resolve/pypi/index.js';
 import { EXPORT_INDEX, exportSite, openSite } from '../../src/mirror/index.js';
 import { buildMirrorBundle } from '../mirror/fixture.js';
-import { copyBuildpackRoot, writeZip } from '../../src/bundle/index.js';
+import { copyBuildpackRoot, verifyBundle, writeZip } from '../../src/bundle/index.js';
+import { toRepodataRecord } from '../../src/resolve/conda/repodata.js';
 import { diskError } from '../../src/fetch/fetch-errors.js';
 import { loadLock, loadManifest, parseLock, parseManifest } from '../../src/manifest/index.js';
 import { parseEnvFile } from '../../src/resolve/conda/env-files.js';
@@ -223,5 +224,38 @@ describe('manifest and lock bytes', () => {
     expect((await failure(loadManifest('/dev/zero'))).message).toBe('Not a regular file: /dev/zero');
     expect((await failure(loadLock('/dev/zero'))).code).toBe('ELOCK');
     expect((await failure(loadManifest(await tempDir()))).code).toBe('EMANIFEST');
+  });
+});
+
+describe('hostile repodata records', () => {
+  const rec = (over: Record<string, unknown>) => ({ name: 'x', version: '1', build: '0', depends: [], ...over });
+  it('refuses a record that claims another subdir than the repodata listing it (its zip path would leave the channel)', () => {
+    expect(() => toRepodataRecord('x-1-0.tar.bz2', 'tar.bz2', rec({ subdir: '../../../bin' }), 'noarch')).toThrow(/says subdir "\.\.\/\.\.\/\.\.\/bin" but is listed in noarch/);
+    expect(toRepodataRecord('x-1-0.tar.bz2', 'tar.bz2', rec({ subdir: 'noarch' }), 'noarch').subdir).toBe('noarch');
+  });
+
+  it('refuses depends that are not strings, and records nested deeper than any real one', () => {
+    expect(() => toRepodataRecord('x-1-0.tar.bz2', 'tar.bz2', rec({ depends: [['python']] }), 'noarch')).toThrow(/depends is not a list of strings/);
+    let deep: unknown = 'x';
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    expect(() => toRepodataRecord('x-1-0.tar.bz2', 'tar.bz2', rec({ extra: deep }), 'noarch')).toThrow(/nested more than 16 levels deep/);
+    // non-string track_features were a TypeError
+    expect(toRepodataRecord('x-1-0.tar.bz2', 'tar.bz2', rec({ track_features: [1, 'mkl'] }), 'noarch').track_features).toEqual(['mkl']);
+  });
+});
+
+describe('verify reads every entry', () => {
+  it('reports an entry whose CRC-32 does not match the zip directory, as unzip -t would', async () => {
+    const dir = await tempDir();
+    const zip = path.join(dir, 'bp.zip');
+    await cp(path.join(ROOT, 'test/reliability/corpus/zip/z00-control.zip'), zip);
+    expect((await verifyBundle(zip)).ok).toBe(true);
+    const bytes = await readFile(zip);
+    const cd = bytes.indexOf(Buffer.concat([Buffer.from([0x50, 0x4b, 0x01, 0x02])]), bytes.indexOf(Buffer.from('VERSION')) + 1);
+    const at = bytes.indexOf(Buffer.from('VERSION'), cd) - 46; // the central directory record of VERSION
+    bytes.writeUInt32LE((bytes.readUInt32LE(at + 16) ^ 1) >>> 0, at + 16);
+    await writeFile(zip, bytes);
+    const report = await verifyBundle(zip);
+    expect(report.problems).toContainEqual({ code: 'EINTEGRITY', message: expect.stringMatching(/^CRC-32 of VERSION differs from the zip's directory/) });
   });
 });

@@ -14,6 +14,7 @@ import type { Logger } from '../../core/log.js';
 import { redactUrl } from '../../core/redact.js';
 import { stackInfo, type StackInfo } from '../../core/stacks.js';
 import type { CondaSection, LockEntry } from '../../manifest/types.js';
+import { decodeText } from '../../manifest/index.js';
 import { condaLockForPlatform, isPackageFile, parseEnvFile, type CondaInput, type UrlEntry } from './env-files.js';
 import { readLocalPackage, type LocalPackage } from './local-package.js';
 import { KNOWN_SUBDIRS, MatchSpec, canonicalChannelName, parseDistName, type ChannelRef } from './match-spec.js';
@@ -118,6 +119,9 @@ class CondaRun {
     const specInputs = loaded.flatMap((l) => (l.input?.kind === 'specs' ? [l.input] : []));
     const completeInputs = loaded.flatMap((l) => (l.input && l.input.kind !== 'specs' ? [l.input] : []));
     const locals = loaded.flatMap((l) => (l.local ? [l.local] : []));
+    // The manifest's specs are checked before any channel is asked: a typo
+    // should be reported as such, not as whatever the network does first.
+    (this.conda.specs ?? []).forEach((text, i) => checkManifestSpec(text, i));
     const specs = [...(this.conda.specs ?? []), ...specInputs.flatMap((i) => i.specs.map((s) => s.spec))];
     if (completeInputs.length && specs.length) {
       throw new PackagerError(
@@ -195,7 +199,7 @@ class CondaRun {
       try {
         const st = await stat(file);
         if (st.size > 64 << 20) throw new PackagerError('EINPUT', `conda environment file is too large (${st.size} bytes): ${ref}`, { file: ref });
-        text = await readFile(file, 'utf8');
+        text = decodeText(await readFile(file), ref, 'EINPUT');
       } catch (err) {
         if (isPackagerError(err)) throw err;
         throw new PackagerError('EINPUT', `Cannot read the conda file named in conda.files: ${ref}`, { file: ref, key: 'conda.files', hint: 'paths are relative to the manifest' }, { cause: err });
@@ -423,3 +427,26 @@ function compareEntries(a: LockEntry, b: LockEntry): number {
 
 /** For messages elsewhere: `numpy 1.26.4`. */
 export { describeRecord };
+
+/** Parses `conda.specs[i]`; a spec that cannot be solved for is EMANIFEST naming the key. */
+function checkManifestSpec(text: string, i: number): void {
+  const key = `conda.specs[${i}]`;
+  let spec: MatchSpec;
+  try {
+    spec = MatchSpec.parse(text);
+  } catch (err) {
+    if (!isPackagerError(err)) throw err;
+    throw new PackagerError('EMANIFEST', `Invalid conda spec in ${key}: ${text}: ${err.message}`, {
+      key,
+      found: text,
+      hint: 'write a conda MatchSpec, e.g. `numpy>=1.26,<2` or `pandas=2.2.1=py311h*`',
+    }, { cause: err });
+  }
+  if (!spec.exactName) {
+    throw new PackagerError('EMANIFEST', `Unsupported conda spec in ${key}: ${text} (the package name must be exact, not a pattern)`, {
+      key,
+      found: text,
+      hint: 'name the package, e.g. `numpy>=1.26`',
+    });
+  }
+}

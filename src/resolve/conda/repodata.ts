@@ -265,6 +265,22 @@ function badJson(what: string, at: number): PackagerError {
   });
 }
 
+const MAX_RECORD_DEPTH = 16;
+
+/** Deepest nesting of arrays/objects in `v` (iterative: the value may be hostile). */
+function nestingDepth(v: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    if (d > max) max = d;
+    if (max > MAX_RECORD_DEPTH) return max;
+    for (const child of Array.isArray(x) ? x : Object.values(x)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
 /** Turns a parsed repodata value into the solver's record shape (keeps the original verbatim). */
 export function toRepodataRecord(fn: string, format: PackageFormat, value: unknown, defaultSubdir: string): RepodataRecord {
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
@@ -272,12 +288,34 @@ export function toRepodataRecord(fn: string, format: PackageFormat, value: unkno
   }
   const r = value as Record<string, unknown>;
   const str = (k: string): string | undefined => (typeof r[k] === 'string' ? (r[k] as string) : undefined);
-  const list = (k: string): string[] => (Array.isArray(r[k]) ? (r[k] as unknown[]).filter((x): x is string => typeof x === 'string') : []);
+  const list = (k: string): string[] => {
+    const v = r[k];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+      throw new PackagerError('EBADINDEX', `Malformed repodata record: ${fn}: ${k} is not a list of strings`, { key: `${fn}.${k}` });
+    }
+    return v as string[];
+  };
   const name = str('name');
   const version = str('version');
   const build = str('build');
   if (!name || !version || build === undefined) {
     throw new PackagerError('EBADINDEX', `Malformed repodata record: ${fn} lacks name, version or build`, { key: fn });
+  }
+  // The record goes into the lock verbatim: real ones are a few levels deep,
+  // and a hostile one nested thousands deep would overflow every writer's stack.
+  if (nestingDepth(r) > MAX_RECORD_DEPTH) {
+    throw new PackagerError('EBADINDEX', `Malformed repodata record: ${fn} is nested more than ${MAX_RECORD_DEPTH} levels deep`, { key: fn });
+  }
+  // A record is listed in the repodata of its own subdir; one that claims
+  // another would be packaged (and looked for by conda) in the wrong place.
+  const ownSubdir = str('subdir');
+  if (ownSubdir !== undefined && ownSubdir !== defaultSubdir) {
+    throw new PackagerError('EBADINDEX', `Malformed repodata record: ${fn} says subdir ${JSON.stringify(ownSubdir)} but is listed in ${defaultSubdir}`, {
+      key: `${fn}.subdir`,
+      wanted: defaultSubdir,
+      found: ownSubdir,
+    });
   }
   let ts = typeof r.timestamp === 'number' ? r.timestamp : 0;
   // conda: timestamps above 253402300799 (year 9999 in seconds) are milliseconds
@@ -293,9 +331,9 @@ export function toRepodataRecord(fn: string, format: PackageFormat, value: unkno
     build_number: typeof r.build_number === 'number' ? r.build_number : 0,
     depends: list('depends'),
     constrains: list('constrains'),
-    track_features: (typeof tf === 'string' ? tf.replace(/,/g, ' ').split(' ') : Array.isArray(tf) ? (tf as string[]) : []).map((s) => s.trim()).filter(Boolean),
+    track_features: (typeof tf === 'string' ? tf.replace(/,/g, ' ').split(' ') : Array.isArray(tf) ? tf.filter((x): x is string => typeof x === 'string') : []).map((s) => s.trim()).filter(Boolean),
     timestamp: ts,
-    subdir: str('subdir') ?? defaultSubdir,
+    subdir: ownSubdir ?? defaultSubdir,
   };
   const md5 = str('md5');
   const sha256 = str('sha256');
@@ -367,6 +405,18 @@ export class RepodataIndex {
           throw new PackagerError('EBADINDEX', `Malformed repodata.json: top-level "${key}" is not valid JSON: ${label}`, { ...where(path, url), key });
         }
       };
+      // The scanner indexes records only inside objects: a list or a string here
+      // would otherwise read as an empty channel ("package not found").
+      for (const key of ['packages', 'packages.conda']) {
+        const range = scan.topLevel.get(key);
+        if (!range) continue;
+        const head = Buffer.alloc(Math.min(16, range[1] - range[0]));
+        await fh.read(head, 0, head.length, range[0]);
+        const start = head.toString('latin1').trimStart();
+        if (!start.startsWith('{') && !start.startsWith('null')) {
+          throw new PackagerError('EBADINDEX', `Malformed repodata.json: top-level "${key}" is not an object: ${label}`, { ...where(path, url), key });
+        }
+      }
       const info = (await readTop('info')) as Record<string, unknown> | undefined;
       const version = await readTop('repodata_version');
       const removed = await readTop('removed');

@@ -19,6 +19,7 @@ import {
   unredactUrl,
 } from '../../core/index.js';
 import type { LockEntry, PipSection } from '../../manifest/types.js';
+import { decodeText } from '../../manifest/index.js';
 import { readSdistMetadata, readWheelMetadata } from './dist-archive.js';
 import { type CoreMetadata, parseCoreMetadata, parseEggRequires, sdistDependenciesAreStatic } from './metadata.js';
 import { formatVersion } from './pep440.js';
@@ -103,7 +104,7 @@ async function readInputs(input: PypiResolveInput): Promise<Inputs> {
   inline(input.extraRequirements ?? [], (i) => `conda environment pip requirement #${i + 1}`, () => 'conda.files');
   for (const f of input.pip.files) {
     const file = path.resolve(input.manifestDir, f);
-    const parsed = await parseRequirementsFile(file, { readText: (p) => readFile(p, 'utf8'), env });
+    const parsed = await parseRequirementsFile(file, { readText: async (p) => decodeText(await readFile(p), p, 'EINPUT'), env });
     for (const l of parsed.requirements) add(out.requirements, l);
     for (const l of parsed.constraints) add(out.constraints, l);
     const o = parsed.options;
@@ -255,7 +256,7 @@ class HttpSource implements ResolverSource {
       anyPage = true;
       const body = await readFile(doc.path, 'utf8');
       const finalUrl = unredactUrl(doc.url, this.knownUrls);
-      files.push(...parseSimplePage(body, finalUrl, doc.contentType).files);
+      files.push(...remoteOnly(parseSimplePage(body, finalUrl, doc.contentType).files, pageUrl));
     }
     for (const f of await this.findLinksIndex()) {
       if (projectOf(f.filename) === key) files.push(f);
@@ -271,7 +272,7 @@ class HttpSource implements ResolverSource {
       for (const fl of this.findLinks) {
         if (/^[a-z][a-z0-9+.-]*:\/\//i.test(fl) && !/^file:/i.test(fl)) {
           const doc = await this.ctx.fetchDocument(fl, { accept: 'text/html' });
-          out.push(...parseSimpleHtml(await readFile(doc.path, 'utf8'), unredactUrl(doc.url, this.knownUrls)).files);
+          out.push(...remoteOnly(parseSimpleHtml(await readFile(doc.path, 'utf8'), unredactUrl(doc.url, this.knownUrls)).files, fl));
           continue;
         }
         const dir = /^file:/i.test(fl) ? fileURLToPath(fl) : fl;
@@ -385,6 +386,24 @@ class HttpSource implements ResolverSource {
     }
     return parseCoreMetadata(text.toString('utf8'));
   }
+}
+
+/**
+ * A page fetched over the network may link only http(s) files: a `file:` (or
+ * any other) link would make the packager read, and package, a file of the
+ * machine it runs on because a remote server said so.
+ */
+function remoteOnly(files: IndexFile[], pageUrl: string): IndexFile[] {
+  if (!/^https?:/i.test(pageUrl)) return files;
+  const local = files.find((f) => !/^https?:/i.test(f.url));
+  if (local) {
+    throw new PackagerError('EBADINDEX', `The index page ${redactUrl(pageUrl)} links to a file that is not on the network: ${redactUrl(local.url)}`, {
+      url: redactUrl(pageUrl),
+      found: redactUrl(local.url),
+      hint: 'an index served over http(s) may only link http(s) files; list local directories in pip.find_links instead',
+    });
+  }
+  return files;
 }
 
 function projectOf(filename: string): string | undefined {

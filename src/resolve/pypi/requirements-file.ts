@@ -259,6 +259,7 @@ async function readInto(file: string, constraint: boolean, io: RequirementsIO, o
   try {
     content = await io.readText(file);
   } catch (err) {
+    if (err instanceof PackagerError) throw err; // already says what is wrong with the file (e.g. not UTF-8)
     const from = stack.at(-1);
     throw new PackagerError(
       'EINPUT',
