@@ -7,6 +7,7 @@
 // PyPI tree linking only bundled files with correct hashes, no entry escaping
 // the root (../, absolute, symlink), no credentials, and the zip's size.
 import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { stat } from 'node:fs/promises';
 import yaml from 'js-yaml';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
@@ -75,8 +76,17 @@ export async function verifyBundle(zipPath: string, o: { maxBytes?: number } = {
   return { ok: problems.length === 0, problems, warnings };
 }
 
+/** Most bytes a zip's entries may expand to (4x the largest zip accepted). */
+export const MAX_EXPANDED_BYTES = 4 * MAX_BUNDLE_BYTES;
+/** Largest text entry read into memory (repodata.json of a big bundled channel fits easily). */
+const MAX_TEXT_BYTES = 256 * 1024 * 1024;
+
+const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+
 class Verifier {
   private readonly files = new Map<string, Entry>();
+  /** Entries already reported as unreadable or corrupt (reported once). */
+  private readonly unreadable = new Set<string>();
   private readonly dirs = new Set<string>();
   private readonly digests = new Map<string, Promise<Digest>>();
 
@@ -88,12 +98,40 @@ class Verifier {
 
   async run(): Promise<void> {
     await this.readEntries();
+    if (!(await this.checkExpandedSize())) return;
     const manifest = await this.checkManifest();
     await this.checkRequiredFiles();
     if (manifest) await this.checkManifestFiles(manifest);
     await this.checkIndexes();
     await this.checkConda();
     await this.checkPypi();
+    await this.checkEveryEntry();
+  }
+
+  /**
+   * A zip whose entries claim to expand past MAX_EXPANDED_BYTES is refused
+   * before anything is inflated (a zip bomb: kilobytes that inflate to
+   * gigabytes). Sizes that lie are caught while reading (yauzl validates them).
+   */
+  private async checkExpandedSize(): Promise<boolean> {
+    let total = 0;
+    for (const e of this.files.values()) total += e.uncompressedSize;
+    if (total > MAX_EXPANDED_BYTES) {
+      this.problem('EBUNDLE', `The zip's entries expand to ${total} bytes, more than a buildpack can be (${MAX_EXPANDED_BYTES}): a zip bomb?`);
+      return false;
+    }
+    return true;
+  }
+
+  /** Like `unzip -t`: every entry inflates to its stated size and CRC-32 (the checks above read only what the indexes name). */
+  private async checkEveryEntry(): Promise<void> {
+    for (const name of [...this.files.keys()].sort(compareBytes)) {
+      try {
+        await this.digest(name);
+      } catch (err) {
+        if (!this.unreadable.has(name)) this.problem('EBUNDLE', `Cannot read ${name} from the zip: ${(err as Error).message}`);
+      }
+    }
   }
 
   // ---- entries -------------------------------------------------------------
@@ -140,10 +178,16 @@ class Verifier {
         const sha = createHash('sha256');
         const md5 = createHash('md5');
         let size = 0;
+        let crc = 0;
         for await (const chunk of stream as AsyncIterable<Buffer>) {
           sha.update(chunk);
           md5.update(chunk);
+          crc = crc32(chunk, crc);
           size += chunk.length;
+        }
+        if (crc >>> 0 !== entry.crc32 >>> 0) {
+          this.unreadable.add(name);
+          this.problem('EINTEGRITY', `CRC-32 of ${name} differs from the zip's directory. Wanted: ${hex8(entry.crc32)} Found: ${hex8(crc)}`);
         }
         return { sha256: sha.digest('hex'), md5: md5.digest('hex'), size };
       })();
@@ -152,8 +196,11 @@ class Verifier {
     return d;
   }
 
+  /** A text entry (manifest, TSV, page, repodata) in memory: refused past MAX_TEXT_BYTES, so a bomb cannot exhaust memory. */
   private async text(name: string): Promise<string> {
-    const stream = await this.zip.openReadStreamPromise(this.files.get(name)!);
+    const entry = this.files.get(name)!;
+    if (entry.uncompressedSize > MAX_TEXT_BYTES) throw new Error(`${name} is ${entry.uncompressedSize} bytes, more than verify reads into memory (${MAX_TEXT_BYTES})`);
+    const stream = await this.zip.openReadStreamPromise(entry);
     const chunks: Buffer[] = [];
     for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
     return Buffer.concat(chunks).toString('utf8');
@@ -169,6 +216,7 @@ class Verifier {
     try {
       got = await this.digest(name);
     } catch (err) {
+      this.unreadable.add(name);
       this.problem('EBUNDLE', `Cannot read ${name} from the zip: ${(err as Error).message}`);
       return false;
     }
@@ -196,7 +244,10 @@ class Verifier {
       return undefined;
     }
     const size = this.files.get('manifest.yml')!.uncompressedSize;
-    if (size > CC_MANIFEST_LIMIT) this.problem('EMANIFEST', `manifest.yml is ${size} bytes; Cloud Controller refuses more than ${CC_MANIFEST_LIMIT} ("buildpack manifest is too large")`);
+    if (size > CC_MANIFEST_LIMIT) {
+      this.problem('EMANIFEST', `manifest.yml is ${size} bytes; Cloud Controller refuses more than ${CC_MANIFEST_LIMIT} ("buildpack manifest is too large")`);
+      return undefined;
+    }
     const text = await this.text('manifest.yml');
     this.checkCredentials('manifest.yml', text);
     let doc: unknown;

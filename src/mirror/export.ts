@@ -227,8 +227,10 @@ async function writeOne(site: MirrorSite, f: SiteFile, dest: string, wanted: str
   const tmp = tempPathFor(dest);
   const hash = createHash('sha256');
   let bytes = 0;
+  let writeFailed = false;
   try {
     const out = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
+    out.on('error', () => (writeFailed = true));
     if (f.size === 0) {
       await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
     } else {
@@ -266,6 +268,14 @@ async function writeOne(site: MirrorSite, f: SiteFile, dest: string, wanted: str
     await rename(tmp, dest);
   } catch (err) {
     await rm(tmp, { force: true });
+    // A failure on the reading side is the bundle's fault (an entry that
+    // inflates past its size, a truncated zip), not the disk's.
+    const e = err as NodeJS.ErrnoException;
+    if (!writeFailed && !isPackagerError(err) && e?.name !== 'AbortError' && e?.syscall === undefined) {
+      throw new PackagerError('EBUNDLE', `Cannot read ${f.path} from the bundle: ${e?.message ?? String(err)}`, {
+        hint: 'the bundle is corrupt: run `bin/package verify` on it and rebuild it',
+      }, { cause: err });
+    }
     throw err;
   }
 }
@@ -304,5 +314,9 @@ function wrapError(err: unknown, root: string): unknown {
   const e = err as NodeJS.ErrnoException;
   if (e?.name === 'AbortError') return new PackagerError('EIO', `Export interrupted: ${root}`, { file: root, hint: 'run the export again: it continues where it stopped' }, { cause: err });
   if (e?.code === 'ENOSPC') return new PackagerError('ENOSPC', `No space left on the device while exporting to ${root}`, { file: root, hint: 'free disk space and run the export again' }, { cause: err });
+  // not a file system error: reading the bundle failed (an entry that inflates past its size...)
+  if (e?.syscall === undefined && !/^E[A-Z]+$/.test(e?.code ?? '')) {
+    return new PackagerError('EBUNDLE', `Cannot read the bundle while exporting to ${root}: ${e?.message ?? String(err)}`, { file: root, hint: 'the bundle is corrupt: run `bin/package verify` on it and rebuild it' }, { cause: err });
+  }
   return new PackagerError('EIO', `Export failed: ${root}: ${e?.message ?? String(err)}`, { file: root }, { cause: err });
 }
