@@ -8,13 +8,13 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort, must, procMemory, stats, waitForHttp } from './lib/measure.mjs';
-import { OUT, ROOT, atExit, ensureOrigin, startNginx } from './lib/origins.mjs';
+import { OUT, PRODUCT, ROOT, atExit, ensureOrigin, startNginx } from './lib/origins.mjs';
 
 const SMALL_MAX = 64 * 1024;
 
 /** Builds a bundle with a PyPI tree (300 wheels) and a conda channel (6 big packages) from the shared data sets. */
 export async function buildBundle(zip, port) {
-  const { writeZip } = await import(path.join(ROOT, 'dist/bundle/write-zip.js'));
+  const { writeZip } = await import(path.join(PRODUCT, 'dist/bundle/write-zip.js'));
   const small = await ensureOrigin('small', port);
   const large = await ensureOrigin('large', port);
   const entries = [];
@@ -77,7 +77,7 @@ async function wrk(url, pathsFile, { threads, connections, seconds }) {
 /** Starts `bin/mirror serve` on a free port; resolves { url, pid, stop }. */
 async function startMirror(zip) {
   const port = await freePort();
-  return startServer(path.join(ROOT, 'bin/mirror'), ['serve', zip, '--port', String(port), '--no-access-log'], port, '/healthz');
+  return startServer(path.join(PRODUCT, 'bin/mirror'), ['serve', zip, '--port', String(port), '--no-access-log'], port, '/healthz');
 }
 
 /** The bare node:http server (bench/bare-http.mjs) answering `size` bytes. */
@@ -115,7 +115,7 @@ export async function benchMirror({ runs, seconds, port, log }) {
   log('mirror: building the bundle (300 wheels + simple pages, 6 large conda packages)');
   await buildBundle(zip, port);
   const exportDir = path.join(work, 'export');
-  await must(path.join(ROOT, 'bin/mirror'), ['export', zip, exportDir]);
+  await must(path.join(PRODUCT, 'bin/mirror'), ['export', zip, exportDir]);
   const files = await exportedPaths(exportDir);
   const smallPaths = files.filter(([, n]) => n <= SMALL_MAX);
   const largePaths = files.filter(([u]) => u.endsWith('.conda'));

@@ -6,9 +6,9 @@
 import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { stats, timed, run } from './lib/measure.mjs';
-import { OUT, ROOT, SHARED, ensureOrigin, startNginx } from './lib/origins.mjs';
+import { OUT, PRODUCT, ROOT, SHARED, ensureOrigin, startNginx } from './lib/origins.mjs';
 
-const PACKAGE = path.join(ROOT, 'bin/package');
+const PACKAGE = path.join(PRODUCT, 'bin/package');
 
 /** Runs the packaging comparison for each profile; returns per-profile raw runs and summaries. */
 export async function benchPackaging({ profiles, runs, port, log }) {

@@ -31,8 +31,17 @@ export function renderReport(r, { quick }) {
   md.push('');
   md.push(`Produced by \`npm run bench\`${quick ? ' -- --quick' : ''} (\`bench/run.mjs\`) on ${m.date}. ${runsNote}. Every comparison is a ratio of runs made in the same iteration, minutes apart at most, on the same data served by the same nginx: this machine is shared and noisy, so absolute seconds move between runs while ratios move much less.`);
   md.push('');
+  if (r.product) md.push(`Product measured: a snapshot of \`bin/\` and \`dist/\` built from commit ${r.product.head}${r.product.dirty ? ` plus ${r.product.dirty} files under src/ and bin/ that other sessions were editing at the time` : ''}.`, '');
   md.push(`Machine: ${m.cores} cores (${m.cpu}${m.shaNi ? ', SHA-NI' : ''}), ${m.memGiB} GiB RAM, Node ${m.node}, Linux ${m.kernel}; load average at start ${m.load}, at the end ${r.loadAfter ?? 'n/a'} (other jobs were running: the load average counts them).`);
   md.push('');
+
+  const failed = Object.entries(r.errors ?? {});
+  if (failed.length) {
+    md.push('**Sections that failed in this run** (their figures are missing below):');
+    md.push('');
+    for (const [name, msg] of failed) md.push(`- ${name}: \`${msg.split('\n').find((l) => l.trim()) ?? msg}\``);
+    md.push('');
+  }
 
   // ---------------------------------------------------------------- summary
   const rows = [];
@@ -183,7 +192,7 @@ export function renderReport(r, { quick }) {
     });
     md.push('![shim](shim.svg)');
     md.push('');
-    md.push('What bounds it: starting bash and the shim\'s own script, then one `grep`-style lookup of the URL in the sorted index (a single pass over the file, so the lookup grows with the rows but stays a few ms at 100,000). The hit figure subtracts `cp` + `sha256sum`, which the shim must also do; on a loaded machine the two are measured seconds apart, so the difference is noisy (it can even come out below the miss).');
+    md.push('What bounds it: starting bash and sourcing the shim\'s libraries (most of the miss figure), then one `grep -F` pass over `index.tsv` for the exact (redacted) URL, which grows with the rows but stays a few ms at 100,000; a hit then copies the file and checks its sha256 as the `cp` + `sha256sum` reference does. The hit figure subtracts `cp` + `sha256sum`, which the shim must also do; on a loaded machine the two are measured seconds apart, so the difference is noisy (it can even come out below the miss).');
     md.push('');
   }
 

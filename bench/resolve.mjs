@@ -9,7 +9,7 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ts from 'typescript';
 import { freePort, stats, timed } from './lib/measure.mjs';
-import { BENCH_CACHE, OUT, ROOT, startNginx } from './lib/origins.mjs';
+import { BENCH_CACHE, OUT, PRODUCT, ROOT, startNginx } from './lib/origins.mjs';
 
 const SPECS = ['fam3-p39', 'fam20-p20', 'python=3.11'];
 
@@ -61,7 +61,7 @@ export async function benchResolve({ sizes, runs, log }) {
     const cache = path.join(work, 'cache');
     const resolve = async () => {
       await rm(path.join(work, 'manifest.lock.yml'), { force: true });
-      const r = await timed(path.join(ROOT, 'bin/package'), ['resolve', '--manifest', manifest, '--cache-dir', cache], { cwd: work });
+      const r = await timed(path.join(PRODUCT, 'bin/package'), ['resolve', '--manifest', manifest, '--cache-dir', cache], { cwd: work });
       const lock = await readFile(path.join(work, 'manifest.lock.yml'), 'utf8');
       return { seconds: r.seconds, rssMiB: r.maxRssKiB / 1024, artifacts: (lock.match(/^\s*- kind: conda/gm) ?? []).length };
     };

@@ -12,7 +12,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort, machine, must, run } from './lib/measure.mjs';
-import { OUT, ROOT, SHARED, ensureOrigin, runCleanups } from './lib/origins.mjs';
+import { OUT, ROOT, SHARED, ensureOrigin, runCleanups, snapshotProduct } from './lib/origins.mjs';
 import { benchPackaging } from './packaging.mjs';
 import { benchResolve } from './resolve.mjs';
 import { benchShim } from './shim.mjs';
@@ -56,21 +56,39 @@ async function preflight() {
 async function measureAll() {
   await preflight();
   await mkdir(OUT, { recursive: true });
+  log('snapshot of bin/ and dist/ in bench/out/product (what is measured)');
+  await snapshotProduct();
+  const head = (await run('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])).stdout.trim();
+  const dirty = (await run('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src', 'bin'])).stdout.trim().split('\n').filter(Boolean).length;
   const previous = only.size < SECTIONS.length ? JSON.parse(await readFile(resultsFile, 'utf8').catch(() => '{}')) : {};
-  const results = { ...previous, plan, machine: await machine() };
+  const results = { ...previous, plan, machine: await machine(), product: { head, dirty }, errors: { ...(previous.errors ?? {}) } };
   const port = await freePort();
-  if (only.has('packaging')) results.packaging = await benchPackaging({ profiles: plan.profiles, runs: plan.runs, port, log });
-  if (only.has('resolve')) results.resolve = await benchResolve({ sizes: plan.resolveSizes, runs: plan.resolveRuns, log });
-  if (only.has('shim')) results.shim = await benchShim({ rows: plan.shimRows, runs: plan.shimRuns, calls: plan.shimCalls, log });
-  if (only.has('mirror')) results.mirror = await benchMirror({ runs: plan.mirrorRuns, seconds: plan.mirrorSeconds, port, log });
-  if (only.has('limits') && plan.limits) {
-    log('limits: ../shared/bench/limits.sh on the large set');
-    const origin = await ensureOrigin('large', port);
-    const r = await must(path.join(SHARED, 'limits.sh'), [origin.dir, String(await freePort())]);
-    results.limits = r.stdout;
+  const save = () => writeFile(resultsFile, JSON.stringify(results, null, 1));
+  // Each section is saved as soon as it is done, and one that fails is
+  // reported as such without losing the others.
+  const section = async (name, fn) => {
+    if (!only.has(name)) return;
+    try {
+      results[name] = await fn();
+      delete results.errors[name];
+    } catch (err) {
+      log(`${name} failed: ${err.message.split('\n')[0]}`);
+      results.errors[name] = String(err.message ?? err).slice(0, 4000);
+    }
+    results.loadAfter = (await machine()).load;
+    await save();
+  };
+  await section('packaging', () => benchPackaging({ profiles: plan.profiles, runs: plan.runs, port, log }));
+  await section('resolve', () => benchResolve({ sizes: plan.resolveSizes, runs: plan.resolveRuns, log }));
+  await section('shim', () => benchShim({ rows: plan.shimRows, runs: plan.shimRuns, calls: plan.shimCalls, log }));
+  await section('mirror', () => benchMirror({ runs: plan.mirrorRuns, seconds: plan.mirrorSeconds, port, log }));
+  if (plan.limits) {
+    await section('limits', async () => {
+      log('limits: ../shared/bench/limits.sh on the large set');
+      const origin = await ensureOrigin('large', port);
+      return (await must(path.join(SHARED, 'limits.sh'), [origin.dir, String(await freePort())])).stdout;
+    });
   }
-  results.loadAfter = (await machine()).load;
-  await writeFile(resultsFile, JSON.stringify(results, null, 1));
   return results;
 }
 

@@ -1,7 +1,7 @@
 // The shared benchmark data sets (../shared/bench/make-origin.sh) and the nginx
 // that serves them (origin.sh), plus a registry of what must be stopped when
 // the run ends, however it ends.
-import { readFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,11 @@ import { must, run } from './measure.mjs';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHARED = path.resolve(ROOT, '../shared/bench');
 export const OUT = path.join(ROOT, 'bench/out');
+/**
+ * A copy of bin/ and dist/ taken when the run starts: the product measured
+ * cannot change under the run when someone rebuilds dist/ in the meantime.
+ */
+export const PRODUCT = path.join(OUT, 'product');
 /** Where generated data sets live between runs (shared with limits.sh's default). */
 export const BENCH_CACHE = process.env.BENCH_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'buildpack-bench');
 
@@ -59,4 +64,13 @@ export async function startNginx(dir, port) {
   };
   atExit(stop);
   return { pid: Number(state.split(' ')[0]), stop };
+}
+
+/** Copies bin/, dist/ and package.json to PRODUCT (node_modules linked) and checks that it starts. */
+export async function snapshotProduct() {
+  await rm(PRODUCT, { recursive: true, force: true });
+  await mkdir(PRODUCT, { recursive: true });
+  for (const d of ['bin', 'dist', 'package.json']) await cp(path.join(ROOT, d), path.join(PRODUCT, d), { recursive: true, verbatimSymlinks: true });
+  await symlink(path.join(ROOT, 'node_modules'), path.join(PRODUCT, 'node_modules'));
+  for (const tool of ['package', 'mirror']) await must(path.join(PRODUCT, 'bin', tool), ['--help']);
 }
