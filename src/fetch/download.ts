@@ -100,9 +100,12 @@ export async function downloadArtifact(a: Artifact, key: ContentKey, what: strin
         }
         throw bad;
       }
+      // The validator goes first: a kill between the two steps then leaves a
+      // partial without one (restarted next time), never a validator whose
+      // partial was already committed (an orphan no later run would lease).
+      await rm(lease.meta, { force: true });
       const final = await cache.commit(lease.data, key);
       await rememberVerified(final, result.digests);
-      await rm(lease.meta, { force: true });
       opts.onProgress({ type: 'done', id, bytes: result.digests.size, cached: false });
       return { path: final, ...result.digests, fromCache: false };
     }

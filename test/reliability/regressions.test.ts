@@ -14,6 +14,7 @@ import { EXPORT_INDEX, exportSite, openSite } from '../../src/mirror/index.js';
 import { buildMirrorBundle } from '../mirror/fixture.js';
 import { copyBuildpackRoot, verifyBundle, writeZip } from '../../src/bundle/index.js';
 import { toRepodataRecord } from '../../src/resolve/conda/repodata.js';
+import { evaluateMarker, markerEnvironmentFor, MarkerSyntaxError, parseMarker } from '../../src/resolve/pypi/markers.js';
 import { diskError } from '../../src/fetch/fetch-errors.js';
 import { loadLock, loadManifest, parseLock, parseManifest } from '../../src/manifest/index.js';
 import { parseEnvFile } from '../../src/resolve/conda/env-files.js';
@@ -257,5 +258,23 @@ describe('verify reads every entry', () => {
     await writeFile(zip, bytes);
     const report = await verifyBundle(zip);
     expect(report.problems).toContainEqual({ code: 'EINTEGRITY', message: expect.stringMatching(/^CRC-32 of VERSION differs from the zip's directory/) });
+  });
+});
+
+describe('PEP 508 markers', () => {
+  it('reports an undefined comparison (os_name ~= "linux") as EINPUT, not an internal error', () => {
+    const env = markerEnvironmentFor({ pythonVersion: '3.11', arch: 'x86_64' } as never);
+    let err: unknown;
+    try {
+      evaluateMarker(parseMarker('os_name ~= "linux"'), env);
+    } catch (e) {
+      err = e;
+    }
+    expect(isPackagerError(err, 'EINPUT')).toBe(true);
+  });
+
+  it('refuses parentheses nested 20,000 deep instead of overflowing the stack', () => {
+    expect(() => parseMarker(`${'('.repeat(20_000)}os_name == "posix"${')'.repeat(20_000)}`)).toThrow(MarkerSyntaxError);
+    expect(() => parseMarker(`${'('.repeat(20_000)}os_name == "posix"${')'.repeat(20_000)}`)).toThrow(/nested more than 64 deep/);
   });
 });

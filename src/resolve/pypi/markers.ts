@@ -2,6 +2,7 @@
 // environment (the stack's Python and platform), never this machine's.
 // Spec: https://packaging.python.org/en/latest/specifications/dependency-specifiers/#environment-markers
 // `and` binds tighter than `or`: `a or b and c` is `a or (b and c)`.
+import { PackagerError } from '../../core/index.js';
 import { matchesSpecifier, parseSpecifier, tryParseVersion } from './pep440.js';
 
 export type MarkerVariable =
@@ -111,6 +112,9 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
+/** Deepest parenthesis nesting accepted (real markers use two or three). */
+const MAX_MARKER_DEPTH = 64;
+
 /** Parses a marker expression (the part after `;`). Throws MarkerSyntaxError. */
 export function parseMarker(text: string): Marker {
   const tokens = tokenize(text);
@@ -140,10 +144,14 @@ export function parseMarker(text: string): Marker {
     if (t.kind === 'variable') return { variable: t.value };
     throw new MarkerSyntaxError('expected a marker variable or a quoted string', t.pos);
   }
+  let depth = 0;
   function parseAtom(): Marker {
     if (peek().kind === 'lparen') {
       const open = next();
+      // recursive descent: a hostile line of 20,000 '(' would overflow the stack
+      if (++depth > MAX_MARKER_DEPTH) throw new MarkerSyntaxError(`parentheses nested more than ${MAX_MARKER_DEPTH} deep`, open.pos);
       const inner = parseOr();
+      depth--;
       if (next().kind !== 'rparen') throw new MarkerSyntaxError("expected ')'", open.pos);
       return inner;
     }
@@ -191,7 +199,11 @@ function compare(lhs: string, op: MarkerOp, rhs: string): boolean {
     case '>=':
       return lhs >= rhs;
     default:
-      throw new Error(`Undefined comparison ${op} between ${JSON.stringify(lhs)} and ${JSON.stringify(rhs)}`);
+      // packaging raises UndefinedComparison here (`os_name ~= "linux"`); pip stops with an error too
+      throw new PackagerError('EINPUT', `Marker compares ${JSON.stringify(lhs)} ${op} ${JSON.stringify(rhs)}, which is undefined: ${op} needs versions on both sides`, {
+        found: `${lhs} ${op} ${rhs}`,
+        hint: 'use == or != for names like os_name and sys_platform, ~= only with version variables such as python_version',
+      });
   }
 }
 

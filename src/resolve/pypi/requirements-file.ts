@@ -9,6 +9,16 @@ import { PackagerError } from '../../core/index.js';
 import { normalizeName, parseRequirement, type Requirement, RequirementSyntaxError } from './requirement.js';
 import { parseSdistFilename, parseWheelFilename } from './wheel-filename.js';
 
+/** Longest stretch of a bad line echoed in an error (a hostile line can be megabytes). */
+const ECHO_MAX = 120;
+
+/** `text`, or the ECHO_MAX characters of it around `at`, marked where cut. */
+function clip(text: string, at = 0): string {
+  if (text.length <= ECHO_MAX) return text;
+  const start = Math.max(0, Math.min(at - ECHO_MAX / 2, text.length - ECHO_MAX));
+  return `${start > 0 ? '…' : ''}${text.slice(start, start + ECHO_MAX)}${start + ECHO_MAX < text.length ? '…' : ''}`;
+}
+
 export interface RequirementLine {
   requirement: Requirement;
   /** The requirement text after expansion, as it reads in the file. */
@@ -275,7 +285,7 @@ async function readInto(file: string, constraint: boolean, io: RequirementsIO, o
       throw new PackagerError('EINPUT', `Invalid line in requirements file ${file} line ${line}: ${msg}`, {
         file,
         line,
-        found: text,
+        found: clip(text),
         hint: 'See https://pip.pypa.io/en/stable/reference/requirements-file-format/',
       });
     };
@@ -305,7 +315,7 @@ async function readInto(file: string, constraint: boolean, io: RequirementsIO, o
       try {
         requirement = archiveRequirement(args, baseDir) ?? parseRequirement(args);
       } catch (err) {
-        if (err instanceof RequirementSyntaxError) fail(`${err.message} (at column ${err.position + 1}): ${args}`);
+        if (err instanceof RequirementSyntaxError) fail(`${err.message} (at column ${err.position + 1}): ${clip(args, err.position)}`);
         throw err;
       }
       const entry: RequirementLine = { requirement: requirement!, text: args, file, line, hashes, constraint };

@@ -73,6 +73,8 @@ write('requirements/r04-huge-line.txt', 'requests' + '[' + 'a,' * 100000 + 'b]\n
 write('requirements/r05-bad-hash.txt', 'requests==2.31.0 --hash=sha256:nothex\n')
 write('requirements/r06-editable.txt', '-e git+https://example.invalid/x.git#egg=x\n')
 write('requirements/r07-missing-include.txt', '-r does-not-exist.txt\n')
+write('requirements/r09-undefined-marker-comparison.txt', 'requests ; os_name ~= "linux"\n')
+write('requirements/r10-markers-nested-too-deep.txt', 'requests ; ' + '(' * 20000 + 'python_version > "3"' + ')' * 20000 + '\n')
 write('requirements/r08-nested-markers.txt', 'requests ; ' + '(' * 2000 + 'python_version > "3"' + ')' * 2000 + '\n')
 
 # ---- conda environment files (conda.files, bin/package resolve) -------------
