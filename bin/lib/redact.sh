@@ -4,6 +4,7 @@
 # dependencies/index.tsv. test/staging/redact.test.ts runs both on one table.
 #   userinfo           https://u:p@h/  -> https://-redacted-:-redacted-@h/  (no colon: -redacted-@)
 #   anaconda.org token /t/<token>/     -> /t/-redacted-/
+#                      .../t/<token>   -> .../t/-redacted-  (ends the path; token chars [a-zA-Z0-9-])
 #   secret query value ?token=abc      -> ?token=-redacted-  (names below, any case)
 # Plain string rewrites, no URL parsing: bash ERE has no lookahead and no
 # case-insensitive flag, so the global replacements are written as scans.
@@ -36,6 +37,12 @@ redact_url() {
     rest="/${rest#*"$m"}"
   done
   u=$out$rest
+  # /t/<token> ending the path (a channel_alias): conda's token alphabet, so a
+  # file name (/t/tool-1.0.tgz) is left alone
+  pre=${u%%[?#]*}
+  if [[ $pre =~ /t/[a-zA-Z0-9-]+$ ]]; then
+    u="${pre%/t/*}/t/${BP_REDACTED}${u:${#pre}}"
+  fi
   # [?&]name=value anywhere (also after '#', as the JS global regex does)
   out=''
   rest=$u

@@ -27,6 +27,10 @@ const SECRET_PARAMS = [
 const USERINFO = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)([^/?#@]*)@/;
 // anaconda.org style token path: https://conda.anaconda.org/t/<token>/channel/...
 const TOKEN_PATH = /\/t\/[^/?#]+(?=\/)/g;
+// ... and a token that ends the path, as a channel_alias holds it
+// (https://conda.anaconda.org/t/<token>): conda's own rule, whose token
+// alphabet [a-zA-Z0-9-] keeps a file name (/t/tool-1.0.tgz) from being taken for one.
+const TOKEN_AT_END = /\/t\/[a-zA-Z0-9-]+$/;
 const SECRET_QUERY = new RegExp(`([?&](?:${SECRET_PARAMS.join('|')})=)[^&#]*`, 'gi');
 
 /**
@@ -38,6 +42,8 @@ export function redactUrl(url: string): string {
     userinfo.includes(':') ? `${scheme}${REDACTED}:${REDACTED}@` : `${scheme}${REDACTED}@`,
   );
   out = out.replace(TOKEN_PATH, `/t/${REDACTED}`);
+  const end = out.search(/[?#]|$/);
+  out = out.slice(0, end).replace(TOKEN_AT_END, `/t/${REDACTED}`) + out.slice(end);
   out = out.replace(SECRET_QUERY, `$1${REDACTED}`);
   return out;
 }
@@ -71,5 +77,19 @@ export function unredactUrl(redacted: string, knownUrls: readonly string[]): str
       best = { from: shown, to: base };
     }
   }
-  return best ? best.to + redacted.slice(best.from.length) : redacted;
+  if (best) return best.to + redacted.slice(best.from.length);
+  // Userinfo belongs to the host, not to a path (pip's MultiDomainBasicAuth):
+  // a private index at https://u:p@h/simple/ links its files under
+  // https://u:p@h/packages/..., outside the index path.
+  const shownOrigin = ORIGIN.exec(redacted)?.[0];
+  if (shownOrigin?.includes('@')) {
+    for (const real of knownUrls) {
+      const realOrigin = ORIGIN.exec(real)?.[0];
+      if (realOrigin && realOrigin.includes('@') && redactUrl(realOrigin) === shownOrigin) return realOrigin + redacted.slice(shownOrigin.length);
+    }
+  }
+  return redacted;
 }
+
+/** `scheme://userinfo@host:port` of a URL. */
+const ORIGIN = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/;

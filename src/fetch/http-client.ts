@@ -18,7 +18,11 @@ export interface HttpResponse {
   statusText: string;
   headers: Record<string, string | string[] | undefined>;
   body: Readable & { dump(opts?: { limit: number }): Promise<void> };
-  /** Final URL after redirects, without userinfo (may still hold a token path: redact before showing). */
+  /**
+   * Final URL after redirects, with the request's userinfo when it stayed on
+   * the request's origin (the credentials went there too), so links resolved
+   * against it keep them; may hold secrets: redact before showing.
+   */
   url: string;
 }
 
@@ -118,7 +122,7 @@ export class HttpClient {
         statusText: res.statusText ?? '',
         headers: res.headers,
         body: res.body,
-        url: last,
+        url: withUserinfo(last, raw),
       };
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;
@@ -134,6 +138,17 @@ export class HttpClient {
   async close(): Promise<void> {
     if (this.dispatcherPromise) await (await this.dispatcherPromise).destroy();
   }
+}
+
+/** `final` with the userinfo of `requested` when both are on one origin (redirects within a host keep Basic auth). */
+function withUserinfo(final: string, requested: string): string {
+  const req = new URL(requested);
+  if (!req.username && !req.password) return final;
+  const out = new URL(final);
+  if (out.origin !== req.origin) return final;
+  out.username = req.username;
+  out.password = req.password;
+  return out.toString();
 }
 
 const USER_AGENT = 'conda-offline-buildpack-packager (undici)';

@@ -15,6 +15,7 @@ import { pipeline } from 'node:stream';
 import { PackagerError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
+import { redactText, redactUrl } from '../core/redact.js';
 import { ifRangeAllows, isNotModified, parseRange } from './http-range.js';
 import { negotiateSimple } from './pep691.js';
 import { parseRequestTarget } from './request-path.js';
@@ -24,7 +25,7 @@ import type { MirrorSite, SiteFile } from './site.js';
 export interface AccessLogEntry {
   remote: string;
   method: string;
-  /** The request target as received, made printable and cut to 512 characters. */
+  /** The request target as received, credentials redacted, made printable and cut to 512 characters. */
   target: string;
   status: number;
   /** Body bytes handed to the socket. */
@@ -100,7 +101,8 @@ export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions
       o.onAccess?.({
         remote: req.socket.remoteAddress ?? '-',
         method: printable(req.method ?? '-', 16),
-        target: printable(req.url ?? '', 512),
+        // a client may carry a token in its URL (`?token=`, `/t/<token>/`, userinfo in an absolute target)
+        target: printable(redactUrl(req.url ?? ''), 512),
         status: res.statusCode,
         bytes,
         ms: performance.now() - started,
@@ -111,7 +113,7 @@ export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions
     req.resume();
     if (closing) res.setHeader('Connection', 'close');
     respond(req, res, count).catch((err: unknown) => {
-      logger.warn(`Request failed: ${printable(req.method ?? '', 16)} ${printable(req.url ?? '', 512)}: ${(err as Error)?.message ?? String(err)}`);
+      logger.warn(`Request failed: ${printable(req.method ?? '', 16)} ${printable(redactUrl(req.url ?? ''), 512)}: ${redactText((err as Error)?.message ?? String(err))}`);
       if (!res.headersSent) sendText(res, 500, 'Internal Server Error\n', req.method, count);
       else res.destroy();
     });
