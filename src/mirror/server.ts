@@ -87,7 +87,9 @@ export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions
   const lastModified = site.lastModified.toUTCString();
   let closing = false;
 
-  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 }, (req, res) => {
+  // node checks headersTimeout/requestTimeout only every connectionsCheckingInterval
+  // (default 30 s), so a slowloris sender kept its socket 30-50 s, not 20 s
+  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 20_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
     const started = performance.now();
     let bytes = 0;
     stats.requests++;
