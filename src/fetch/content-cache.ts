@@ -213,6 +213,18 @@ export class ContentCache {
     };
   }
 
+  /**
+   * Removes the lock, partial and validator of a download of `key` whose
+   * process is gone (nothing when there are none, or their writer lives).
+   */
+  async forgetAbandonedDownload(key: ContentKey): Promise<void> {
+    const base = path.join(this.tmpDir, `${key.algorithm}-${key.hex.toLowerCase()}`);
+    const lock = `${base}.lock`;
+    if (!(await stat(lock).then(() => true, () => false))) return;
+    if (await lockIsHeld(lock, `${base}.partial`)) return;
+    for (const f of [`${base}.partial`, `${base}.partial.json`, lock]) await rm(f, { force: true }).catch(() => {});
+  }
+
   /** Reads a partial's metadata (undefined when absent or unreadable). */
   async readPartialMeta(lease: Lease): Promise<PartialMeta | undefined> {
     try {

@@ -25,6 +25,8 @@ async function fetchOne(a: Artifact, run: Run): Promise<CachedFile> {
   if (!opts.forceDownload) {
     const hit = await cache.check(key, a.size);
     if (hit.status === 'ok') {
+      // a run killed between committing this entry and releasing its lease left them
+      await cache.forgetAbandonedDownload(key);
       opts.logger.info(`Using cached ${what}`);
       opts.onProgress({ type: 'start', id: shown, name: what, total: hit.file.size });
       opts.onProgress({ type: 'done', id: shown, bytes: hit.file.size, cached: true });
