@@ -54,7 +54,12 @@ const URL_IN_TEXT = /(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^\s'"<>]+/g
 
 /** Redacts every URL found inside free text (error messages from libraries). */
 export function redactText(text: string): string {
-  return text.replace(URL_IN_TEXT, (u) => redactUrl(u));
+  // Punctuation that ends a URL in prose ("from <url>: HTTP 401") is the
+  // sentence's, not the URL's: a secret query value must not swallow it.
+  return text.replace(URL_IN_TEXT, (u) => {
+    const tail = /[.,:;!?)\]]+$/.exec(u)?.[0] ?? '';
+    return redactUrl(u.slice(0, u.length - tail.length)) + tail;
+  });
 }
 
 /** True when the URL carries something redactUrl() would hide. */

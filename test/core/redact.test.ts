@@ -40,6 +40,11 @@ describe('redactText', () => {
       'connect ECONNREFUSED for https://-redacted-:-redacted-@h/a and ftp://-redacted-:-redacted-@z/b',
     );
   });
+  it('keeps the punctuation that follows a URL in prose out of a redacted query value', () => {
+    expect(redactText('Cannot download x from https://h/x.tgz?token=abc: HTTP 401 (see https://h/y?sig=s).')).toBe(
+      'Cannot download x from https://h/x.tgz?token=-redacted-: HTTP 401 (see https://h/y?sig=-redacted-).',
+    );
+  });
 });
 
 describe('unredactUrl', () => {
