@@ -64,6 +64,10 @@ export class ConsoleReporter implements Logger {
   info(message: string): void {
     if (!this.quiet) this.line(message);
   }
+  /** Several info lines in one write (the mirror's access log under load). */
+  infoLines(messages: readonly string[]): void {
+    if (!this.quiet && messages.length) this.line(messages.join('\n'));
+  }
   warn(message: string): void {
     this.line(`warning: ${message}`);
   }

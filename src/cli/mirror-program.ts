@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { exportSite, formatAccessLine, openSite, startMirrorServer } from '../mirror/index.js';
 import { formatBytes } from './console.js';
+import { batchLines } from './line-batcher.js';
 import { runCommand } from './run.js';
 import { EXIT_USAGE } from './exit-codes.js';
 
@@ -50,13 +51,14 @@ export function buildMirrorProgram(setExit: (code: number) => void): Command {
       setExit(
         await runCommand(flags, async (ctx) => {
           const site = await openSite(bundle, { logger: ctx.reporter });
+          const accessLog = batchLines((lines) => ctx.reporter.infoLines(lines));
           let server;
           try {
             server = await startMirrorServer(site, {
               host: flags.host,
               port: flags.port,
               logger: ctx.reporter,
-              onAccess: flags.accessLog ? (e) => ctx.reporter.info(formatAccessLine(e)) : undefined,
+              onAccess: flags.accessLog ? (e) => accessLog.push(formatAccessLine(e)) : undefined,
             });
           } catch (err) {
             await site.close();
@@ -73,6 +75,7 @@ export function buildMirrorProgram(setExit: (code: number) => void): Command {
           });
           await server.close();
           await site.close();
+          accessLog.flush();
           ctx.reporter.info(`Mirror stopped after ${server.stats().requests} request(s)`);
         }),
       );
