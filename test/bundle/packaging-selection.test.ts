@@ -1,12 +1,12 @@
 // libbuildpack's selective packaging matrix (packager/packager_test.go, fixture
 // packager/fixtures/with_profiles/manifest.yml), plus this buildpack's installers.
 import { describe, expect, it } from 'vitest';
-import { PackagerError } from '../../src/core/errors.js';
 import { applySelection, resolvePackagingSelection, selectionWarnings, type SelectionFlags } from '../../src/bundle/packaging-selection.js';
 import { zipFileName } from '../../src/bundle/layout.js';
 import { parseManifest } from '../../src/manifest/manifest.js';
 import type { Lock } from '../../src/manifest/types.js';
 import { lockEntry } from './manifest-fixture.js';
+import { thrownPackagerError as failure } from '../helpers/errors.js';
 
 const SHA = (c: string) => c.repeat(64);
 // libbuildpack's with_profiles fixture, with a Miniforge spec added.
@@ -61,16 +61,6 @@ const lock: Lock = {
 };
 
 const select = (flags: SelectionFlags, cached = true, modeWord?: string) => resolvePackagingSelection(m, flags, { cached, lock, ...(modeWord ? { modeWord } : {}) });
-
-function failure(fn: () => unknown): PackagerError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof PackagerError) return err;
-    throw err;
-  }
-  throw new Error('expected a PackagerError');
-}
 
 describe('resolvePackagingSelection: libbuildpack semantics', () => {
   it('no profile, no exclude, no include: nothing left out, the standard file name', () => {

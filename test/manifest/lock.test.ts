@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { PackagerError } from '../../src/core/errors.js';
 import { loadLock, parseLock, serializeLock, writeLock, type Lock, type LockEntry } from '../../src/manifest/index.js';
 import { tempDir } from '../helpers/tmp.js';
+import { thrownPackagerError as caught } from '../helpers/errors.js';
 
 const INPUTS = 'c'.repeat(64);
 
@@ -57,16 +58,6 @@ const olderWheel: LockEntry = { ...wheel, version: '2.30.0', filename: 'requests
 const versionOnlyLooksNumeric: LockEntry = { ...wheel, name: 'six', version: '1.0', filename: 'six-1.0-py2.py3-none-any.whl', uri: 'https://x.test/six-1.0-py2.py3-none-any.whl' };
 
 const lock: Lock = { lock_version: 1, inputs_sha256: INPUTS, artifacts: [wheel, installer, versionOnlyLooksNumeric, conda, olderWheel] };
-
-function caught(fn: () => unknown): PackagerError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof PackagerError) return err;
-    throw err;
-  }
-  throw new Error('expected a PackagerError');
-}
 
 describe('serializeLock', () => {
   it('writes a header comment, sorted entries and a fixed key order', () => {

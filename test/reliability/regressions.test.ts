@@ -6,7 +6,7 @@ import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startOrigin } from '../../fixtures/origin/origin.mjs';
-import { isPackagerError, MemoryLogger, type PackagerError } from '../../src/core/index.js';
+import { isPackagerError, MemoryLogger } from '../../src/core/index.js';
 import { fetchArtifact, fetchDocument } from '../../src/fetch/index.js';
 import { RepodataIndex } from '../../src/resolve/conda/repodata.js';
 import { resolvePypi } from '../../src/resolve/pypi/index.js';
@@ -20,16 +20,7 @@ import { loadLock, loadManifest, parseLock, parseManifest } from '../../src/mani
 import { parseEnvFile } from '../../src/resolve/conda/env-files.js';
 import { ROOT } from '../helpers/paths.js';
 import { tempDir } from '../helpers/tmp.js';
-
-async function failure(p: Promise<unknown>): Promise<PackagerError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isPackagerError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
+import { rejectedPackagerError as failure } from '../helpers/errors.js';
 
 describe('errors name the URL, never a cache path', () => {
   it('names the repodata URL, not the cache body, when a channel serves malformed repodata', async () => {

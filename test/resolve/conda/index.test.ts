@@ -14,6 +14,7 @@ import type { CondaSection } from '../../../src/manifest/types.js';
 import { channelRefs, resolveConda, type CondaResolveContext } from '../../../src/resolve/conda/index.js';
 import { FIXTURES, UPSTREAM } from '../../helpers/paths.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { rejectedPackagerError as fails } from '../../helpers/errors.js';
 
 const CH = path.join(FIXTURES, 'conda');
 const UP = path.join(UPSTREAM, 'conda');
@@ -52,16 +53,6 @@ async function context(logger = new MemoryLogger()): Promise<CondaResolveContext
 
 function section(s: Partial<CondaSection>): CondaSection {
   return { channels: [], subdirs: ['linux-64', 'noarch'], specs: [], files: [], ...s };
-}
-
-async function fails(p: Promise<unknown>): Promise<PackagerError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof PackagerError) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('resolveConda over loopback', () => {

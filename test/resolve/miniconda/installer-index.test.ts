@@ -1,22 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PackagerError } from '../../../src/core/errors.js';
 import { parseInstallerIndex, parseSizeText } from '../../../src/resolve/miniconda/index.js';
 import { FIXTURES, UPSTREAM } from '../../helpers/paths.js';
+import { thrownPackagerError as caught } from '../../helpers/errors.js';
 
 const PAGE = readFileSync(path.join(FIXTURES, 'miniconda/index.html'), 'utf8');
 const URL_ = 'https://repo.anaconda.com/miniconda/';
-
-function caught(fn: () => unknown): PackagerError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof PackagerError) return err;
-    throw err;
-  }
-  throw new Error('expected a PackagerError');
-}
 
 describe('parseInstallerIndex on the fixture archive page', () => {
   const rows = parseInstallerIndex(PAGE, URL_);

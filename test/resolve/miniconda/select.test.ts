@@ -1,23 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PackagerError } from '../../../src/core/errors.js';
 import { parseInstallerIndex, selectInstaller } from '../../../src/resolve/miniconda/index.js';
 import { FIXTURES } from '../../helpers/paths.js';
+import { thrownPackagerError as caught } from '../../helpers/errors.js';
 
 const URL_ = 'https://repo.anaconda.com/miniconda/';
 const rows = parseInstallerIndex(readFileSync(path.join(FIXTURES, 'miniconda/index.html'), 'utf8'), URL_);
 const pick = (version: string, platform = 'Linux-x86_64') => selectInstaller(rows, { flavor: 'Miniconda3', version, platform }, URL_);
-
-function caught(fn: () => unknown): PackagerError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof PackagerError) return err;
-    throw err;
-  }
-  throw new Error('expected a PackagerError');
-}
 
 describe('selectInstaller', () => {
   it('finds an exact version for the platform', () => {

@@ -3,13 +3,14 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryLogger, isPackagerError, type PackagerError } from '../../../src/core/index.js';
+import { MemoryLogger } from '../../../src/core/index.js';
 import { fetchArtifact, fetchDocument } from '../../../src/fetch/index.js';
 import type { LockEntry, PipSection } from '../../../src/manifest/types.js';
 import { resolvePypi, type PypiResolveContext } from '../../../src/resolve/pypi/index.js';
 import { startPypiFixtureIndex } from '../../../fixtures/pypi/index-origin.mjs';
 import { FIXTURES, ROOT } from '../../helpers/paths.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { rejectedPackagerError as failure } from '../../helpers/errors.js';
 
 const FILES = JSON.parse(readFileSync(path.join(FIXTURES, 'pypi/index/files.json'), 'utf8')) as Record<string, string>;
 const sha = (name: string) => createHash('sha256').update(readFileSync(path.join(ROOT, FILES[name]!))).digest('hex');
@@ -27,16 +28,6 @@ async function context(logger = new MemoryLogger()): Promise<PypiResolveContext 
 
 function pip(over: Partial<PipSection>): PipSection {
   return { index_url: '', extra_index_urls: [], find_links: [], python_version: '3.11', requirements: [], files: [], ...over };
-}
-
-async function failure(p: Promise<unknown>): Promise<PackagerError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isPackagerError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
 }
 
 const summary = (entries: LockEntry[]) => entries.map((e) => `${e.kind} ${e.name} ${e.version} ${e.filename} [${e.cf_stacks.join(',')}]`);

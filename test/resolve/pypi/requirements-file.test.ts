@@ -3,21 +3,16 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRequirementsFile, preprocessRequirements, shellSplit } from '../../../src/resolve/pypi/requirements-file.js';
 import { formatRequirement } from '../../../src/resolve/pypi/requirement.js';
-import { isPackagerError, type PackagerError } from '../../../src/core/index.js';
+import type { PackagerError } from '../../../src/core/index.js';
 import { FIXTURES } from '../../helpers/paths.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { rejectedPackagerError } from '../../helpers/errors.js';
 
 const DIR = path.join(FIXTURES, 'pypi/requirements');
 const io = (env: Record<string, string> = {}) => ({ readText: (f: string) => readFile(f, 'utf8'), env });
 
-async function failure(file: string, env: Record<string, string> = {}): Promise<PackagerError> {
-  try {
-    await parseRequirementsFile(file, io(env));
-  } catch (e) {
-    if (isPackagerError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
+function failure(file: string, env: Record<string, string> = {}): Promise<PackagerError> {
+  return rejectedPackagerError(parseRequirementsFile(file, io(env)));
 }
 
 describe('requirements files', () => {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryLogger, isPackagerError, type PackagerError } from '../../../src/core/index.js';
+import { MemoryLogger, type PackagerError } from '../../../src/core/index.js';
 import { parseCoreMetadata, type CoreMetadata } from '../../../src/resolve/pypi/metadata.js';
 import { formatVersion } from '../../../src/resolve/pypi/pep440.js';
 import { normalizeName, parseRequirement } from '../../../src/resolve/pypi/requirement.js';
@@ -10,6 +10,7 @@ import { makeTarget, resolveRequirements, type Candidate, type ResolveInput, typ
 import type { IndexFile } from '../../../src/resolve/pypi/simple-index.js';
 import { glibcPlatforms } from '../../../src/resolve/pypi/wheel-tags.js';
 import { UPSTREAM } from '../../helpers/paths.js';
+import { rejectedPackagerError } from '../../helpers/errors.js';
 
 const WHEELS = path.join(UPSTREAM, 'pypi/wheels');
 const fs4 = makeTarget({ pythonVersion: '3.11', arch: 'x86_64', platforms: glibcPlatforms('x86_64', [2, 35]), stacks: ['cflinuxfs4'] });
@@ -62,14 +63,8 @@ async function resolve(entries: Entry[], input: Partial<ResolveInput> & { requir
   const dists = await resolveRequirements({ target: fs4, ...input }, source(entries), logger);
   return Object.fromEntries(dists.map((d) => [d.key, d.candidate.file.filename]));
 }
-async function failure(entries: Entry[], input: Partial<ResolveInput> & { requirements: ResolveInput['requirements'] }): Promise<PackagerError> {
-  try {
-    await resolveRequirements({ target: fs4, ...input }, source(entries), new MemoryLogger());
-  } catch (e) {
-    if (isPackagerError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
+function failure(entries: Entry[], input: Partial<ResolveInput> & { requirements: ResolveInput['requirements'] }): Promise<PackagerError> {
+  return rejectedPackagerError(resolveRequirements({ target: fs4, ...input }, source(entries), new MemoryLogger()));
 }
 
 const UPSTREAM_SET = [
