@@ -13,9 +13,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mjs';
 import type { Origin } from '../../fixtures/origin/origin.mjs';
@@ -23,6 +21,7 @@ import { ROOT } from '../helpers/paths.js';
 import { runBin } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { cyclonedx15Errors } from '../bundle/cyclonedx-schema.js';
+import { NGINX, startNginxWith } from '../mirror/nginx.js';
 import { HOST_PYTHON, NET_ISOLATION, runScript, type RunResult } from '../staging/run-script.js';
 
 interface Block {
@@ -84,59 +83,18 @@ async function runBlock(b: Block, code: string, o: { cwd: string; env: NodeJS.Pr
   return r;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** Runs nginx in the foreground with the doc's server block inside a private http {}. */
 async function startDocNginx(serverBlock: string, prefix: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  await mkdir(path.join(prefix, 'tmp'), { recursive: true });
-  const server = serverBlock.replace(/listen 80;/, `listen 127.0.0.1:${port};`);
-  const conf = path.join(prefix, 'nginx.conf');
-  await writeFile(
-    conf,
-    `daemon off;
-master_process off;
-worker_processes 1;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 64; }
-http {
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  access_log ${prefix}/access.log;
-  client_body_temp_path ${prefix}/tmp/body;
-  proxy_temp_path ${prefix}/tmp/proxy;
-  fastcgi_temp_path ${prefix}/tmp/fastcgi;
-  uwsgi_temp_path ${prefix}/tmp/uwsgi;
-  scgi_temp_path ${prefix}/tmp/scgi;
-${server}
-}
-`,
+  const nginx = await startNginxWith(
+    prefix,
+    (port) => serverBlock.replace(/listen 80;/, `listen 127.0.0.1:${port};`),
+    `  include /etc/nginx/mime.types;
+  default_type application/octet-stream;`,
   );
-  const child = spawn('/usr/sbin/nginx', ['-p', prefix, '-c', conf, '-e', path.join(prefix, 'error.log')], { stdio: 'ignore' });
-  let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
-  for (let i = 0; i < 200 && !exited; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (up) return { url: `http://127.0.0.1:${port}`, stop: async () => (child.kill('SIGTERM'), exit) };
-    await sleep(25);
-  }
-  throw new Error(`nginx did not start: ${await readFile(path.join(prefix, 'error.log'), 'utf8').catch(() => '')}`);
+  return { url: nginx.url.replace(/\/$/, ''), stop: () => nginx.stop() };
 }
 
-const HAS_NGINX = existsSync('/usr/sbin/nginx') && existsSync('/etc/nginx/mime.types');
+const HAS_NGINX = NGINX !== undefined && existsSync('/etc/nginx/mime.types');
 
 /** A demo buildpack whose bin/package works in place (dist/ linked), with two more wheels locked. */
 async function demoBuildpack(dir: string, origin: Origin): Promise<string> {

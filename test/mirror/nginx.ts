@@ -39,7 +39,28 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 /** Starts nginx serving `root` as static files (index.html for directory URLs, dot files denied). */
-export async function startNginx(root: string, prefix: string): Promise<RunningNginx> {
+export function startNginx(root: string, prefix: string): Promise<RunningNginx> {
+  return startNginxWith(
+    prefix,
+    (port) => `  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+    location / { index index.html; }
+    location ~ /\\. { deny all; }
+  }`,
+    `  types { text/html html; application/json json; }
+  default_type application/octet-stream;
+  sendfile on;
+  absolute_redirect off;`,
+  );
+}
+
+/**
+ * Starts nginx with `server(port)` (one or more server blocks listening on
+ * 127.0.0.1:port) and `http` (more http-level directives) inside a private
+ * config; retries on another port when the chosen one was taken meanwhile.
+ */
+export async function startNginxWith(prefix: string, server: (port: number) => string, http = ''): Promise<RunningNginx> {
   if (!NGINX) throw new Error('nginx is not installed');
   await mkdir(path.join(prefix, 'tmp'), { recursive: true });
   for (let attempt = 0; ; attempt++) {
@@ -60,16 +81,8 @@ http {
   fastcgi_temp_path ${prefix}/tmp/fastcgi;
   uwsgi_temp_path ${prefix}/tmp/uwsgi;
   scgi_temp_path ${prefix}/tmp/scgi;
-  types { text/html html; application/json json; }
-  default_type application/octet-stream;
-  sendfile on;
-  absolute_redirect off;
-  server {
-    listen 127.0.0.1:${port};
-    root ${root};
-    location / { index index.html; }
-    location ~ /\\. { deny all; }
-  }
+${http}
+${server(port)}
 }
 `,
     );
