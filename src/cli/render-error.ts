@@ -5,6 +5,14 @@ import { PackagerError, formatLocation, redactText } from '../core/index.js';
 
 const SHOWN_ELSEWHERE = new Set(['hint', 'file', 'key', 'line', 'column', 'wanted', 'found', 'url', 'cause']);
 
+/** Longest Wanted/Found value shown (a hostile input line can be megabytes). */
+const VALUE_MAX = 200;
+
+function shown(v: unknown): string {
+  const s = redactText(String(v));
+  return s.length > VALUE_MAX ? `${s.slice(0, VALUE_MAX)}… (${s.length} characters)` : s;
+}
+
 /** Multi-line, human-readable rendering of an error for stderr. */
 export function renderError(err: unknown): string {
   if (err instanceof PackagerError) {
@@ -13,8 +21,8 @@ export function renderError(err: unknown): string {
     const where = formatLocation(d);
     if (where && !err.message.includes(where)) lines.push(`  at ${where}`);
     if (d.url && !err.message.includes(String(d.url))) lines.push(`  url: ${redactText(String(d.url))}`);
-    if (d.wanted !== undefined) lines.push(`  Wanted: ${redactText(String(d.wanted))}`);
-    if (d.found !== undefined) lines.push(`  Found: ${redactText(String(d.found))}`);
+    if (d.wanted !== undefined) lines.push(`  Wanted: ${shown(d.wanted)}`);
+    if (d.found !== undefined) lines.push(`  Found: ${shown(d.found)}`);
     for (const [k, v] of Object.entries(d)) {
       if (SHOWN_ELSEWHERE.has(k) || v === undefined) continue;
       if (Array.isArray(v)) {

@@ -9,11 +9,11 @@ import { PackagerError } from '../../core/index.js';
 import { normalizeName, parseRequirement, type Requirement, RequirementSyntaxError } from './requirement.js';
 import { parseSdistFilename, parseWheelFilename } from './wheel-filename.js';
 
-/** Longest stretch of a bad line echoed in an error (a hostile line can be megabytes). */
+/** Longest stretch of a bad line quoted in an error message (a hostile line can be megabytes). */
 const ECHO_MAX = 120;
 
 /** `text`, or the ECHO_MAX characters of it around `at`, marked where cut. */
-function clip(text: string, at = 0): string {
+function clip(text: string, at: number): string {
   if (text.length <= ECHO_MAX) return text;
   const start = Math.max(0, Math.min(at - ECHO_MAX / 2, text.length - ECHO_MAX));
   return `${start > 0 ? '…' : ''}${text.slice(start, start + ECHO_MAX)}${start + ECHO_MAX < text.length ? '…' : ''}`;
@@ -285,7 +285,7 @@ async function readInto(file: string, constraint: boolean, io: RequirementsIO, o
       throw new PackagerError('EINPUT', `Invalid line in requirements file ${file} line ${line}: ${msg}`, {
         file,
         line,
-        found: clip(text),
+        found: text,
         hint: 'See https://pip.pypa.io/en/stable/reference/requirements-file-format/',
       });
     };
