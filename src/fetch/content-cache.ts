@@ -169,6 +169,11 @@ export class ContentCache {
     await rm(this.pathFor(integrity), { force: true });
   }
 
+  /** `<cache>/tmp/<algo>-<hex>`: the shared partial, validator and lock of a download of `key` add suffixes to it. */
+  private downloadBase(key: ContentKey): string {
+    return path.join(this.tmpDir, `${key.algorithm}-${key.hex.toLowerCase()}`);
+  }
+
   /** A private temp path under `<cache>/tmp/` (same file system as the entries). */
   async tempPath(suffix = '.tmp'): Promise<string> {
     await mkdir(this.tmpDir, { recursive: true });
@@ -184,7 +189,7 @@ export class ContentCache {
     await mkdir(this.tmpDir, { recursive: true }).catch((err) => {
       throw diskError(err, undefined, this.tmpDir);
     });
-    const base = path.join(this.tmpDir, `${key.algorithm}-${key.hex.toLowerCase()}`);
+    const base = this.downloadBase(key);
     const lock = `${base}.lock`;
     for (let tries = 0; tries < 2; tries++) {
       try {
@@ -218,7 +223,7 @@ export class ContentCache {
    * process is gone (nothing when there are none, or their writer lives).
    */
   async forgetAbandonedDownload(key: ContentKey): Promise<void> {
-    const base = path.join(this.tmpDir, `${key.algorithm}-${key.hex.toLowerCase()}`);
+    const base = this.downloadBase(key);
     const lock = `${base}.lock`;
     if (!(await stat(lock).then(() => true, () => false))) return;
     if (await lockIsHeld(lock, `${base}.partial`)) return;
