@@ -9,7 +9,7 @@
 // Entries appear only by rename after verification, so a reader never sees a
 // half-written file under a final name; every hit is re-hashed before use.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import ssri from 'ssri';
@@ -56,6 +56,18 @@ export interface PartialMeta {
   url?: string;
 }
 
+/**
+ * Removes one file, fine when it is already gone. Not fs.rm: that stats the
+ * path first, and a download runs this several times (bench/BENCHMARKS.md).
+ */
+export async function unlinkIfPresent(file: string): Promise<void> {
+  try {
+    await unlink(file);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ENOENT') throw err;
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -81,9 +93,24 @@ async function lockIsHeld(lock: string, partial: string): Promise<boolean> {
 
 export class ContentCache {
   readonly dir: string;
+  /** Directories this instance has made (or found): each is made once per run, not once per file. */
+  private readonly made = new Map<string, Promise<unknown>>();
+  /** Lock files present in tmp/ when first asked (see forgetAbandonedDownload). */
+  private locksAtStart: Promise<Set<string>> | undefined;
 
   constructor(dir: string) {
     this.dir = path.resolve(dir);
+  }
+
+  /** mkdir -p, once per directory per instance (a failure is retried next time). */
+  private async ensureDir(dir: string): Promise<void> {
+    let p = this.made.get(dir);
+    if (!p) {
+      p = mkdir(dir, { recursive: true });
+      this.made.set(dir, p);
+      p.catch(() => this.made.delete(dir));
+    }
+    await p;
   }
 
   /** The digest that names an artifact's entry: its SRI's strongest sha256/md5 hash. */
@@ -140,7 +167,7 @@ export class ContentCache {
     }
     const hex = Digests.hexOf(found, key.algorithm)!;
     if (hex !== key.hex.toLowerCase() || (size !== undefined && Number(st.size) !== size)) {
-      await rm(file, { force: true });
+      await unlinkIfPresent(file);
       return { status: 'corrupt', wanted: `${key.algorithm} ${key.hex}`, found: `${key.algorithm} ${hex} (${st.size} bytes)` };
     }
     await rememberVerified(file, found, st);
@@ -156,7 +183,7 @@ export class ContentCache {
   async commit(tmpFile: string, key: ContentKey): Promise<string> {
     const final = this.contentPath(key);
     try {
-      await mkdir(path.dirname(final), { recursive: true });
+      await this.ensureDir(path.dirname(final));
       await rename(tmpFile, final);
     } catch (err) {
       throw diskError(err, undefined, final);
@@ -166,7 +193,7 @@ export class ContentCache {
 
   /** Removes an entry (no error when absent). */
   async remove(integrity: string): Promise<void> {
-    await rm(this.pathFor(integrity), { force: true });
+    await unlinkIfPresent(this.pathFor(integrity));
   }
 
   /** `<cache>/tmp/<algo>-<hex>`: the shared partial, validator and lock of a download of `key` add suffixes to it. */
@@ -176,7 +203,7 @@ export class ContentCache {
 
   /** A private temp path under `<cache>/tmp/` (same file system as the entries). */
   async tempPath(suffix = '.tmp'): Promise<string> {
-    await mkdir(this.tmpDir, { recursive: true });
+    await this.ensureDir(this.tmpDir);
     return path.join(this.tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}${suffix}`);
   }
 
@@ -186,7 +213,7 @@ export class ContentCache {
    * live writers apart (the loser gets a private temp file and starts at zero).
    */
   async lease(key: ContentKey): Promise<Lease> {
-    await mkdir(this.tmpDir, { recursive: true }).catch((err) => {
+    await this.ensureDir(this.tmpDir).catch((err: unknown) => {
       throw diskError(err, undefined, this.tmpDir);
     });
     const base = this.downloadBase(key);
@@ -198,12 +225,12 @@ export class ContentCache {
           data: `${base}.partial`,
           meta: `${base}.partial.json`,
           shared: true,
-          release: () => rm(lock, { force: true }),
+          release: () => unlinkIfPresent(lock).catch(() => {}),
         };
       } catch (err) {
         if ((err as { code?: string }).code !== 'EEXIST') throw diskError(err, undefined, lock);
         if (await lockIsHeld(lock, `${base}.partial`)) break;
-        await rm(lock, { force: true }); // left by a killed run
+        await unlinkIfPresent(lock); // left by a killed run
       }
     }
     const data = await this.tempPath('.partial');
@@ -212,8 +239,8 @@ export class ContentCache {
       meta: `${data}.json`,
       shared: false,
       release: async () => {
-        await rm(data, { force: true });
-        await rm(`${data}.json`, { force: true });
+        await unlinkIfPresent(data);
+        await unlinkIfPresent(`${data}.json`);
       },
     };
   }
@@ -225,9 +252,16 @@ export class ContentCache {
   async forgetAbandonedDownload(key: ContentKey): Promise<void> {
     const base = this.downloadBase(key);
     const lock = `${base}.lock`;
+    // One readdir per run instead of a stat per cache hit: a lock that appears
+    // later belongs to a live download (or is cleaned by the next run).
+    this.locksAtStart ??= readdir(this.tmpDir).then(
+      (names) => new Set(names.filter((n) => n.endsWith('.lock'))),
+      () => new Set<string>(),
+    );
+    if (!(await this.locksAtStart).has(path.basename(lock))) return;
     if (!(await stat(lock).then(() => true, () => false))) return;
     if (await lockIsHeld(lock, `${base}.partial`)) return;
-    for (const f of [`${base}.partial`, `${base}.partial.json`, lock]) await rm(f, { force: true }).catch(() => {});
+    for (const f of [`${base}.partial`, `${base}.partial.json`, lock]) await unlinkIfPresent(f).catch(() => {});
   }
 
   /** Reads a partial's metadata (undefined when absent or unreadable). */
@@ -241,7 +275,7 @@ export class ContentCache {
 
   /** Forgets a partial download (its bytes cannot be resumed). */
   async discardPartial(lease: Lease): Promise<void> {
-    await rm(lease.data, { force: true });
-    await rm(lease.meta, { force: true });
+    await unlinkIfPresent(lease.data);
+    await unlinkIfPresent(lease.meta);
   }
 }

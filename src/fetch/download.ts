@@ -6,11 +6,11 @@
 // one (200), never a splice of two versions.
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { rm, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { PackagerError } from '../core/errors.js';
 import type { Artifact } from '../core/artifact.js';
 import { Digests, digestFile, type DigestResult } from './digests.js';
-import type { ContentCache, ContentKey, Lease } from './content-cache.js';
+import { unlinkIfPresent, type ContentCache, type ContentKey, type Lease } from './content-cache.js';
 import { rememberVerified } from './verified-files.js';
 import { diskError, httpStatusError, integrityError, sizeError, truncatedError, type Subject } from './fetch-errors.js';
 import { header, type HttpClient, type HttpResponse } from './http-client.js';
@@ -69,6 +69,8 @@ export async function downloadArtifact(a: Artifact, key: ContentKey, what: strin
   const id = shown;
   const lease = await cache.lease(key);
   let keepPartial = false;
+  // once renamed into the cache, the partial and its validator are gone: nothing to discard
+  let committed = false;
   try {
     opts.logger.info(`Downloading ${what} from ${shown}`);
     opts.onProgress({ type: 'start', id, name: what, ...(a.size !== undefined ? { total: a.size } : {}) });
@@ -103,8 +105,9 @@ export async function downloadArtifact(a: Artifact, key: ContentKey, what: strin
       // The validator goes first: a kill between the two steps then leaves a
       // partial without one (restarted next time), never a validator whose
       // partial was already committed (an orphan no later run would lease).
-      await rm(lease.meta, { force: true });
+      await unlinkIfPresent(lease.meta);
       const final = await cache.commit(lease.data, key);
+      committed = true;
       await rememberVerified(final, result.digests);
       opts.onProgress({ type: 'done', id, bytes: result.digests.size, cached: false });
       return { path: final, ...result.digests, fromCache: false };
@@ -115,7 +118,7 @@ export async function downloadArtifact(a: Artifact, key: ContentKey, what: strin
     keepPartial = lease.shared && (isTransient(err) || opts.signal?.aborted === true);
     throw err;
   } finally {
-    if (!keepPartial && lease.shared) await cache.discardPartial(lease);
+    if (!keepPartial && !committed && lease.shared) await cache.discardPartial(lease);
     await lease.release();
   }
 }
@@ -207,7 +210,7 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
         opts.onProgress({ type: 'bytes', id, bytes: digests.size });
         return ok ? undefined : digests.drained();
       }),
-      (validator ? writeFile(lease.meta, JSON.stringify({ validator, url: subject.url })) : rm(lease.meta, { force: true })).then(
+      (validator ? writeFile(lease.meta, JSON.stringify({ validator, url: subject.url })) : unlinkIfPresent(lease.meta)).then(
         () => undefined,
         (err: unknown) => err,
       ),

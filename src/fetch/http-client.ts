@@ -9,6 +9,7 @@ import type { Dispatcher } from 'undici';
 import { PackagerError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
 import { networkError, type Subject } from './fetch-errors.js';
+import { undiciParts } from './undici-parts.js';
 
 /** Redirects followed before giving up (curl's --max-redirs is 50; pip's 30; 10 is plenty for CDNs). */
 export const MAX_REDIRECTS = 10;
@@ -69,12 +70,8 @@ export function header(h: HttpResponse['headers'], name: string): string | undef
   return Array.isArray(v) ? v[0] : v;
 }
 
-// undici is loaded on the first request, not at start: loading it costs a
-// quarter of a second here (bench/BENCHMARKS.md), which a run served entirely
-// from the cache never needs to pay.
-let undici: Promise<typeof import('undici')> | undefined;
-const loadUndici = () => (undici ??= import('undici'));
-
+// undici is loaded on the first request, not at start, and only the parts used
+// (undici-parts.ts): a run served entirely from the cache never pays for it.
 export class HttpClient {
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
@@ -87,7 +84,8 @@ export class HttpClient {
 
   /** The dispatcher, made on first use. */
   dispatcher(): Promise<Dispatcher> {
-    this.dispatcherPromise ??= loadUndici().then(({ EnvHttpProxyAgent, interceptors, Pool }) => {
+    this.dispatcherPromise ??= Promise.resolve().then(() => {
+      const { EnvHttpProxyAgent, Pool, redirect } = undiciParts();
       const timeouts = { headersTimeout: this.headersTimeoutMs, bodyTimeout: this.bodyTimeoutMs };
       return new EnvHttpProxyAgent({
         ...timeouts,
@@ -95,7 +93,7 @@ export class HttpClient {
         // The proxy's CONNECT goes through this client: without our timeouts a
         // silent proxy would hold a download for undici's default 300 s.
         clientFactory: (origin: URL | string, o: object) => new Pool(origin, { ...o, ...timeouts }),
-      }).compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS }));
+      }).compose(redirect({ maxRedirections: MAX_REDIRECTS }));
     });
     return this.dispatcherPromise;
   }
@@ -105,12 +103,11 @@ export class HttpClient {
     const prepared = prepareUrl(raw, opts.subject.what);
     const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...opts.headers };
     if (prepared.authorization) headers.authorization = prepared.authorization;
-    const [{ request }, dispatcher] = await Promise.all([loadUndici(), this.dispatcher()]);
+    const dispatcher = await this.dispatcher();
     try {
-      const res = await request(prepared.url, {
+      const res = await undiciParts().request(dispatcher, prepared.url, {
         method: 'GET',
         headers,
-        dispatcher,
         headersTimeout: this.headersTimeoutMs,
         bodyTimeout: this.bodyTimeoutMs,
         ...(opts.signal ? { signal: opts.signal } : {}),
