@@ -9,7 +9,7 @@
 // Entries appear only by rename after verification, so a reader never sees a
 // half-written file under a final name; every hit is re-hashed before use.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import ssri from 'ssri';
@@ -17,6 +17,7 @@ import { PackagerError } from '../core/errors.js';
 import { type HashAlgorithm } from '../core/integrity.js';
 import { Digests, digestFile, type DigestResult } from './digests.js';
 import { diskError } from './fetch-errors.js';
+import { renamePath, statPath, unlinkIfPresent, writeSmallFile } from './quick-fs.js';
 import { rememberVerified } from './verified-files.js';
 import type { CachedFile } from './options.js';
 
@@ -54,18 +55,6 @@ export interface PartialMeta {
   validator?: string;
   /** Redacted URL, for a human looking at the directory. */
   url?: string;
-}
-
-/**
- * Removes one file, fine when it is already gone. Not fs.rm: that stats the
- * path first, and a download runs this several times (bench/BENCHMARKS.md).
- */
-export async function unlinkIfPresent(file: string): Promise<void> {
-  try {
-    await unlink(file);
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'ENOENT') throw err;
-  }
 }
 
 function isAlive(pid: number): boolean {
@@ -154,7 +143,7 @@ export class ContentCache {
     const file = this.contentPath(key);
     let st;
     try {
-      st = await stat(file, { bigint: true });
+      st = await statPath(file, { bigint: true });
     } catch (err) {
       if ((err as { code?: string }).code === 'ENOENT') return { status: 'missing' };
       throw diskError(err, undefined, file);
@@ -184,7 +173,7 @@ export class ContentCache {
     const final = this.contentPath(key);
     try {
       await this.ensureDir(path.dirname(final));
-      await rename(tmpFile, final);
+      await renamePath(tmpFile, final);
     } catch (err) {
       throw diskError(err, undefined, final);
     }
@@ -220,7 +209,7 @@ export class ContentCache {
     const lock = `${base}.lock`;
     for (let tries = 0; tries < 2; tries++) {
       try {
-        await writeFile(lock, `${process.pid} ${os.hostname()}`, { flag: 'wx' });
+        await writeSmallFile(lock, `${process.pid} ${os.hostname()}`, { flag: 'wx' });
         return {
           data: `${base}.partial`,
           meta: `${base}.partial.json`,

@@ -38,6 +38,11 @@ export class Digests {
     return this.session.drained();
   }
 
+  /** The hash worker also writes every later chunk to `file` (see HashSession.writeTo). */
+  writeTo(file: string, o: { append: boolean }): void {
+    this.session.writeTo(file, o);
+  }
+
   /** A pass-through stream that feeds every chunk to these digests (with backpressure). */
   tap(onChunk?: (size: number) => void): Transform {
     return new Transform({

@@ -4,15 +4,13 @@
 // `Range: bytes=<n>-` guarded by `If-Range: <validator>` (RFC 9110 section 13.1.5),
 // so the origin sends either the rest of the same file (206) or all of the new
 // one (200), never a splice of two versions.
-import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { stat, writeFile } from 'node:fs/promises';
 import { PackagerError } from '../core/errors.js';
 import type { Artifact } from '../core/artifact.js';
 import { Digests, digestFile, type DigestResult } from './digests.js';
-import { unlinkIfPresent, type ContentCache, type ContentKey, type Lease } from './content-cache.js';
+import type { ContentCache, ContentKey, Lease } from './content-cache.js';
+import { statPath, unlinkIfPresent, writeSmallFile } from './quick-fs.js';
 import { rememberVerified } from './verified-files.js';
-import { diskError, httpStatusError, integrityError, sizeError, truncatedError, type Subject } from './fetch-errors.js';
+import { diskError, httpStatusError, isDiskError, integrityError, sizeError, truncatedError, type Subject } from './fetch-errors.js';
 import { header, type HttpClient, type HttpResponse } from './http-client.js';
 import type { CachedFile, ResolvedOptions } from './options.js';
 import { isTransient, transient, withRetry } from './retry.js';
@@ -23,9 +21,6 @@ export interface DownloadContext {
   opts: ResolvedOptions;
 }
 
-/** Write buffer of the partial file: fewer, larger writes than the default 16 KiB. */
-const WRITE_CHUNK = 512 << 10;
-
 interface AttemptResult {
   digests: DigestResult;
   /** Some bytes came from an earlier attempt or run. */
@@ -34,7 +29,7 @@ interface AttemptResult {
 
 async function sizeOf(file: string): Promise<number> {
   try {
-    return (await stat(file)).size;
+    return (await statPath(file)).size;
   } catch {
     return 0;
   }
@@ -197,26 +192,33 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
   }
 
   // The body is drained from this tick on: bytes left waiting in its buffer
-  // would be dropped if the connection then failed. The validator is saved
+  // would be dropped if the connection then failed. A hash worker writes them
+  // to the partial file as it hashes them (hash-pool.ts), so the main thread
+  // only moves bytes from the socket to the worker. The validator is saved
   // alongside, so a kill mid-body leaves a resumable partial (a partial
   // without one is simply restarted, never spliced).
   const validator = validatorOf(res);
   const digests = append && resumeDigests ? resumeDigests : new Digests(key.algorithm);
+  let result: DigestResult;
   try {
-    const out = createWriteStream(lease.data, { flags: append ? 'a' : 'w', highWaterMark: WRITE_CHUNK });
-    const [{ bodyError, writeError }, metaError] = await Promise.all([
-      drainInto(res.body, out, (chunk) => {
-        const ok = digests.update(chunk);
-        opts.onProgress({ type: 'bytes', id, bytes: digests.size });
-        return ok ? undefined : digests.drained();
-      }),
-      (validator ? writeFile(lease.meta, JSON.stringify({ validator, url: subject.url })) : unlinkIfPresent(lease.meta)).then(
+    digests.writeTo(lease.data, { append });
+    const [bodyError, metaError] = await Promise.all([
+      drainInto(res.body, digests, () => opts.onProgress({ type: 'bytes', id, bytes: digests.size })),
+      (validator ? writeSmallFile(lease.meta, JSON.stringify({ validator, url: subject.url })) : unlinkIfPresent(lease.meta)).then(
         () => undefined,
         (err: unknown) => err,
       ),
     ]);
+    // Every byte that arrived is on file once finish() returns, also after a
+    // network error: each is one the resume does not fetch again.
+    let writeError: unknown;
+    try {
+      result = await digests.finish();
+    } catch (err) {
+      writeError = err;
+    }
     if (metaError) throw diskError(metaError, subject.what, cache.dir);
-    if (writeError) throw diskError(writeError, subject.what, cache.dir);
+    if (writeError) throw isDiskError(writeError) ? diskError(writeError, subject.what, cache.dir) : writeError;
     if (bodyError) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? bodyError;
       const mapped = client.toError(bodyError, subject);
@@ -225,70 +227,44 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
       }
       throw mapped;
     }
-    if (total !== undefined && digests.size !== total) throw truncatedError(subject, digests.size, total);
+    if (total !== undefined && result!.size !== total) throw truncatedError(subject, result!.size, total);
   } catch (err) {
     digests.abort();
     throw err;
   }
-  return { digests: await digests.finish(), resumed: append };
+  return { digests: result!, resumed: append };
 }
 
 /**
- * Copies `body` into `out`. Unlike pipeline(), a network error loses no byte
- * that already arrived: chunks go to the file as they come (flowing mode, so
- * none wait in the body's buffer to be dropped by destroy) and the file is
- * flushed before returning, because every byte on disk is one the resume
- * does not fetch again.
+ * Feeds `body` to `digests` (whose worker writes it to the partial file) until
+ * it ends; resolves with the body's error, if any. Flowing mode, so no chunk
+ * waits in the body's buffer to be dropped by a failing connection; the body
+ * pauses while the worker has too much queued.
  */
-function drainInto(
-  body: HttpResponse['body'],
-  out: WriteStream,
-  onChunk: (chunk: Buffer) => Promise<void> | undefined,
-): Promise<{ bodyError?: unknown; writeError?: unknown }> {
+function drainInto(body: HttpResponse['body'], digests: Digests, onBytes: () => void): Promise<unknown> {
   return new Promise((resolve) => {
-    let writeError: unknown;
     let settled = false;
-    // The body waits while either the file or the hashing has too much queued.
-    let fileBlocked = false;
-    let hashBlocked = false;
-    const resume = () => {
-      if (!fileBlocked && !hashBlocked && !settled) body.resume();
-    };
     const done = (bodyError?: unknown) => {
       if (settled) return;
       settled = true;
-      if (!out.destroyed) out.end();
-      const closed = out.closed ? Promise.resolve() : once(out, 'close').then(() => {}, () => {});
-      void closed.then(() =>
-        resolve({ ...(bodyError !== undefined ? { bodyError } : {}), ...(writeError !== undefined ? { writeError } : {}) }),
-      );
+      resolve(bodyError);
     };
-    out.on('error', (err) => {
-      writeError ??= err;
-      body.destroy();
-      done();
-    });
-    out.on('drain', () => {
-      fileBlocked = false;
-      resume();
-    });
     body.on('data', (chunk: Buffer) => {
-      if (writeError) return;
-      const wait = onChunk(chunk);
-      if (!out.write(chunk)) {
-        fileBlocked = true;
-        body.pause();
-      }
-      if (wait) {
-        hashBlocked = true;
-        body.pause();
-        const go = () => {
-          hashBlocked = false;
-          resume();
-        };
-        // a failed hash shows up in finish(); the bytes still go to the file
-        wait.then(go, go);
-      }
+      if (settled) return;
+      const ok = digests.update(chunk);
+      onBytes();
+      if (ok) return;
+      body.pause();
+      digests.drained().then(
+        () => {
+          if (!settled) body.resume();
+        },
+        () => {
+          // the worker failed (a write error): finish() reports it
+          body.destroy();
+          done();
+        },
+      );
     });
     body.on('end', () => done());
     body.on('error', (err) => done(err));

@@ -36,7 +36,32 @@ function feed(s, b) {
 function finish(s) {
   return { size: s.size, sha256: s.sha ? s.sha.digest('hex') : '', md5: s.md5 ? s.md5.digest('hex') : undefined, crc32: s.crc === undefined ? 0 : s.crc >>> 0 };
 }
+// A session with a sink writes every data chunk to its file before hashing
+// it (sync writes: this thread does nothing else meanwhile, and the main
+// thread no longer pays for a write stream per download).
+function writeAll(s, b) {
+  let off = 0;
+  try {
+    while (off < b.length) off += fs.writeSync(s.fd, b, off, b.length - off);
+  } catch (err) {
+    if (err && !err.path) err.path = s.sinkPath;
+    throw err;
+  }
+}
+function closeSink(s) {
+  if (s.fd === undefined) return;
+  const fd = s.fd;
+  s.fd = undefined;
+  try {
+    fs.closeSync(fd);
+  } catch (err) {
+    if (err && !err.path) err.path = s.sinkPath;
+    throw err;
+  }
+}
 function fail(id, err) {
+  const s = sessions.get(id);
+  if (s) try { closeSink(s); } catch {}
   sessions.delete(id);
   parentPort.postMessage({ id, error: { message: String(err && err.message || err), code: err && err.code, syscall: err && err.syscall, path: err && err.path } });
 }
@@ -75,7 +100,22 @@ function feedFile(id, s, file, start, end, done) {
 function pump(id, s) {
   while (!s.busy && s.queue.length) {
     const m = s.queue.shift();
-    if (m.op === 'data') {
+    if (m.op === 'sink') {
+      try {
+        s.sinkPath = m.file;
+        s.fd = fs.openSync(m.file, m.append ? 'a' : 'w');
+      } catch (err) {
+        if (err && !err.path) err.path = m.file;
+        return fail(id, err);
+      }
+    } else if (m.op === 'data') {
+      if (s.fd !== undefined) {
+        try {
+          writeAll(s, m.chunk);
+        } catch (err) {
+          return fail(id, err);
+        }
+      }
       feed(s, m.chunk);
       // the buffer goes back to be filled again: no garbage for either heap to collect
       parentPort.postMessage({ id, ack: m.chunk.length, chunk: m.chunk }, [m.chunk.buffer]);
@@ -87,6 +127,11 @@ function pump(id, s) {
         if (sessions.get(id) === s) pump(id, s);
       });
     } else if (m.op === 'end') {
+      try {
+        closeSink(s);
+      } catch (err) {
+        return fail(id, err);
+      }
       sessions.delete(id);
       parentPort.postMessage({ id, result: finish(s) });
     }
@@ -97,6 +142,8 @@ parentPort.on('message', (m) => {
     if (m.op === 'start') {
       sessions.set(m.id, { sha: m.sha256 ? createHash('sha256') : null, md5: m.md5 ? createHash('md5') : null, crc: m.crc32 ? 0 : undefined, size: 0, queue: [], busy: false });
     } else if (m.op === 'drop') {
+      const s = sessions.get(m.id);
+      if (s) try { closeSink(s); } catch {}
       sessions.delete(m.id);
     } else {
       const s = sessions.get(m.id);
@@ -114,6 +161,8 @@ parentPort.on('message', (m) => {
 export const MAX_IN_FLIGHT = 2 << 20;
 /** Bytes are gathered to this size before one message carries them (fewer, larger messages). */
 export const BATCH = 512 << 10;
+/** A part-filled batch of a session that writes a file waits at most this long. */
+const SINK_FLUSH_MS = 10;
 
 interface Pending {
   onAck(bytes: number): void;
@@ -235,6 +284,9 @@ export class HashSession {
   private readonly fileWaiters: { resolve(): void; reject(e: Error): void }[] = [];
   private resultWaiter: { resolve(r: HashResult): void; reject(e: Error): void } | undefined;
   private closed = false;
+  /** Set once writeTo() gave the worker a file: a part-filled batch is then sent after SINK_FLUSH_MS. */
+  private sinking = false;
+  private flushTimer: NodeJS.Timeout | undefined;
   size = 0;
 
   constructor(spec: HashSpec) {
@@ -268,6 +320,15 @@ export class HashSession {
       off += n;
       if (this.used === BATCH) this.flush();
     }
+    // A slow download fills a batch slowly: its bytes still reach the file
+    // within a few ms, so a killed run leaves them for the resume.
+    if (this.sinking && this.used > 0 && !this.flushTimer) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = undefined;
+        if (!this.closed) this.flush();
+      }, SINK_FLUSH_MS);
+      this.flushTimer.unref();
+    }
     return this.inFlight < MAX_IN_FLIGHT;
   }
 
@@ -297,6 +358,19 @@ export class HashSession {
     await this.w.hold(done);
   }
 
+  /**
+   * From now on the worker also writes every chunk fed to `file` (created, or
+   * appended to), before hashing it; finish() resolves only once the file is
+   * written and closed. A write error fails the session (finish() rejects
+   * with it: code, syscall and path as fs gives them).
+   */
+  writeTo(file: string, o: { append: boolean }): void {
+    if (this.closed) throw new Error('hash session already finished');
+    this.flush();
+    this.sinking = true;
+    this.w.worker.postMessage({ op: 'sink', id: this.id, file, append: o.append });
+  }
+
   /** The digests of everything fed. */
   async finish(): Promise<HashResult> {
     this.flush();
@@ -319,6 +393,10 @@ export class HashSession {
   }
 
   private flush(): void {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
     if (!this.buf || this.used === 0) return;
     const chunk = this.buf.subarray(0, this.used);
     this.buf = undefined;

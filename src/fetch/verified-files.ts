@@ -6,8 +6,8 @@
 // re-hashes anything whose fingerprint moved: git's index trusts the same stat
 // data for the same purpose.
 import type { BigIntStats } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { statPath } from './quick-fs.js';
 
 /** Digests of a file's whole content. */
 export interface VerifiedDigests {
@@ -31,7 +31,7 @@ function fingerprint(st: BigIntStats): string {
 export async function rememberVerified(file: string, d: VerifiedDigests, before?: BigIntStats): Promise<void> {
   const key = path.resolve(file);
   try {
-    const st = await stat(key, { bigint: true });
+    const st = await statPath(key, { bigint: true });
     const fp = fingerprint(st);
     if (st.size !== BigInt(d.size) || (before && fingerprint(before) !== fp)) {
       verified.delete(key);
