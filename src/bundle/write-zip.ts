@@ -8,15 +8,16 @@
 // count need it) rather than archiver: archiver computes every CRC-32 in
 // JavaScript (the `crc-32` package, ~0.2 GB/s here) and copies STORED bytes
 // through three stream stages, which made the zip step cost several times the
-// download (bench/BENCHMARKS.md). Here a STORED file is copied with a few
-// positional 1 MiB reads and writes in flight, its CRC-32 and sha256 come from
+// download (bench/BENCHMARKS.md). Here a STORED file is copied by a worker
+// thread with sync positional 1 MiB reads and writes (several files at once,
+// each at its precomputed offset), its CRC-32 and sha256 come from
 // the pass that verified the cache entry (fetch's verified-files registry,
 // trusted only while the file's stat fingerprint is unchanged) or from one
 // hashing pass in a worker thread, and the zip's own sha256 is computed in a
 // worker as the bytes go out.
 // Format: https://pkware.cachefly.net/webdocs/casestudies/APPNOTE.TXT
 import { createHash, type Hash } from 'node:crypto';
-import type { BigIntStats } from 'node:fs';
+import { close as closeCb, createReadStream, fstat as fstatCb, open as openCb, type BigIntStats } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -27,7 +28,7 @@ import { PackagerError, isPackagerError } from '../core/errors.js';
 import type { Logger, OnProgress } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import { removeStaleTemps, tempPathFor } from '../core/atomic-file.js';
-import { HashSession, hashFileInPool, verifiedDigests } from '../fetch/index.js';
+import { HashSession, copyInPool, hashFileInPool, hashPoolSize, verifiedDigests, type PoolCopyError } from '../fetch/index.js';
 import { assertSafeEntryName, compareBytes, isStoredByDefault } from './layout.js';
 
 /** One file of the zip: its name inside the zip and where its bytes come from. */
@@ -96,10 +97,12 @@ const S_IFREG = 0o100000;
 const ZIP64_DEFLATE_MARGIN = 16 << 20;
 const DEFLATE_LEVEL = 9;
 
-/** Largest read/write of a STORED copy. */
-const COPY_CHUNK = 1 << 20;
-/** Chunks (a read, then a write) in flight at once, over every file being copied. */
-const IO_SLOTS = 8;
+/** A STORED file up to this size is copied in one piece; a bigger one in about 16 (progress steps). */
+const COPY_ONE_PIECE = 1 << 20;
+/** Smallest piece of a STORED copy in several. */
+const COPY_PIECE_MIN = 256 << 10;
+/** Largest piece of a STORED copy (one message to a worker). */
+const COPY_PIECE_MAX = 8 << 20;
 /** STORED files being copied at once (their zip offsets are already fixed). */
 const FILES_IN_FLIGHT = 8;
 /** Entries opened and digested while earlier ones are written. */
@@ -110,6 +113,14 @@ const SINK_BUFFER = 1 << 20;
 const HASH_STEP = 8 << 20;
 
 const deflateRawAsync = promisify(deflateRaw);
+// Each source file is opened, stat'ed and closed through the callback API:
+// fs/promises' FileHandle cost ~0.4 ms of main-thread time per file here,
+// a third of the zip step for 300 wheels (bench/BENCHMARKS.md).
+const openFd = promisify(openCb);
+const fstatFd = promisify(fstatCb);
+const closeFd = promisify(closeCb);
+/** Closes a source file, ignoring errors (it was only read). */
+const closeQuietly = (fd: number): Promise<void> => closeFd(fd).catch(() => undefined);
 
 interface CentralRecord {
   name: Buffer;
@@ -193,7 +204,7 @@ export async function writeZip(
   } catch (err) {
     sink?.abandon();
     await Promise.all(copying);
-    for (const p of await Promise.all(ahead.splice(0))) if ('value' in p && p.value.kind === 'file') closing.push(p.value.fh.close().catch(() => undefined));
+    for (const p of await Promise.all(ahead.splice(0))) if ('value' in p && p.value.kind === 'file') closing.push(closeQuietly(p.value.fd));
     await Promise.all(closing);
     await fh?.close().catch(() => undefined);
     await rm(tmp, { force: true });
@@ -229,7 +240,7 @@ function sortEntries(entries: ZipEntry[]): ZipEntry[] {
 /** An entry with everything known before its bytes go out: the next few are prepared while one is written. */
 type Prepared =
   | { entry: ZipEntry; name: Buffer; kind: 'data'; store: boolean; crc: number; size: number; body: Buffer }
-  | { entry: ZipEntry; name: Buffer; kind: 'file'; store: boolean; file: string; fh: FileHandle; size: number; mode: number; crc?: number; trusted?: boolean };
+  | { entry: ZipEntry; name: Buffer; kind: 'file'; store: boolean; file: string; fd: number; size: number; mode: number; crc?: number; trusted?: boolean };
 
 /**
  * Opens, stats and (for STORED files) gets the digests of an entry, or
@@ -246,26 +257,26 @@ async function prepareEntry(entry: ZipEntry): Promise<Prepared> {
     return { entry, name, kind: 'data', store, crc: crc32(buf), size: buf.length, body };
   }
   const file = entry.source.path;
-  let fh: FileHandle;
+  let fd: number;
   try {
-    fh = await open(file, 'r');
+    fd = await openFd(file, 'r');
   } catch (err) {
     throw readError(err, file, entry.name);
   }
   try {
     let st: BigIntStats;
     try {
-      st = await fh.stat({ bigint: true });
+      st = await fstatFd(fd, { bigint: true });
     } catch (err) {
       throw readError(err, file, entry.name);
     }
     if (!st.isFile()) throw new PackagerError('EBUNDLE', `Not a regular file, cannot zip it: ${file}`, { file });
-    const base = { entry, name, kind: 'file' as const, store, file, fh, size: Number(st.size), mode: entry.mode ?? normalizedMode(Number(st.mode)) };
+    const base = { entry, name, kind: 'file' as const, store, file, fd, size: Number(st.size), mode: entry.mode ?? normalizedMode(Number(st.mode)) };
     if (!store) return base;
     const { crc32: crc, trusted } = await digestsFor(file, st, entry);
     return { ...base, crc, trusted };
   } catch (err) {
-    await fh.close().catch(() => undefined);
+    await closeQuietly(fd);
     throw err;
   }
 }
@@ -290,24 +301,24 @@ async function emitEntry(
     await sink.put(p.body);
     return { rec };
   }
-  const { file, fh, size, mode } = p;
+  const { file, fd, size, mode } = p;
   const id = `zip:${entry.name}`;
   onProgress?.({ type: 'start', id, name: entry.name, total: size });
   const progress = (n: number) => onProgress?.({ type: 'bytes', id, bytes: n });
   if (!p.store) {
     try {
-      const rec = await deflateFile(sink, fh, size, entry, { name, offset, mode, dos, onBytes: progress, signal });
+      const rec = await deflateFile(sink, fd, size, entry, { name, offset, mode, dos, onBytes: progress, signal });
       onProgress?.({ type: 'done', id, bytes: size, cached: false });
       return { rec };
     } finally {
-      await fh.close().catch(() => undefined);
+      await closeQuietly(fd);
     }
   }
   const crc = p.crc;
   if (crc === undefined) throw new Error(`internal: no CRC-32 prepared for ${entry.name}`);
   const rec: CentralRecord = { name, flags: FLAG_UTF8, method: METHOD_STORE, crc, compressedSize: size, size, offset, mode };
   await sink.put(localHeader(rec, dos, size >= MAX32));
-  const copy = sink.copyFrom(fh, size, { crc: !p.trusted, onBytes: progress, signal, file, entry: entry.name });
+  const copy = sink.copyFrom(fd, size, { crc: !p.trusted, onBytes: progress, signal, file, entry: entry.name });
   const copied = (async () => {
     try {
       const got = await copy;
@@ -322,7 +333,7 @@ async function emitEntry(
       }
       onProgress?.({ type: 'done', id, bytes: size, cached: false });
     } finally {
-      await fh.close().catch(() => undefined);
+      await closeQuietly(fd);
     }
   })();
   return { rec, copied };
@@ -353,7 +364,7 @@ async function digestsFor(file: string, st: BigIntStats, entry: ZipEntry): Promi
 /** A deflated file: streamed through zlib with a data descriptor (sizes known only at the end). */
 async function deflateFile(
   sink: Sink,
-  fh: FileHandle,
+  fd: number,
   size: number,
   entry: ZipEntry,
   e: { name: Buffer; offset: number; mode: number; dos: DosTime; onBytes: (n: number) => void; signal: AbortSignal | undefined },
@@ -374,7 +385,7 @@ async function deflateFile(
       cb(null, chunk);
     },
   });
-  const source = fh.createReadStream({ start: 0, highWaterMark: 256 << 10, autoClose: false });
+  const source = createReadStream('', { fd, start: 0, highWaterMark: 256 << 10, autoClose: false });
   source.on('error', (err) => (readFailure ??= err));
   try {
     await pipeline(source, tap, createDeflateRaw({ level: DEFLATE_LEVEL }), async (chunks: AsyncIterable<Buffer>) => {
@@ -411,9 +422,6 @@ class Sink {
   pos = 0;
   private readonly buf = Buffer.allocUnsafe(SINK_BUFFER);
   private used = 0;
-  /** COPY_CHUNK buffers, reused from one chunk to the next. */
-  private readonly copyBuffers: Buffer[] = [];
-  private readonly slots = new Slots(IO_SLOTS);
   private readonly hash = new HashSession({ sha256: true });
   private readonly writes = new Set<Promise<void>>();
   /** Writes that completed beyond the contiguous prefix: start -> end. */
@@ -444,81 +452,72 @@ class Sink {
 
   /**
    * Appends `size` bytes of `src` (from its offset 0): the space is taken at
-   * once, the bytes follow in chunks of up to 1 MiB, each read then written at
-   * its place, at most IO_SLOTS chunks in flight across all files. With `crc`,
-   * the chunks pass through the CRC-32 in order.
+   * once and hash-pool workers copy the bytes into it (copyInPool: sync
+   * positional reads and writes on their own threads, so the main thread
+   * spends one message per piece, not several thread-pool round trips per
+   * MiB). A big file goes in pieces, on every worker at once, each reported
+   * as progress; with `crc`, the pieces go one after another so the CRC-32
+   * of what was copied can be checked.
    */
-  copyFrom(
-    src: FileHandle,
+  async copyFrom(
+    src: number,
     size: number,
     o: { crc: boolean; onBytes: (n: number) => void; signal: AbortSignal | undefined; file: string; entry: string },
   ): Promise<{ crc?: number }> {
     this.flush();
     const base = this.pos;
     this.pos += size;
-    return this.copyRange(src, base, size, o);
+    if (size === 0) return o.crc ? { crc: 0 } : {};
+    const piece = size <= COPY_ONE_PIECE ? size : Math.min(COPY_PIECE_MAX, Math.max(COPY_PIECE_MIN, Math.ceil(size / 16 / 4096) * 4096));
+    const window = o.crc ? 1 : hashPoolSize();
+    let crc = 0;
+    const inFlight = new Set<Promise<void>>();
+    let failed: { error: unknown } | undefined;
+    const copyPiece = async (at: number, n: number): Promise<void> => {
+      try {
+        const r = await copyInPool(src, at, this.fh.fd, base + at, n, { crc: o.crc, crcIn: crc });
+        if (o.crc) crc = r.crc32!;
+        o.onBytes(n);
+      } catch (err) {
+        failed ??= { error: this.copyError(err, size, o) };
+      }
+    };
+    try {
+      for (let at = 0; at < size && !failed; at += piece) {
+        this.check();
+        o.signal?.throwIfAborted();
+        const p: Promise<void> = copyPiece(at, Math.min(piece, size - at)).then(() => {
+          inFlight.delete(p);
+        });
+        inFlight.add(p);
+        if (inFlight.size >= window) await Promise.race(inFlight);
+      }
+    } finally {
+      // no piece may still be writing into the zip when this returns or throws
+      await Promise.all(inFlight);
+    }
+    if (failed) throw failed.error;
+    this.written(base, base + size);
+    return o.crc ? { crc } : {};
   }
 
-  private async copyRange(
-    src: FileHandle,
-    base: number,
-    size: number,
-    o: { crc: boolean; onBytes: (n: number) => void; signal: AbortSignal | undefined; file: string; entry: string },
-  ): Promise<{ crc?: number }> {
-    // one read for a small file, about 16 progress steps for a mid-sized one, 1 MiB reads for a big one
-    const chunk = Math.max(256 << 10, Math.min(COPY_CHUNK, Math.ceil(size / 16 / 4096) * 4096));
-    const count = Math.ceil(size / chunk);
-    let crc = 0;
-    let turn = 0;
-    let failed: unknown;
-    const turnWaiters = new Map<number, () => void>();
-    // Chunks of one file take their slots in order, so a chunk waiting for its
-    // turn only ever waits for chunks that already hold a slot: no deadlock.
-    const waitTurn = (k: number) => (!o.crc || turn === k || failed ? Promise.resolve() : new Promise<void>((r) => turnWaiters.set(k, r)));
-    const passTurn = () => {
-      turn++;
-      const w = turnWaiters.get(turn);
-      turnWaiters.delete(turn);
-      w?.();
-    };
-    const fail = (err: unknown) => {
-      failed ??= err;
-      for (const w of turnWaiters.values()) w();
-      turnWaiters.clear();
-    };
-    const one = async (k: number, b: Buffer) => {
-      try {
-        const start = k * chunk;
-        const n = Math.min(chunk, size - start);
-        await readFully(src, b, n, start, o.file, o.entry);
-        await waitTurn(k);
-        if (failed) return;
-        o.signal?.throwIfAborted();
-        const view = b.subarray(0, n);
-        if (o.crc) crc = crc32(view, crc);
-        o.onBytes(n);
-        passTurn();
-        await this.writeAt(view, base + start);
-      } catch (err) {
-        fail(err);
-      } finally {
-        this.copyBuffers.push(b);
-        this.slots.release();
-      }
-    };
-    const tasks: Promise<void>[] = [];
-    for (let k = 0; k < count && !failed; k++) {
-      await this.slots.acquire();
-      if (failed || this.failure) {
-        this.slots.release();
-        fail(failed ?? this.failure);
-        break;
-      }
-      tasks.push(one(k, this.copyBuffers.pop() ?? Buffer.allocUnsafe(COPY_CHUNK)));
+  /** What a failed copyInPool means for this zip: a write error fails the zip, a read error names the file. */
+  private copyError(err: unknown, size: number, o: { file: string; entry: string }): unknown {
+    const e = err as PoolCopyError;
+    if (e.side === 'dst') {
+      this.failure ??= err;
+      return err;
     }
-    await Promise.all(tasks);
-    if (failed) throw failed;
-    return o.crc ? { crc: crc >>> 0 } : {};
+    if (e.code === 'ESHORT') {
+      return new PackagerError('ESIZE', `File shrank while it was copied into the zip: ${o.entry}`, {
+        wanted: `${size} bytes`,
+        found: `${e.bytes ?? 0} bytes`,
+        file: o.file,
+        entry: o.entry,
+        hint: 'something else is writing the download cache: re-run when it is done',
+      });
+    }
+    return readError(err, o.file, o.entry);
   }
 
   /**
@@ -586,49 +585,6 @@ class Sink {
 
   private check(): void {
     if (this.failure) throw this.failure;
-  }
-}
-
-/** A FIFO counting semaphore. */
-class Slots {
-  private readonly queue: (() => void)[] = [];
-
-  constructor(private free: number) {}
-
-  acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return Promise.resolve();
-    }
-    return new Promise<void>((r) => this.queue.push(r));
-  }
-
-  release(): void {
-    const next = this.queue.shift();
-    if (next) next();
-    else this.free++;
-  }
-}
-
-async function readFully(fh: FileHandle, b: Buffer, n: number, position: number, file: string, entry: string): Promise<void> {
-  let got = 0;
-  while (got < n) {
-    let bytesRead: number;
-    try {
-      ({ bytesRead } = await fh.read(b, got, n - got, position + got));
-    } catch (err) {
-      throw readError(err, file, entry);
-    }
-    if (bytesRead === 0) {
-      throw new PackagerError('ESIZE', `File shrank while it was copied into the zip: ${entry}`, {
-        wanted: `${position + n} bytes`,
-        found: `${position + got} bytes`,
-        file,
-        entry,
-        hint: 'something else is writing the download cache: re-run when it is done',
-      });
-    }
-    got += bytesRead;
   }
 }
 

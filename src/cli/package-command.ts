@@ -1,7 +1,7 @@
 // `bin/package online|offline`: manifest -> (lock) -> downloads -> zip.
 // The order follows libbuildpack (copy + pre_package first, so a broken build
 // script fails before any download), then the Ruby gem's user-facing lines.
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PackagerError, redactUrl, sriFromHex, unredactUrl, writeFileAtomic, type Artifact, type Logger } from '../core/index.js';
 import { ContentCache, fetchArtifacts, warmHashPool, type CachedFile } from '../fetch/index.js';
@@ -227,13 +227,7 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
 
 /** Sizes for the budget: the lock's, else the download cache's (a manifest dependency fetched before), else unknown. */
 async function budgetItems(deps: Dependency[], locked: LockEntry[], cache: ContentCache): Promise<BudgetItem[]> {
-  const cachedSize = async (integrity: string): Promise<number | undefined> => {
-    try {
-      return (await stat(cache.pathFor(integrity))).size;
-    } catch {
-      return undefined;
-    }
-  };
+  const cachedSize = (integrity: string) => cache.sizeOf(integrity);
   // one stat per dependency, all at once (300 wheels stat'ed one after another cost ~0.1 s)
   const depSizes = await Promise.all(deps.map((d) => cachedSize(dependencyArtifact(d).integrity)));
   const items: BudgetItem[] = deps.map((d, i) => ({ label: `${d.name} ${d.version} (dependency)`, size: depSizes[i], drop: `leave out with --exclude ${d.name}` }));

@@ -16,6 +16,8 @@ export interface DigestResult {
   crc32: number;
   /** SRI string of every digest computed. */
   integrity: string;
+  /** digestFile with `fingerprint`: the file's stat fingerprint, when unchanged by the read. */
+  fingerprint?: string;
 }
 
 /** Running sha256 (+ md5) + CRC-32 and byte count over one stream of content. */
@@ -80,10 +82,10 @@ export class Digests {
 function withIntegrity(r: HashResult): DigestResult {
   let sri = ssri.fromHex(r.sha256, 'sha256').toString();
   if (r.md5) sri += ' ' + ssri.fromHex(r.md5, 'md5').toString();
-  return { size: r.size, sha256: r.sha256, ...(r.md5 ? { md5: r.md5 } : {}), crc32: r.crc32, integrity: sri };
+  return { size: r.size, sha256: r.sha256, ...(r.md5 ? { md5: r.md5 } : {}), crc32: r.crc32, integrity: sri, ...(r.fingerprint ? { fingerprint: r.fingerprint } : {}) };
 }
 
 /** Hashes a whole file (read and hashed in a worker thread). */
-export async function digestFile(file: string, algorithm: HashAlgorithm): Promise<DigestResult> {
-  return withIntegrity(await hashFileInPool(file, { sha256: true, md5: algorithm === 'md5', crc32: true }));
+export async function digestFile(file: string, algorithm: HashAlgorithm, o: { fingerprint?: boolean } = {}): Promise<DigestResult> {
+  return withIntegrity(await hashFileInPool(file, { sha256: true, md5: algorithm === 'md5', crc32: true, fingerprint: o.fingerprint === true }));
 }

@@ -16,6 +16,11 @@ export interface HashResult {
   md5?: string;
   /** CRC-32 (ISO 3309, as zip stores it), unsigned. */
   crc32: number;
+  /**
+   * With HashSpec.fingerprint, for a file read whole: its stat fingerprint
+   * (verified-files.ts), when it was the same before and after the read.
+   */
+  fingerprint?: string;
 }
 
 // CommonJS evaluated with `eval: true`: the same source works from dist/ and
@@ -34,7 +39,7 @@ function feed(s, b) {
   s.size += b.length;
 }
 function finish(s) {
-  return { size: s.size, sha256: s.sha ? s.sha.digest('hex') : '', md5: s.md5 ? s.md5.digest('hex') : undefined, crc32: s.crc === undefined ? 0 : s.crc >>> 0 };
+  return { size: s.size, sha256: s.sha ? s.sha.digest('hex') : '', md5: s.md5 ? s.md5.digest('hex') : undefined, crc32: s.crc === undefined ? 0 : s.crc >>> 0, fingerprint: s.fingerprint };
 }
 // A session with a sink writes every data chunk to its file before hashing
 // it (sync writes: this thread does nothing else meanwhile, and the main
@@ -63,21 +68,74 @@ function fail(id, err) {
   const s = sessions.get(id);
   if (s) try { closeSink(s); } catch {}
   sessions.delete(id);
-  parentPort.postMessage({ id, error: { message: String(err && err.message || err), code: err && err.code, syscall: err && err.syscall, path: err && err.path } });
+  parentPort.postMessage({ id, error: { message: String(err && err.message || err), code: err && err.code, syscall: err && err.syscall, path: err && err.path, side: err && err.side, bytes: err && err.bytes } });
+}
+// Copies m.size bytes from offset m.from of the open file m.src (a descriptor the
+// main thread opened: this process shares it) to m.offset of the open file
+// m.dst, with sync positional reads and writes on this thread (no thread-pool
+// round trip per chunk), CRC-32 on the way when asked. err.side says which
+// file failed. m.crcIn continues the CRC-32 of the bytes before m.from.
+function copy(m) {
+  const buf = spare.pop() || Buffer.allocUnsafe(CHUNK);
+  let crc = m.crcIn;
+  let pos = 0;
+  try {
+    while (pos < m.size) {
+      const want = Math.min(CHUNK, m.size - pos);
+      let n;
+      try {
+        n = fs.readSync(m.src, buf, 0, want, m.from + pos);
+      } catch (err) {
+        throw Object.assign(err, { side: 'src' });
+      }
+      if (n === 0) throw Object.assign(new Error('file ended early'), { code: 'ESHORT', side: 'src', bytes: m.from + pos });
+      if (m.crc) crc = crc32(buf.subarray(0, n), crc);
+      let off = 0;
+      try {
+        while (off < n) off += fs.writeSync(m.dst, buf, off, n - off, m.offset + pos + off);
+      } catch (err) {
+        throw Object.assign(err, { side: 'dst' });
+      }
+      pos += n;
+    }
+    parentPort.postMessage({ id: m.id, result: { size: pos, sha256: '', crc32: crc >>> 0 } });
+  } catch (err) {
+    fail(m.id, err);
+  } finally {
+    spare.push(buf);
+  }
 }
 // Reads [start, end) of a file (to its end when end is undefined) into s with
 // async reads, so other sessions on this worker go on in between.
 // Read buffers are reused (one per file being read at a time), not left to the GC.
 const spare = [];
+// With s.wantFingerprint, the file's stat fingerprint (verified-files.ts:
+// dev:ino:size:mtimeNs:ctimeNs) is taken before and after the read, and kept
+// in s.fingerprint only when the two agree (nothing wrote the file meanwhile).
+function fingerprintOf(fd) {
+  const st = fs.fstatSync(fd, { bigint: true });
+  return st.dev + ':' + st.ino + ':' + st.size + ':' + st.mtimeNs + ':' + st.ctimeNs;
+}
 function feedFile(id, s, file, start, end, done) {
   fs.open(file, 'r', (err, fd) => {
     if (err) return fail(id, err);
     const buf = spare.pop() || Buffer.allocUnsafe(CHUNK);
-    const finish = (e) => fs.close(fd, () => {
-      spare.push(buf);
-      if (e) fail(id, e);
-      else done();
-    });
+    let before;
+    try {
+      if (s.wantFingerprint) before = fingerprintOf(fd);
+    } catch {}
+    const finish = (e) => {
+      if (!e && before !== undefined) {
+        try {
+          if (fingerprintOf(fd) === before) s.fingerprint = before;
+        } catch {}
+      }
+      fs.close(fd, () => {
+        spare.push(buf);
+        if (e) fail(id, e);
+        else done();
+      });
+    };
     let pos = start;
     const step = () => {
       const want = end === undefined ? CHUNK : Math.min(CHUNK, end - pos);
@@ -117,30 +175,50 @@ function pump(id, s) {
         }
       }
       feed(s, m.chunk);
-      // the buffer goes back to be filled again: no garbage for either heap to collect
-      parentPort.postMessage({ id, ack: m.chunk.length, chunk: m.chunk }, [m.chunk.buffer]);
+      // the buffer goes back to be filled again: no garbage for either heap to
+      // collect; the last batch also carries the result (one message, not two)
+      const reply = { id, ack: m.chunk.length, chunk: m.chunk };
+      if (m.last && !end(id, s, reply)) return;
+      parentPort.postMessage(reply, [m.chunk.buffer]);
     } else if (m.op === 'file') {
       s.busy = true;
       feedFile(id, s, m.file, m.start || 0, m.end, () => {
         s.busy = false;
+        if (m.last) {
+          const reply = { id };
+          if (end(id, s, reply)) parentPort.postMessage(reply);
+          return;
+        }
         parentPort.postMessage({ id, fileDone: true });
         if (sessions.get(id) === s) pump(id, s);
       });
     } else if (m.op === 'end') {
-      try {
-        closeSink(s);
-      } catch (err) {
-        return fail(id, err);
-      }
-      sessions.delete(id);
-      parentPort.postMessage({ id, result: finish(s) });
+      const reply = { id };
+      if (end(id, s, reply)) parentPort.postMessage(reply);
     }
   }
 }
+// Closes the session (and its file) and puts its digests in reply; false when that failed (reported).
+function end(id, s, reply) {
+  try {
+    closeSink(s);
+  } catch (err) {
+    fail(id, err);
+    return false;
+  }
+  sessions.delete(id);
+  reply.result = finish(s);
+  return true;
+}
 parentPort.on('message', (m) => {
   try {
-    if (m.op === 'start') {
-      sessions.set(m.id, { sha: m.sha256 ? createHash('sha256') : null, md5: m.md5 ? createHash('md5') : null, crc: m.crc32 ? 0 : undefined, size: 0, queue: [], busy: false });
+    // a session starts with its first message (which carries its spec)
+    if (m.spec) {
+      const spec = m.spec;
+      sessions.set(m.id, { sha: spec.sha256 ? createHash('sha256') : null, md5: spec.md5 ? createHash('md5') : null, crc: spec.crc32 ? 0 : undefined, wantFingerprint: !!spec.fingerprint, size: 0, queue: [], busy: false });
+    }
+    if (m.op === 'copy') {
+      copy(m);
     } else if (m.op === 'drop') {
       const s = sessions.get(m.id);
       if (s) try { closeSink(s); } catch {}
@@ -181,14 +259,14 @@ class PoolWorker {
 
   constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
-    this.worker.on('message', (m: { id: number; ack?: number; chunk?: Uint8Array; fileDone?: boolean; result?: HashResult; error?: { message: string; code?: string; syscall?: string; path?: string } }) => {
+    this.worker.on('message', (m: { id: number; ack?: number; chunk?: Uint8Array; fileDone?: boolean; result?: HashResult; error?: { message: string; code?: string; syscall?: string; path?: string; side?: string; bytes?: number } }) => {
       if (m.chunk) recycle(m.chunk);
       const p = this.pending.get(m.id);
       if (!p) return;
       if (m.ack !== undefined) p.onAck(m.ack);
-      else if (m.fileDone) p.onFileDone();
+      if (m.fileDone) p.onFileDone();
       else if (m.result) p.onResult(m.result);
-      else if (m.error) p.onError(Object.assign(new Error(m.error.message), { code: m.error.code, syscall: m.error.syscall, path: m.error.path }));
+      else if (m.error) p.onError(Object.assign(new Error(m.error.message), { code: m.error.code, syscall: m.error.syscall, path: m.error.path, side: m.error.side, bytes: m.error.bytes }));
     });
     const die = (err: Error) => {
       this.broken ??= err;
@@ -266,6 +344,8 @@ export interface HashSpec {
   sha256?: boolean;
   md5?: boolean;
   crc32?: boolean;
+  /** Also report the stat fingerprint of a file read whole (HashResult.fingerprint). */
+  fingerprint?: boolean;
 }
 
 /**
@@ -303,7 +383,18 @@ export class HashSession {
       },
       onError: (e) => this.fail(e),
     });
-    this.w.worker.postMessage({ op: 'start', id: this.id, ...spec });
+    // Sent with the first message, not on its own: waking a worker costs
+    // about as much as hashing a small file here (bench/BENCHMARKS.md).
+    this.startSpec = { ...spec };
+  }
+
+  private startSpec: HashSpec | undefined;
+
+  /** Posts `m` for this session to its worker (the first one also starts the session there). */
+  private post(m: Record<string, unknown>, transfer?: ArrayBuffer[]): void {
+    const msg = { ...m, id: this.id, ...(this.startSpec ? { spec: this.startSpec } : {}) };
+    this.startSpec = undefined;
+    this.w.worker.postMessage(msg, transfer);
   }
 
   /** Adds bytes (copied: the caller may reuse its buffer). Returns false when the caller should await drained(). */
@@ -354,7 +445,7 @@ export class HashSession {
     if (this.failed) throw this.failed;
     if (end !== undefined) this.size += end - start;
     const done = new Promise<void>((resolve, reject) => this.fileWaiters.push({ resolve, reject }));
-    this.w.worker.postMessage({ op: 'file', id: this.id, file, start, end });
+    this.post({ op: 'file', file, start, end });
     await this.w.hold(done);
   }
 
@@ -368,16 +459,27 @@ export class HashSession {
     if (this.closed) throw new Error('hash session already finished');
     this.flush();
     this.sinking = true;
-    this.w.worker.postMessage({ op: 'sink', id: this.id, file, append: o.append });
+    this.post({ op: 'sink', file, append: o.append });
   }
 
   /** The digests of everything fed. */
   async finish(): Promise<HashResult> {
-    this.flush();
+    // the last batch carries the end (one message)
+    const last = this.takeBatch();
     this.closed = true;
     if (this.failed) throw this.failed;
     const result = new Promise<HashResult>((resolve, reject) => (this.resultWaiter = { resolve, reject }));
-    this.w.worker.postMessage({ op: 'end', id: this.id });
+    if (last) this.post({ op: 'data', chunk: last, last: true }, [last.buffer as ArrayBuffer]);
+    else this.post({ op: 'end' });
+    return this.w.hold(result);
+  }
+
+  /** Hashes a whole file, read by the worker, and finishes: one message each way. */
+  async fileThenFinish(file: string): Promise<HashResult> {
+    if (this.closed || this.size > 0 || this.used > 0) throw new Error('fileThenFinish needs a fresh session');
+    this.closed = true;
+    const result = new Promise<HashResult>((resolve, reject) => (this.resultWaiter = { resolve, reject }));
+    this.post({ op: 'file', file, start: 0, last: true });
     return this.w.hold(result);
   }
 
@@ -387,23 +489,29 @@ export class HashSession {
     this.closed = true;
     this.buf = undefined;
     this.used = 0;
-    if (!this.w.broken) this.w.worker.postMessage({ op: 'drop', id: this.id });
+    if (!this.w.broken && !this.startSpec) this.post({ op: 'drop' });
     // nothing may wait on a dropped session: that would hold the worker's ref forever
     this.fail(new Error('hash session aborted'));
   }
 
   private flush(): void {
+    const chunk = this.takeBatch();
+    if (!chunk) return;
+    this.inFlight += chunk.length;
+    this.post({ op: 'data', chunk }, [chunk.buffer as ArrayBuffer]);
+  }
+
+  /** The part-filled batch, taken out to be sent (undefined when empty or the session failed). */
+  private takeBatch(): Buffer | undefined {
     if (this.flushTimer) {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
     }
-    if (!this.buf || this.used === 0) return;
+    if (!this.buf || this.used === 0) return undefined;
     const chunk = this.buf.subarray(0, this.used);
     this.buf = undefined;
     this.used = 0;
-    if (this.failed) return;
-    this.inFlight += chunk.length;
-    this.w.worker.postMessage({ op: 'data', id: this.id, chunk }, [chunk.buffer as ArrayBuffer]);
+    return this.failed ? undefined : chunk;
   }
 
   private fail(e: Error): void {
@@ -423,13 +531,47 @@ export class HashSession {
 
 /** Hashes a whole file in a worker (the main thread does no reading or hashing). */
 export async function hashFileInPool(file: string, spec: HashSpec = { sha256: true, crc32: true }): Promise<HashResult> {
-  const s = new HashSession(spec);
-  try {
-    await s.fromFile(file);
-  } catch (err) {
-    s.abort();
-    throw err;
-  }
-  const r = await s.finish();
-  return r;
+  return new HashSession(spec).fileThenFinish(file);
+}
+
+/** Why copyInPool failed: `side` is the file that failed ('src' or 'dst'); a source that ended early has code ESHORT and `bytes` read. */
+export interface PoolCopyError extends Error {
+  code?: string;
+  side?: 'src' | 'dst';
+  bytes?: number;
+}
+
+/**
+ * Copies `size` bytes at `srcOffset` of the open file `srcFd` to `dstOffset`
+ * of the open file `dstFd`, in a worker (sync positional I/O on its thread),
+ * with the CRC-32 of the bytes when asked (`crcIn` continues the CRC of the
+ * bytes before them). Rejects with a PoolCopyError.
+ */
+export async function copyInPool(
+  srcFd: number,
+  srcOffset: number,
+  dstFd: number,
+  dstOffset: number,
+  size: number,
+  o: { crc: boolean; crcIn?: number },
+): Promise<{ crc32?: number }> {
+  const w = pickWorker();
+  const id = nextId++;
+  const done = new Promise<HashResult>((resolve, reject) => {
+    w.attach(id, {
+      onAck: () => {},
+      onFileDone: () => {},
+      onResult: (r) => {
+        w.detach(id);
+        resolve(r);
+      },
+      onError: (e) => {
+        w.detach(id);
+        reject(e);
+      },
+    });
+  });
+  w.worker.postMessage({ op: 'copy', id, src: srcFd, from: srcOffset, dst: dstFd, offset: dstOffset, size, crc: o.crc, crcIn: o.crcIn ?? 0 });
+  const r = await w.hold(done);
+  return o.crc ? { crc32: r.crc32 } : {};
 }

@@ -19,6 +19,7 @@ export interface VerifiedDigests {
 
 const verified = new Map<string, VerifiedDigests & { fingerprint: string }>();
 
+// hash-pool.ts's worker builds the same string from its own fstat.
 function fingerprint(st: BigIntStats): string {
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 }
@@ -41,6 +42,21 @@ export async function rememberVerified(file: string, d: VerifiedDigests, before?
   } catch {
     verified.delete(key);
   }
+}
+
+/**
+ * Records `d` as the digests of `file`, read whole by a hash worker that saw
+ * the same stat fingerprint before and after the read (HashResult.fingerprint;
+ * undefined when it moved: nothing is recorded). Saves the two stat calls of
+ * rememberVerified for every cache hit.
+ */
+export function rememberFingerprinted(file: string, d: VerifiedDigests, fp: string | undefined): void {
+  const key = path.resolve(file);
+  if (!fp || fp.split(':')[2] !== String(d.size)) {
+    verified.delete(key);
+    return;
+  }
+  verified.set(key, { size: d.size, sha256: d.sha256, ...(d.md5 ? { md5: d.md5 } : {}), crc32: d.crc32, fingerprint: fp });
 }
 
 /** The digests recorded for `file` when `st` (its current stat) shows it unchanged since; else undefined. */

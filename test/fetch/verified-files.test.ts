@@ -1,7 +1,8 @@
 import { rename, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rememberVerified, verifiedDigests } from '../../src/fetch/verified-files.js';
+import { digestFile } from '../../src/fetch/digests.js';
+import { rememberFingerprinted, rememberVerified, verifiedDigests } from '../../src/fetch/verified-files.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const D = { size: 5, sha256: 'a'.repeat(64), crc32: 1234 };
@@ -44,6 +45,20 @@ describe('verified files', () => {
     const before = await now(f);
     await writeFile(f, 'jello');
     await rememberVerified(f, D, before);
+    expect(verifiedDigests(f, await now(f))).toBeUndefined();
+  });
+
+  it('trusts the fingerprint a hash worker took of the file it read whole, as a stat of it would give', async () => {
+    const f = path.join(await tempDir(), 'x');
+    await writeFile(f, 'hello');
+    const found = await digestFile(f, 'sha256', { fingerprint: true });
+    expect(found.fingerprint).toMatch(/^\d+:\d+:5:\d+:\d+$/);
+    rememberFingerprinted(f, found, found.fingerprint);
+    expect(verifiedDigests(f, await now(f))).toMatchObject({ size: 5, sha256: found.sha256, crc32: found.crc32 });
+
+    await writeFile(f, 'jello');
+    expect(verifiedDigests(f, await now(f))).toBeUndefined();
+    rememberFingerprinted(f, { ...D }, undefined);
     expect(verifiedDigests(f, await now(f))).toBeUndefined();
   });
 });
