@@ -236,7 +236,7 @@ parentPort.on('message', (m) => {
 `;
 
 /** Bytes a session may have in flight to its worker before update() asks the caller to wait. */
-export const MAX_IN_FLIGHT = 2 << 20;
+export const MAX_IN_FLIGHT = 1 << 20;
 /** Bytes are gathered to this size before one message carries them (fewer, larger messages). */
 export const BATCH = 512 << 10;
 /** A part-filled batch of a session that writes a file waits at most this long. */
@@ -306,7 +306,7 @@ let workers: PoolWorker[] | undefined;
 // Batch buffers come back from the workers and are reused: a few MiB in all
 // instead of a fresh one per MiB hashed.
 const spare: Buffer[] = [];
-const MAX_SPARE = 16;
+const MAX_SPARE = 8;
 
 function recycle(chunk: Uint8Array): void {
   if (chunk.buffer.byteLength === BATCH && spare.length < MAX_SPARE) spare.push(Buffer.from(chunk.buffer as ArrayBuffer));
