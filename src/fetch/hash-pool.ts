@@ -1,11 +1,14 @@
-// Hashing off the main thread. A few worker threads compute sha256 (+ md5)
-// and CRC-32 for byte streams fed to them chunk by chunk and for files they
-// read themselves, so the main thread only moves bytes between sockets and
-// files: on a 2-core machine a download, its hash and the zip write then run
-// side by side instead of one after another (bench/BENCHMARKS.md has the
-// figures). Workers start on first use and are unref'd while idle, so an idle
-// pool never keeps the process alive. Feeding is bounded: update() returns
-// false once too many bytes wait in a worker, like stream.write().
+// The byte-heavy work, off the main thread. A few worker threads compute
+// sha256 (+ md5) and CRC-32 for byte streams fed to them chunk by chunk and
+// for files they read themselves; a session can also write the bytes it is
+// fed to a file (a download's partial file), and copyInPool copies a file
+// range into another open file (a STORED zip entry). The main thread only
+// moves bytes from sockets to the workers and keeps the books: on a 2-core
+// machine a download, its hash, its write and the zip copy then run side by
+// side instead of one after another (bench/BENCHMARKS.md has the figures).
+// Workers start on first use (or warmHashPool) and are unref'd while idle, so
+// an idle pool never keeps the process alive. Feeding is bounded: update()
+// returns false once too many bytes wait in a worker, like stream.write().
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
