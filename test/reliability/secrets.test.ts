@@ -414,6 +414,9 @@ interface FailCase {
 const depSha = () => /sha256: ([0-9a-f]{64})/.exec(demoManifest)![1]!;
 let demoManifest = '';
 
+/** How a credentialed dependency URL (user:pass and ?token=) must appear once redacted. */
+const shownDep = (hostPort: string, file: string) => `http://${REDACTED}:${REDACTED}@${hostPort}/deps/${file}?token=${REDACTED}`;
+
 function depManifest(uri: string, sha: string): string {
   return `dependencies:\n- name: simple\n  version: '1.0'\n  uri: ${uri}\n  sha256: ${sha}\n  cf_stacks:\n  - cflinuxfs4\n`;
 }
@@ -424,28 +427,28 @@ const FAILS: FailCase[] = [
     command: 'offline',
     exit: 2,
     manifest: () => depManifest(`http://${USER}:${WRONG_PASS}@127.0.0.1:${gate.port}/deps/simple-1.0.tar.gz?token=${enc(QUERY_TOKEN)}`, depSha()),
-    shows: () => `http://${REDACTED}:${REDACTED}@127.0.0.1:${gate.port}/deps/simple-1.0.tar.gz?token=${REDACTED}`,
+    shows: () => shownDep(`127.0.0.1:${gate.port}`, 'simple-1.0.tar.gz'),
   },
   {
     name: 'a 404 on a credentialed dependency: exit 2',
     command: 'offline',
     exit: 2,
     manifest: () => depManifest(`${authed}/deps/missing-9.9.tar.gz?token=${enc(QUERY_TOKEN)}`, depSha()),
-    shows: () => `http://${REDACTED}:${REDACTED}@127.0.0.1:${gate.port}/deps/missing-9.9.tar.gz?token=${REDACTED}`,
+    shows: () => shownDep(`127.0.0.1:${gate.port}`, 'missing-9.9.tar.gz'),
   },
   {
     name: 'a checksum mismatch on a credentialed dependency: exit 3',
     command: 'offline',
     exit: 3,
     manifest: () => depManifest(`${authed}/deps/simple-1.0.tar.gz?token=${enc(QUERY_TOKEN)}`, '0'.repeat(64)),
-    shows: () => `http://${REDACTED}:${REDACTED}@127.0.0.1:${gate.port}/deps/simple-1.0.tar.gz?token=${REDACTED}`,
+    shows: () => shownDep(`127.0.0.1:${gate.port}`, 'simple-1.0.tar.gz'),
   },
   {
     name: 'a reset mid-body on every try of a credentialed dependency (a partial is kept): exit 2',
     command: 'offline',
     exit: 2,
     manifest: () => depManifest(`${authed}/deps/simple-1.0.tar.gz?token=${enc(QUERY_TOKEN)}`, depSha()),
-    shows: () => `http://${REDACTED}:${REDACTED}@127.0.0.1:${gate.port}/deps/simple-1.0.tar.gz?token=${REDACTED}`,
+    shows: () => shownDep(`127.0.0.1:${gate.port}`, 'simple-1.0.tar.gz'),
     faults: () => origin.setFaults(PATHS.dependency, [{ forever: { reset: 400 } }]),
   },
   {
@@ -453,7 +456,7 @@ const FAILS: FailCase[] = [
     command: 'offline',
     exit: 2,
     manifest: () => depManifest(`http://${USER}:${enc(PASS)}@127.0.0.1:9/deps/simple-1.0.tar.gz?token=${enc(QUERY_TOKEN)}`, depSha()),
-    shows: () => `http://${REDACTED}:${REDACTED}@127.0.0.1:9/deps/simple-1.0.tar.gz?token=${REDACTED}`,
+    shows: () => shownDep('127.0.0.1:9', 'simple-1.0.tar.gz'),
   },
   {
     name: 'a wrong password on the installer index: exit 2',
