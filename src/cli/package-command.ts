@@ -227,15 +227,14 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
 
 /** Sizes for the budget: the lock's, else the download cache's (a manifest dependency fetched before), else unknown. */
 async function budgetItems(deps: Dependency[], locked: LockEntry[], cache: ContentCache): Promise<BudgetItem[]> {
-  const cachedSize = (integrity: string) => cache.sizeOf(integrity);
   // one stat per dependency, all at once (300 wheels stat'ed one after another cost ~0.1 s)
-  const depSizes = await Promise.all(deps.map((d) => cachedSize(dependencyArtifact(d).integrity)));
+  const depSizes = await Promise.all(deps.map((d) => cache.sizeOf(dependencyArtifact(d).integrity)));
   const items: BudgetItem[] = deps.map((d, i) => ({ label: `${d.name} ${d.version} (dependency)`, size: depSizes[i], drop: `leave out with --exclude ${d.name}` }));
   for (const e of locked) {
     let size: number | undefined = e.size > 0 ? e.size : undefined;
     let approximate = Boolean(e.size_approximate) && size !== undefined;
     if (e.size_approximate || !e.size) {
-      const known = e.sha256 ? await cachedSize(sriFromHex(e.sha256, 'sha256')) : undefined;
+      const known = e.sha256 ? await cache.sizeOf(sriFromHex(e.sha256, 'sha256')) : undefined;
       if (known !== undefined) {
         size = known;
         approximate = false;

@@ -38,7 +38,7 @@ export async function rememberVerified(file: string, d: VerifiedDigests, before?
       verified.delete(key);
       return;
     }
-    verified.set(key, { size: d.size, sha256: d.sha256, ...(d.md5 ? { md5: d.md5 } : {}), crc32: d.crc32, fingerprint: fp });
+    record(key, d, fp);
   } catch {
     verified.delete(key);
   }
@@ -56,6 +56,10 @@ export function rememberFingerprinted(file: string, d: VerifiedDigests, fp: stri
     verified.delete(key);
     return;
   }
+  record(key, d, fp);
+}
+
+function record(key: string, d: VerifiedDigests, fp: string): void {
   verified.set(key, { size: d.size, sha256: d.sha256, ...(d.md5 ? { md5: d.md5 } : {}), crc32: d.crc32, fingerprint: fp });
 }
 
