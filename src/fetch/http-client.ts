@@ -75,7 +75,7 @@ export function header(h: HttpResponse['headers'], name: string): string | undef
 export class HttpClient {
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
-  private dispatcherPromise: Promise<Dispatcher> | undefined;
+  private agent: Dispatcher | undefined;
 
   constructor(opts: { headersTimeoutMs: number; bodyTimeoutMs: number }) {
     this.headersTimeoutMs = opts.headersTimeoutMs;
@@ -83,19 +83,19 @@ export class HttpClient {
   }
 
   /** The dispatcher, made on first use. */
-  dispatcher(): Promise<Dispatcher> {
-    this.dispatcherPromise ??= Promise.resolve().then(() => {
+  private dispatcher(): Dispatcher {
+    if (!this.agent) {
       const { EnvHttpProxyAgent, Pool, redirect } = undiciParts();
       const timeouts = { headersTimeout: this.headersTimeoutMs, bodyTimeout: this.bodyTimeoutMs };
-      return new EnvHttpProxyAgent({
+      this.agent = new EnvHttpProxyAgent({
         ...timeouts,
         connect: { timeout: this.headersTimeoutMs },
         // The proxy's CONNECT goes through this client: without our timeouts a
         // silent proxy would hold a download for undici's default 300 s.
         clientFactory: (origin: URL | string, o: object) => new Pool(origin, { ...o, ...timeouts }),
       }).compose(redirect({ maxRedirections: MAX_REDIRECTS }));
-    });
-    return this.dispatcherPromise;
+    }
+    return this.agent;
   }
 
   /** GET `url` (redirects followed); network failures become PackagerErrors. The caller consumes or dumps the body. */
@@ -103,7 +103,7 @@ export class HttpClient {
     const prepared = prepareUrl(raw, opts.subject.what);
     const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...opts.headers };
     if (prepared.authorization) headers.authorization = prepared.authorization;
-    const dispatcher = await this.dispatcher();
+    const dispatcher = this.dispatcher();
     try {
       const res = await undiciParts().request(dispatcher, prepared.url, {
         method: 'GET',
@@ -133,7 +133,7 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    if (this.dispatcherPromise) await (await this.dispatcherPromise).destroy();
+    if (this.agent) await this.agent.destroy();
   }
 }
 
