@@ -1,15 +1,22 @@
 // A content-addressed file cache in the style of npm's cacache:
 //
-//   <cache>/content-v1/sha256/ab/cd/ef0123...   verified files, named by digest
-//   <cache>/content-v1/md5/ab/cd/ef0123...      legacy md5-only manifest entries
+//   <cache>/content-v2/sha256/abcdef0123...     verified files, named by digest
+//   <cache>/content-v2/md5/abcdef0123...        legacy md5-only manifest entries
 //   <cache>/tmp/sha256-<hex>.partial(.json)     an interrupted download + its validator
 //   <cache>/tmp/sha256-<hex>.lock               `<pid> <host>` of the process writing that partial
 //   <cache>/http-v1/                            index pages and repodata (http-document.ts)
 //
 // Entries appear only by rename after verification, so a reader never sees a
 // half-written file under a final name; every hit is re-hashed before use.
+//
+// One flat directory per algorithm, unlike cacache's `ab/cd/` fan-out (which
+// content-v1 used): ext4, xfs and btrfs index large directories, and the two
+// directory levels cost two inodes and a mkdir per new entry, which on this
+// machine's ext4 made a cold run of 300 small files ~0.45 s slower
+// (bench/BENCHMARKS.md). An entry still under content-v1/ is moved over on
+// its first lookup (then re-hashed as usual), so an old cache stays warm.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import ssri from 'ssri';
@@ -17,7 +24,7 @@ import { PackagerError } from '../core/errors.js';
 import { type HashAlgorithm } from '../core/integrity.js';
 import { Digests, digestFile, type DigestResult } from './digests.js';
 import { diskError } from './fetch-errors.js';
-import { renamePath, statPath, unlinkIfPresent, writeSmallFile } from './quick-fs.js';
+import { makeDirs, renamePath, statPath, unlinkIfPresent, writeSmallFile } from './quick-fs.js';
 import { rememberFingerprinted } from './verified-files.js';
 import type { CachedFile } from './options.js';
 
@@ -86,6 +93,8 @@ export class ContentCache {
   private readonly made = new Map<string, Promise<unknown>>();
   /** Lock files present in tmp/ when first asked (see forgetAbandonedDownload). */
   private locksAtStart: Promise<Set<string>> | undefined;
+  /** Whether a content-v1 tree exists (see adoptLegacy). */
+  private hasLegacy: Promise<boolean> | undefined;
 
   constructor(dir: string) {
     this.dir = path.resolve(dir);
@@ -95,7 +104,7 @@ export class ContentCache {
   private async ensureDir(dir: string): Promise<void> {
     let p = this.made.get(dir);
     if (!p) {
-      p = mkdir(dir, { recursive: true });
+      p = makeDirs(dir);
       this.made.set(dir, p);
       p.catch(() => this.made.delete(dir));
     }
@@ -124,10 +133,37 @@ export class ContentCache {
     return path.join(this.dir, 'tmp');
   }
 
-  /** `<cache>/content-v1/<algo>/ab/cd/<rest>`. */
+  /** `<cache>/content-v2/<algo>/<hex>`. */
   contentPath(key: ContentKey): string {
+    return path.join(this.dir, 'content-v2', key.algorithm, key.hex.toLowerCase());
+  }
+
+  /** Where content-v1 (cacache's fan-out) kept the entry: `<cache>/content-v1/<algo>/ab/cd/<rest>`. */
+  legacyPath(key: ContentKey): string {
     const hex = key.hex.toLowerCase();
     return path.join(this.dir, 'content-v1', key.algorithm, hex.slice(0, 2), hex.slice(2, 4), hex.slice(4));
+  }
+
+  /**
+   * Moves the entry for `key` from content-v1 to its content-v2 path; false
+   * when there is none. Looked for only when the cache has a content-v1 tree
+   * (one stat per run), so a new cache pays nothing for it.
+   */
+  private async adoptLegacy(key: ContentKey): Promise<boolean> {
+    this.hasLegacy ??= statPath(path.join(this.dir, 'content-v1')).then(
+      () => true,
+      () => false,
+    );
+    if (!(await this.hasLegacy)) return false;
+    const final = this.contentPath(key);
+    try {
+      await this.ensureDir(path.dirname(final));
+      await renamePath(this.legacyPath(key), final);
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return false;
+      throw diskError(err, undefined, final);
+    }
   }
 
   /** Entry path for an SRI string (whether or not it exists). */
@@ -144,11 +180,15 @@ export class ContentCache {
     // No stat first: the worker opens the file (ENOENT: a miss) and takes its
     // stat fingerprint itself, which saves two main-thread stats per hit.
     let found: DigestResult;
-    try {
-      found = await digestFile(file, key.algorithm, { fingerprint: true });
-    } catch (err) {
-      if ((err as { code?: string }).code === 'ENOENT') return { status: 'missing' };
-      throw diskError(err, undefined, file);
+    for (let adopted = false; ; ) {
+      try {
+        found = await digestFile(file, key.algorithm, { fingerprint: true });
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ENOENT') throw diskError(err, undefined, file);
+        if (adopted || !(await this.adoptLegacy(key))) return { status: 'missing' };
+        adopted = true;
+      }
     }
     const { fingerprint, ...digests } = found;
     const hex = Digests.hexOf(digests, key.algorithm)!;
@@ -186,9 +226,11 @@ export class ContentCache {
     return final;
   }
 
-  /** Removes an entry (no error when absent). */
+  /** Removes an entry, also from content-v1 (no error when absent). */
   async remove(integrity: string): Promise<void> {
-    await unlinkIfPresent(this.pathFor(integrity));
+    const key = ContentCache.keyOf(integrity);
+    await unlinkIfPresent(this.contentPath(key));
+    await unlinkIfPresent(this.legacyPath(key));
   }
 
   /** `<cache>/tmp/<algo>-<hex>`: the shared partial, validator and lock of a download of `key` add suffixes to it. */
@@ -211,6 +253,9 @@ export class ContentCache {
     await this.ensureDir(this.tmpDir).catch((err: unknown) => {
       throw diskError(err, undefined, this.tmpDir);
     });
+    // The entries' directory (one per algorithm) is made while the first
+    // download runs, not after it: commit awaits the same promise.
+    this.ensureDir(path.dirname(this.contentPath(key))).catch(() => {});
     const base = this.downloadBase(key);
     const lock = `${base}.lock`;
     for (let tries = 0; tries < 2; tries++) {

@@ -1,18 +1,35 @@
 // The few file-system calls a download or a cache hit makes several times per
-// file, through node:fs's callback API. fs/promises wraps each call in extra
-// machinery (a FileHandle for writeFile) that cost several times the main-
-// thread time here: 1,000 writeFile calls took 141 ms through fs/promises and
-// 37 ms through the callback API (bench/BENCHMARKS.md, "Per-file overheads").
+// file (a lock, a validator, a rename, a stat, an unlink), made synchronously.
+// Each is a metadata call of a few microseconds on a local disk, while handing
+// one to libuv's thread pool costs the main thread the wake-up of a pool
+// thread: on this 2-core VM, with the hash workers and the origin busy, the
+// ~14 such calls per download took ~1 ms of main-thread time through the
+// callback API, a third of it more through fs/promises (bench/BENCHMARKS.md,
+// "Per-file overheads"). They keep a Promise API so callers stay the same,
+// and a cache on a slow network file system only delays, never breaks, them.
 import fs from 'node:fs';
-import { promisify } from 'node:util';
 
-/** fs.writeFile (small files: a lock, a validator). */
-export const writeSmallFile = promisify(fs.writeFile);
+/** fs.writeFile for small files (a lock, a validator). */
+export async function writeSmallFile(file: string, data: string, options?: fs.WriteFileOptions): Promise<void> {
+  fs.writeFileSync(file, data, options);
+}
+
 /** fs.stat, with `{ bigint: true }` when a fingerprint needs nanoseconds. */
-export const statPath = promisify(fs.stat);
+export async function statPath(file: string): Promise<fs.Stats>;
+export async function statPath(file: string, o: { bigint: true }): Promise<fs.BigIntStats>;
+export async function statPath(file: string, o?: { bigint: true }): Promise<fs.Stats | fs.BigIntStats> {
+  return o ? fs.statSync(file, o) : fs.statSync(file);
+}
+
 /** fs.rename. */
-export const renamePath = promisify(fs.rename);
-const unlinkPath = promisify(fs.unlink);
+export async function renamePath(from: string, to: string): Promise<void> {
+  fs.renameSync(from, to);
+}
+
+/** mkdir -p, in the thread pool: a new directory costs an inode, ~1 ms here under load. */
+export function makeDirs(dir: string): Promise<unknown> {
+  return new Promise((resolve, reject) => fs.mkdir(dir, { recursive: true }, (err) => (err ? reject(err) : resolve(undefined))));
+}
 
 /**
  * Removes one file, fine when it is already gone. Not fs.rm: that stats the
@@ -20,7 +37,7 @@ const unlinkPath = promisify(fs.unlink);
  */
 export async function unlinkIfPresent(file: string): Promise<void> {
   try {
-    await unlinkPath(file);
+    fs.unlinkSync(file);
   } catch (err) {
     if ((err as { code?: string }).code !== 'ENOENT') throw err;
   }

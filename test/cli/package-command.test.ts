@@ -118,7 +118,7 @@ describe('bin/package offline', () => {
     const root = await makeBuildpackRoot(manifest(origin.url));
     const first = await packageOffline(root, ['--stack', 'cflinuxfs4']);
     expect(first.code).toBe(0);
-    const entry = await findCacheFile(first.cache, sha(TOOL).slice(4));
+    const entry = await findCacheFile(first.cache, sha(TOOL));
     await writeFile(entry, Buffer.from('bit rot'));
     const second = await packageOffline(root, ['--stack', 'cflinuxfs4']);
     expect(second.code).toBe(0);
@@ -294,7 +294,7 @@ async function findCacheFile(cache: string, tail: string): Promise<string> {
     }
     return undefined;
   };
-  const hit = await walk(path.join(cache, 'content-v1'));
+  const hit = await walk(path.join(cache, 'content-v2'));
   if (!hit) throw new Error(`no cache entry ending ${tail}`);
   return hit;
 }
@@ -328,7 +328,7 @@ describe('interrupting bin/package', () => {
     expect(r.code).toBe(130);
     expect(r.stderr).toContain('SIGINT');
     expect(existsSync(out)).toBe(false);
-    expect(await filesUnder(path.join(cache, 'content-v1'))).toEqual([]);
+    expect(await filesUnder(path.join(cache, 'content-v2'))).toEqual([]);
     const kept = await partialBytes(cache);
     expect(kept).toBeGreaterThan(0);
 

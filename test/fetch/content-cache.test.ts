@@ -1,4 +1,4 @@
-import { readFile, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -28,7 +28,7 @@ describe('content cache', () => {
       { type: 'start', id: url, name: 'zlib 1.2.11', total: ZLIB.size },
       { type: 'done', id: url, bytes: ZLIB.size, cached: true },
     ]);
-    expect(await listFiles(cacheDir)).toEqual([`content-v1/sha256/1f/07/${ZLIB.sha256.slice(4)}`]);
+    expect(await listFiles(cacheDir)).toEqual([`content-v2/sha256/${ZLIB.sha256}`]);
   });
 
   it('finds a file cached from one URL when another URL names the same checksum', async () => {
@@ -84,11 +84,11 @@ describe('content cache', () => {
     expect((await readFile(first.path)).equals(await readFile(ZLIB.file))).toBe(true);
   });
 
-  it('verifies and files an md5-only artifact under content-v1/md5, still reporting its sha256', async () => {
+  it('verifies and files an md5-only artifact under content-v2/md5, still reporting its sha256', async () => {
     const { o, cacheDir, opts, url } = await setup();
     const a = zlibArtifact(url, { integrity: sriFromHex(ZLIB.md5, 'md5') });
     const f = await fetchArtifact(a, opts);
-    expect(f.path).toBe(path.join(cacheDir, 'content-v1/md5/2e/5b', ZLIB.md5.slice(4)));
+    expect(f.path).toBe(path.join(cacheDir, 'content-v2/md5', ZLIB.md5));
     expect(f).toMatchObject({ sha256: ZLIB.sha256, md5: ZLIB.md5, size: ZLIB.size, fromCache: false });
     expect(f.integrity).toBe(`${sriFromHex(ZLIB.sha256)} ${sriFromHex(ZLIB.md5, 'md5')}`);
     expect(await fetchArtifact(a, opts)).toMatchObject({ fromCache: true, md5: ZLIB.md5, sha256: ZLIB.sha256 });
@@ -115,6 +115,28 @@ describe('content cache', () => {
     await writeFile(f.path, 'rot');
     expect(await cache.verify(sri)).toMatchObject({ status: 'corrupt', wanted: `sha256 ${ZLIB.sha256}` });
     expect(await listFiles(cacheDir)).toEqual([]);
+  });
+
+  it('moves an entry left under content-v1/ (the ab/cd fan-out) to content-v2/ and uses it without a request', async () => {
+    const { o, cacheDir, opts, url } = await setup();
+    const legacy = path.join(cacheDir, 'content-v1/sha256', ZLIB.sha256.slice(0, 2), ZLIB.sha256.slice(2, 4), ZLIB.sha256.slice(4));
+    await mkdir(path.dirname(legacy), { recursive: true });
+    await writeFile(legacy, await readFile(ZLIB.file));
+    const f = await fetchArtifact(zlibArtifact(url), opts);
+    expect(f).toMatchObject({ fromCache: true, sha256: ZLIB.sha256, path: path.join(cacheDir, 'content-v2/sha256', ZLIB.sha256) });
+    expect(o.requests).toHaveLength(0);
+    expect((await listFiles(cacheDir)).filter((p) => !p.startsWith('tmp/'))).toEqual([`content-v2/sha256/${ZLIB.sha256}`]);
+  });
+
+  it('re-downloads a corrupt entry found under content-v1/ instead of using it', async () => {
+    const { o, cacheDir, opts, url } = await setup();
+    const legacy = path.join(cacheDir, 'content-v1/sha256', ZLIB.sha256.slice(0, 2), ZLIB.sha256.slice(2, 4), ZLIB.sha256.slice(4));
+    await mkdir(path.dirname(legacy), { recursive: true });
+    await writeFile(legacy, 'not zlib');
+    const f = await fetchArtifact(zlibArtifact(url), opts);
+    expect(f.fromCache).toBe(false);
+    expect(o.requestsFor(ZLIB.urlPath)).toHaveLength(1);
+    expect(await readFile(f.path)).toEqual(await readFile(ZLIB.file));
   });
 
   it('rejects an artifact without a usable checksum as EINPUT', async () => {

@@ -74,7 +74,7 @@ describe('resuming interrupted downloads', () => {
     const a = zlibArtifact(o.url + ZLIB.urlPath);
     const have = await killMidDownload(a, cacheDir, 16_384);
     expect(have).toBeLessThan(ZLIB.size);
-    expect(await listFiles(path.join(cacheDir, 'content-v1'))).toEqual([]);
+    expect(await listFiles(path.join(cacheDir, 'content-v2'))).toEqual([]);
     expect(await listFiles(path.join(cacheDir, 'tmp'))).toEqual([
       `sha256-${ZLIB.sha256}.lock`,
       `sha256-${ZLIB.sha256}.partial`,

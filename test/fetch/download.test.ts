@@ -18,7 +18,7 @@ async function setup(faults: Parameters<typeof origin>[0] = {}) {
 async function expectCachedZlib(file: { path: string; sha256: string; size: number }, cacheDir: string) {
   expect(file.sha256).toBe(ZLIB.sha256);
   expect(file.size).toBe(ZLIB.size);
-  expect(file.path).toBe(path.join(cacheDir, 'content-v1/sha256/1f/07', ZLIB.sha256.slice(4)));
+  expect(file.path).toBe(path.join(cacheDir, 'content-v2/sha256', ZLIB.sha256));
   expect((await readFile(file.path)).equals(await readFile(ZLIB.file))).toBe(true);
 }
 
@@ -91,7 +91,7 @@ describe('downloads with faults', () => {
       `Cannot download zlib 1.2.11 from ${url}: the connection closed after 1000 of ${ZLIB.size} bytes (gave up after 3 attempts)`,
     );
     expect(o.requestsFor(ZLIB.urlPath)).toHaveLength(3);
-    expect(await listFiles(path.join(cacheDir, 'content-v1'))).toEqual([]);
+    expect(await listFiles(path.join(cacheDir, 'content-v2'))).toEqual([]);
   });
 
   it('times out a stalled body and succeeds on the retry', async () => {
@@ -105,7 +105,7 @@ describe('downloads with faults', () => {
     const err = await rejection(fetchArtifact(zlibArtifact(url), { ...opts, bodyTimeoutMs: 150, retries: 1 }));
     expect(err.code).toBe('ETIMEOUT');
     expect(err.message).toBe(`Cannot download zlib 1.2.11 from ${url}: the body stalled for 0.15s (gave up after 2 attempts)`);
-    expect(await listFiles(path.join(cacheDir, 'content-v1'))).toEqual([]);
+    expect(await listFiles(path.join(cacheDir, 'content-v2'))).toEqual([]);
   });
 
   it('fails with ETIMEOUT when headers never come', async () => {

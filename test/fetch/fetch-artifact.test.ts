@@ -52,7 +52,7 @@ describe('fetchArtifacts', () => {
     const o = await origin({ files: set.files, faults });
     const arts = set.artifacts(o.url);
     const out = await fetchArtifacts(arts, { cacheDir: await tempDir(), concurrency: 4, ...FAST });
-    const cache = new ContentCache(out[0]!.path.split('/content-v1/')[0]!);
+    const cache = new ContentCache(out[0]!.path.split('/content-v2/')[0]!);
     expect(out.map((f) => f.path)).toEqual(arts.map((a) => cache.pathFor(a.integrity)));
   });
 

@@ -15,7 +15,7 @@ describe('file:// sources', () => {
     const url = pathToFileURL(ZLIB.file).href;
     const f = await fetchArtifact(zlibArtifact(url), { cacheDir, logger });
     expect(f).toMatchObject({ sha256: ZLIB.sha256, size: ZLIB.size, fromCache: false });
-    expect(f.path).toBe(path.join(cacheDir, 'content-v1/sha256/1f/07', ZLIB.sha256.slice(4)));
+    expect(f.path).toBe(path.join(cacheDir, 'content-v2/sha256', ZLIB.sha256));
     expect((await readFile(f.path)).equals(await readFile(ZLIB.file))).toBe(true);
     expect(logger.lines).toEqual([{ level: 'info', message: `Downloading zlib 1.2.11 from ${url}` }]);
     expect((await fetchArtifact(zlibArtifact(url), { cacheDir })).fromCache).toBe(true);

@@ -1,4 +1,4 @@
-// "The cache holds only verified files": every entry under content-v1/ hashes
+// "The cache holds only verified files": every entry under content-v2/ hashes
 // to its own name, tmp/ holds nothing but resumable partials (and locks only
 // of dead processes, which the next run takes over), and every http-v1/ document has its body at the
 // recorded size with no stray bodies beside them.
@@ -35,7 +35,7 @@ async function hashFile(file: string, algorithm: string): Promise<string> {
 }
 
 export interface CacheAudit {
-  /** Verified entries under content-v1/. */
+  /** Verified entries under content-v2/ (and any left under content-v1/ by an older version). */
   entries: string[];
   /** Partial downloads kept for resume under tmp/. */
   partials: string[];
@@ -49,17 +49,20 @@ export interface CacheAudit {
 export async function auditCache(cacheDir: string): Promise<CacheAudit> {
   const problems: string[] = [];
   const entries: string[] = [];
-  const content = path.join(cacheDir, 'content-v1');
-  for (const f of await files(content)) {
-    const rel = path.relative(content, f).split(path.sep);
-    const [algorithm, a, b, rest] = rel;
-    if (rel.length !== 4 || (algorithm !== 'sha256' && algorithm !== 'md5')) {
-      problems.push(`unexpected file in content-v1: ${rel.join('/')}`);
-      continue;
+  // content-v2/<algo>/<hex>; content-v1/<algo>/ab/cd/<rest> from an older version
+  for (const [tree, depth] of [['content-v2', 2], ['content-v1', 4]] as const) {
+    const content = path.join(cacheDir, tree);
+    for (const f of await files(content)) {
+      const rel = path.relative(content, f).split(path.sep);
+      const [algorithm, ...name] = rel;
+      if (rel.length !== depth || (algorithm !== 'sha256' && algorithm !== 'md5')) {
+        problems.push(`unexpected file in ${tree}: ${rel.join('/')}`);
+        continue;
+      }
+      const found = await hashFile(f, algorithm);
+      if (found !== name.join('')) problems.push(`${tree}/${rel.join('/')} holds bytes with ${algorithm} ${found}`);
+      else entries.push(rel.join('/'));
     }
-    const found = await hashFile(f, algorithm);
-    if (found !== `${a}${b}${rest}`) problems.push(`content-v1/${rel.join('/')} holds bytes with ${algorithm} ${found}`);
-    else entries.push(rel.join('/'));
   }
   const partials: string[] = [];
   const staleLocks: string[] = [];
