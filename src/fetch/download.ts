@@ -201,6 +201,15 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
   const digests = append && resumeDigests ? resumeDigests : new Digests(key.algorithm);
   let result: DigestResult;
   try {
+    // The worker opens (truncates) the partial only with the first batch, and
+    // the new validator is saved at once: old bytes must not meet it after a kill.
+    if (!append && have > 0) {
+      try {
+        await unlinkIfPresent(lease.data);
+      } catch (err) {
+        throw diskError(err, subject.what, lease.data);
+      }
+    }
     digests.writeTo(lease.data, { append });
     const [bodyError, metaError] = await Promise.all([
       drainInto(res.body, digests, () => opts.onProgress({ type: 'bytes', id, bytes: digests.size })),

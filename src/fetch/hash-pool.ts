@@ -229,6 +229,8 @@ parentPort.on('message', (m) => {
     } else {
       const s = sessions.get(m.id);
       if (!s) return;
+      // a sink rides on the session's next message too, and comes first
+      if (m.sink) s.queue.push({ op: 'sink', file: m.sink.file, append: m.sink.append });
       s.queue.push(m);
       pump(m.id, s);
     }
@@ -392,11 +394,14 @@ export class HashSession {
   }
 
   private startSpec: HashSpec | undefined;
+  /** A file given to writeTo() and not yet posted: it rides on the next message. */
+  private pendingSink: { file: string; append: boolean } | undefined;
 
   /** Posts `m` for this session to its worker (the first one also starts the session there). */
   private post(m: Record<string, unknown>, transfer?: ArrayBuffer[]): void {
-    const msg = { ...m, id: this.id, ...(this.startSpec ? { spec: this.startSpec } : {}) };
+    const msg = { ...m, id: this.id, ...(this.startSpec ? { spec: this.startSpec } : {}), ...(this.pendingSink ? { sink: this.pendingSink } : {}) };
     this.startSpec = undefined;
+    this.pendingSink = undefined;
     this.w.worker.postMessage(msg, transfer);
   }
 
@@ -456,13 +461,15 @@ export class HashSession {
    * From now on the worker also writes every chunk fed to `file` (created, or
    * appended to), before hashing it; finish() resolves only once the file is
    * written and closed. A write error fails the session (finish() rejects
-   * with it: code, syscall and path as fs gives them).
+   * with it: code, syscall and path as fs gives them). The file is opened
+   * with the next batch (or by finish()), not by a message of its own:
+   * waking a worker costs about as much as hashing a small file here.
    */
   writeTo(file: string, o: { append: boolean }): void {
     if (this.closed) throw new Error('hash session already finished');
     this.flush();
     this.sinking = true;
-    this.post({ op: 'sink', file, append: o.append });
+    this.pendingSink = { file, append: o.append };
   }
 
   /** The digests of everything fed. */
@@ -492,6 +499,7 @@ export class HashSession {
     this.closed = true;
     this.buf = undefined;
     this.used = 0;
+    this.pendingSink = undefined; // never opened: nothing to close
     if (!this.w.broken && !this.startSpec) this.post({ op: 'drop' });
     // nothing may wait on a dropped session: that would hold the worker's ref forever
     this.fail(new Error('hash session aborted'));

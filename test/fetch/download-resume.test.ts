@@ -51,17 +51,22 @@ async function until(cond: () => Promise<boolean>, what: string, child: ChildPro
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** Starts a download in a child process and kill -9s it once `bytes` have reached the partial file. */
-async function killMidDownload(a: Artifact, cacheDir: string, bytes: number): Promise<number> {
-  const partial = path.join(cacheDir, 'tmp', `sha256-${ZLIB.sha256}.partial`);
+/** Starts a download in a child process and kill -9s it once `cond` holds. */
+async function killDownloadWhen(a: Artifact, cacheDir: string, cond: () => Promise<boolean>, what: string): Promise<void> {
   const child = spawn(process.execPath, [childJs, JSON.stringify({ artifact: a, cacheDir })], { stdio: 'ignore' });
   try {
-    await until(async () => (await sizeOf(partial)) >= bytes, `${bytes} bytes in the partial file`, child);
+    await until(cond, what, child);
   } finally {
     child.kill('SIGKILL');
     if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
   }
   expect(child.signalCode).toBe('SIGKILL');
+}
+
+/** Starts a download in a child process and kill -9s it once `bytes` have reached the partial file. */
+async function killMidDownload(a: Artifact, cacheDir: string, bytes: number): Promise<number> {
+  const partial = path.join(cacheDir, 'tmp', `sha256-${ZLIB.sha256}.partial`);
+  await killDownloadWhen(a, cacheDir, async () => (await sizeOf(partial)) >= bytes, `${bytes} bytes in the partial file`);
   return sizeOf(partial);
 }
 
@@ -160,6 +165,21 @@ describe('resuming interrupted downloads', () => {
       [undefined, 200],
     ]);
     expect(logger.text()).toContain('Resumed download of zlib 1.2.11 did not verify; downloading it again from the start');
+  });
+
+  it('never leaves old partial bytes beside the validator of a new full answer (kill -9 before its first byte)', async () => {
+    // the origin's file changed: If-Range does not match, so it answers 200 (headers, then nothing)
+    const o = await origin({ files: { [ZLIB.urlPath]: ZLIB.file }, faults: { [ZLIB.urlPath]: [{ stall: true }] } });
+    const cacheDir = await tempDir();
+    const tmp = await mkdirp(path.join(cacheDir, 'tmp'));
+    const partial = path.join(tmp, `sha256-${ZLIB.sha256}.partial`);
+    await writeFile(partial, Buffer.alloc(50_000, 0x55));
+    await writeFile(`${partial}.json`, JSON.stringify({ validator: '"an-older-version"' }));
+    const validatorIs = async (v: string) => (JSON.parse(await readFile(`${partial}.json`, 'utf8').catch(() => '{}')) as { validator?: string }).validator === v;
+    await killDownloadWhen(zlibArtifact(o.url + ZLIB.urlPath), cacheDir, () => validatorIs(ETAG), 'the new validator on file');
+    expect(o.requests.map((r) => r.headers['if-range'])).toEqual(['"an-older-version"']);
+    // the old bytes are gone: a resume could otherwise splice them onto the new version
+    expect(await sizeOf(partial)).toBe(0);
   });
 
   it('uses a partial that already holds every byte when the origin answers 416', async () => {
