@@ -17,7 +17,7 @@
 // worker as the bytes go out.
 // Format: https://pkware.cachefly.net/webdocs/casestudies/APPNOTE.TXT
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, createReadStream, fstatSync, openSync, type BigIntStats } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, writeSync, type BigIntStats } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -109,6 +109,8 @@ const FILES_IN_FLIGHT = 8;
 const PREPARE_AHEAD = 8;
 /** Small writes (headers, little entries) are gathered up to this size. */
 const SINK_BUFFER = 1 << 20;
+/** Gathered bytes up to this size are written synchronously (see Sink.flush). */
+const SYNC_WRITE_MAX = 64 << 10;
 /** The zip hash worker is told to read on every time this much more of the zip is on file. */
 const HASH_STEP = 8 << 20;
 
@@ -543,9 +545,24 @@ class Sink {
 
   private flush(): void {
     if (this.used === 0) return;
+    const at = this.pos - this.used;
+    // A few headers (what comes before each copied file): written at once,
+    // which takes microseconds, where a thread-pool write costs the main
+    // thread a pool thread's wake-up for each of 300 small files.
+    if (this.used <= SYNC_WRITE_MAX) {
+      const n = this.used;
+      this.used = 0;
+      try {
+        for (let done = 0; done < n; ) done += writeSync(this.fh.fd, this.buf, done, n - done, at + done);
+      } catch (err) {
+        this.failure ??= err; // thrown by the next check(), as for a failed background write
+        return;
+      }
+      this.written(at, at + n);
+      return;
+    }
     // a copy of just the gathered bytes, so the buffer is free again at once
     const b = Buffer.from(this.buf.subarray(0, this.used));
-    const at = this.pos - this.used;
     this.used = 0;
     const w = this.writeAt(b, at);
     this.writes.add(w);
