@@ -226,13 +226,6 @@ export class ContentCache {
     return final;
   }
 
-  /** Removes an entry, also from content-v1 (no error when absent). */
-  async remove(integrity: string): Promise<void> {
-    const key = ContentCache.keyOf(integrity);
-    await unlinkIfPresent(this.contentPath(key));
-    await unlinkIfPresent(this.legacyPath(key));
-  }
-
   /** `<cache>/tmp/<algo>-<hex>`: the shared partial, validator and lock of a download of `key` add suffixes to it. */
   private downloadBase(key: ContentKey): string {
     return path.join(this.tmpDir, `${key.algorithm}-${key.hex.toLowerCase()}`);
