@@ -230,14 +230,25 @@ function archiveRequirement(text: string, baseDir: string): Requirement | undefi
   const isUrl = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(text);
   if (!isUrl && !/^(\.{0,2}\/|[A-Za-z]:\\)/.test(text) && !ARCHIVE_RE.test(text)) return undefined;
   const url = isUrl ? text : 'file://' + path.resolve(baseDir, text);
-  const base = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+  let base: string;
+  try {
+    base = new URL(url).pathname.split('/').pop() ?? '';
+  } catch {
+    return undefined; // not a URL after all: the requirement parser reports the line
+  }
+  try {
+    base = decodeURIComponent(base);
+  } catch {
+    // a `%` that starts no escape is part of the name
+  }
   let key: string | undefined;
   try {
     key = parseWheelFilename(base).key;
   } catch {
     key = parseSdistFilename(base)?.key;
   }
-  if (!key) return undefined;
+  // a file name that does not start with a valid project name is not an archive we can name
+  if (!key || !/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(key)) return undefined;
   const req = parseRequirement(`${key} @ ${url}`);
   req.key = normalizeName(key);
   return req;

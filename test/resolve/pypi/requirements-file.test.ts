@@ -93,4 +93,16 @@ describe('requirements files', () => {
     await writeFile(path.join(dir, 'sub/b.txt'), '-r ../a.txt\n');
     expect((await failure(path.join(dir, 'a.txt'))).message).toMatch(/includes itself/);
   });
+
+  // found by the requirements-file fuzz property (seed 149686565): `/%` threw a bare URIError
+  it('rejects a path or URL with a % that starts no escape as an invalid line, not a crash', async () => {
+    const dir = await tempDir();
+    for (const line of ['/%', './wheels/odd%zz-1.0-py3-none-any.whl', 'https://files.example/odd%zz-1.0.tar.gz']) {
+      await writeFile(path.join(dir, 'req.txt'), `${line}\n`);
+      const err = await failure(path.join(dir, 'req.txt'));
+      expect(err.code, line).toBe('EINPUT');
+      expect(err.message, line).toContain('line 1: expected a');
+      expect(err.message, line).toMatch(new RegExp(`: ${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    }
+  });
 });
