@@ -32,11 +32,23 @@ const seed = Number(process.env.RELIABILITY_SEED) || 20261123;
 const RUNS = FULL ? 5000 : 400;
 const opts = { numRuns: RUNS, seed };
 const tally = { properties: 0, cases: 0 };
+// prop() names a property's parameters (the seed above, the number of runs)
+// and check() runs it with them: fc.assert alone would pick a fresh random
+// seed and 100 runs, and a failure would not replay.
+const paramsOf = new WeakMap<object, fc.Parameters<never>>();
 const prop = <T>(p: fc.IAsyncPropertyWithHooks<T> | fc.IPropertyWithHooks<T>, o: fc.Parameters<T> = opts) => {
   tally.properties++;
   tally.cases += o.numRuns ?? RUNS;
+  paramsOf.set(p, o as fc.Parameters<never>);
   return p;
 };
+function check<T>(p: fc.IAsyncPropertyWithHooks<T>): Promise<void>;
+function check<T>(p: fc.IPropertyWithHooks<T>): void;
+function check<T>(p: fc.IAsyncPropertyWithHooks<T> | fc.IPropertyWithHooks<T>): Promise<void> | void {
+  const params = paramsOf.get(p);
+  if (!params) throw new Error('run properties through prop(): it sets their seed and runs');
+  return fc.assert(p as fc.IPropertyWithHooks<T>, params as fc.Parameters<T>);
+}
 
 /** Runs `f`; an error must be an instance of one of `allowed` (the parser's own typed errors). */
 function onlyTyped(f: () => unknown, ...allowed: (new (...a: never[]) => Error)[]): void {
@@ -93,7 +105,7 @@ const pep440 = fc
 
 describe('PEP 440 versions and specifiers', () => {
   it('never throws anything but its own "Invalid PEP 440 version" on arbitrary text', () => {
-    fc.assert(
+    check(
       prop(
         fc.property(text, (s) => {
           const v = tryParseVersion(s);
@@ -105,7 +117,7 @@ describe('PEP 440 versions and specifiers', () => {
   });
 
   it('round-trips: the canonical text parses to an equal version, and normalising twice changes nothing', () => {
-    fc.assert(
+    check(
       prop(
         fc.property(pep440, (s) => {
           const v = parseVersion(s);
@@ -118,11 +130,12 @@ describe('PEP 440 versions and specifiers', () => {
   });
 
   it('orders versions totally: antisymmetric and transitive', () => {
-    fc.assert(
+    check(
       prop(
         fc.property(pep440, pep440, pep440, (a, b, c) => {
           const [x, y, z] = [a, b, c].map(parseVersion) as [ReturnType<typeof parseVersion>, ReturnType<typeof parseVersion>, ReturnType<typeof parseVersion>];
-          expect(Math.sign(compareVersions(x, y))).toBe(-Math.sign(compareVersions(y, x)));
+          // antisymmetric: the two signs cancel (toBe(-sign) would tell 0 from -0)
+          expect(Math.sign(compareVersions(x, y)) + Math.sign(compareVersions(y, x))).toBe(0);
           if (compareVersions(x, y) <= 0 && compareVersions(y, z) <= 0) expect(compareVersions(x, z)).toBeLessThanOrEqual(0);
         }),
       ),
@@ -130,8 +143,8 @@ describe('PEP 440 versions and specifiers', () => {
   });
 
   it('parses specifier sets or throws a plain Error, never a TypeError', () => {
-    fc.assert(prop(fc.property(text, (s) => onlyTyped(() => parseSpecifierSet(s), Error))));
-    fc.assert(
+    check(prop(fc.property(text, (s) => onlyTyped(() => parseSpecifierSet(s), Error))));
+    check(
       prop(
         fc.property(fc.array(fc.tuple(fc.constantFrom('==', '!=', '>=', '<=', '>', '<', '~=', '==='), pep440), { maxLength: 4 }), (parts) => {
           onlyTyped(() => parseSpecifierSet(parts.map(([op, v]) => `${op}${v}`).join(',')), Error);
@@ -148,13 +161,13 @@ const tag = fc.stringMatching(/^[a-z0-9_]{1,10}(\.[a-z0-9_]{1,10}){0,2}$/);
 
 describe('wheel and sdist file names', () => {
   it('parse or throw FilenameError on arbitrary text', () => {
-    fc.assert(prop(fc.property(fc.oneof(text, text.map((s) => `${s}.whl`)), (s) => onlyTyped(() => parseWheelFilename(s), FilenameError))));
-    fc.assert(prop(fc.property(text, (s) => onlyTyped(() => parseSdistFilename(s), Error))));
+    check(prop(fc.property(fc.oneof(text, text.map((s) => `${s}.whl`)), (s) => onlyTyped(() => parseWheelFilename(s), FilenameError))));
+    check(prop(fc.property(text, (s) => onlyTyped(() => parseSdistFilename(s), Error))));
     for (const s of ADVERSARIAL) onlyTyped(() => parseWheelFilename(s), FilenameError);
   });
 
   it('round-trip name, version, build tag and every compressed tag set', () => {
-    fc.assert(
+    check(
       prop(
         fc.property(projectName, pep440.filter((v) => !v.includes('-') && !v.startsWith('v')), fc.option(fc.stringMatching(/^\d{1,3}[a-z]{0,3}$/), { nil: undefined }), tag, tag, tag, (name, version, build, py, abi, plat) => {
           const filename = [name, version, ...(build ? [build] : []), py, abi, plat].join('-') + '.whl';
@@ -206,8 +219,8 @@ const requirement = fc
 
 describe('PEP 508 requirements and markers', () => {
   it('parse or throw RequirementSyntaxError / MarkerSyntaxError on arbitrary text', () => {
-    fc.assert(prop(fc.property(text, (s) => onlyTyped(() => parseRequirement(s), RequirementSyntaxError, MarkerSyntaxError))));
-    fc.assert(prop(fc.property(text, (s) => onlyTyped(() => parseMarker(s), MarkerSyntaxError))));
+    check(prop(fc.property(text, (s) => onlyTyped(() => parseRequirement(s), RequirementSyntaxError, MarkerSyntaxError))));
+    check(prop(fc.property(text, (s) => onlyTyped(() => parseMarker(s), MarkerSyntaxError))));
     for (const s of ADVERSARIAL) {
       onlyTyped(() => parseRequirement(s), RequirementSyntaxError, MarkerSyntaxError);
       onlyTyped(() => parseMarker(s), MarkerSyntaxError);
@@ -215,7 +228,7 @@ describe('PEP 508 requirements and markers', () => {
   });
 
   it('round-trip through formatRequirement: parsing the canonical text gives the same requirement', () => {
-    fc.assert(
+    check(
       prop(
         fc.property(requirement, (s) => {
           const r = parseRequirement(s);
@@ -231,7 +244,7 @@ describe('PEP 508 requirements and markers', () => {
   });
 
   it('round-trip markers through formatMarker', () => {
-    fc.assert(
+    check(
       prop(
         fc.property(marker, (s) => {
           const canon = formatMarker(parseMarker(s));
@@ -252,7 +265,7 @@ const reqLine = fc.oneof(
 
 describe('requirements files', () => {
   it('parse to requirements or reject with a PackagerError, whatever the lines (includes too)', async () => {
-    await fc.assert(
+    await check(
       prop(
         fc.asyncProperty(fc.array(reqLine, { maxLength: 12 }), fc.array(reqLine, { maxLength: 6 }), async (main, other) => {
           const files: Record<string, string> = { '/r/requirements.txt': main.join('\n'), '/r/other.txt': other.join('\n') };
@@ -302,12 +315,12 @@ const matchSpec = fc
 
 describe('conda MatchSpec and VersionOrder', () => {
   it('MatchSpec.parse only ever throws PackagerError on arbitrary text', () => {
-    fc.assert(prop(fc.property(text, (s) => onlyTyped(() => MatchSpec.parse(s), PackagerError))));
+    check(prop(fc.property(text, (s) => onlyTyped(() => MatchSpec.parse(s), PackagerError))));
     for (const s of ADVERSARIAL) onlyTyped(() => MatchSpec.parse(s), PackagerError);
   });
 
   it('a MatchSpec round-trips through its canonical text', () => {
-    fc.assert(
+    check(
       prop(
         fc.property(matchSpec, (s) => {
           let m: MatchSpec;
@@ -325,12 +338,13 @@ describe('conda MatchSpec and VersionOrder', () => {
   });
 
   it('VersionOrder parses or throws PackagerError, and orders totally', () => {
-    fc.assert(prop(fc.property(text, (s) => onlyTyped(() => VersionOrder.parse(s), PackagerError))));
+    check(prop(fc.property(text, (s) => onlyTyped(() => VersionOrder.parse(s), PackagerError))));
     for (const s of ADVERSARIAL) onlyTyped(() => VersionOrder.parse(s), PackagerError);
-    fc.assert(
+    check(
       prop(
         fc.property(condaVersion, condaVersion, condaVersion, (a, b, c) => {
-          expect(Math.sign(condaCompare(a, b))).toBe(-Math.sign(condaCompare(b, a)));
+          // antisymmetric: the two signs cancel (toBe(-sign) would tell 0 from -0)
+          expect(Math.sign(condaCompare(a, b)) + Math.sign(condaCompare(b, a))).toBe(0);
           expect(condaCompare(a, a)).toBe(0);
           if (condaCompare(a, b) <= 0 && condaCompare(b, c) <= 0) expect(condaCompare(a, c)).toBeLessThanOrEqual(0);
         }),
@@ -349,7 +363,7 @@ const urlish = fc.oneof(
 
 describe('URL-to-path (bundle/layout.ts)', () => {
   it('dependencyZipPath and urlBasename always give a safe path inside dependencies/', () => {
-    fc.assert(
+    check(
       prop(
         fc.property(urlish, (u) => {
           const p = dependencyZipPath(u);
@@ -365,7 +379,7 @@ describe('URL-to-path (bundle/layout.ts)', () => {
   });
 
   it('channelDirName gives one safe path segment (or a PackagerError) for any channel URL', () => {
-    fc.assert(
+    check(
       prop(
         fc.property(urlish, (u) => {
           let name: string;
@@ -415,7 +429,7 @@ function bashRedact(urls: string[]): Promise<string[]> {
 
 describe('credential redaction', () => {
   it('never lets a password, /t/ token or secret query value through redactUrl or redactText', () => {
-    fc.assert(
+    check(
       prop(
         fc.property(credentialedUrl, fc.string({ maxLength: 20 }), ({ url, secrets }, noise) => {
           const out = redactUrl(url);
