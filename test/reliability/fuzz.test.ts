@@ -495,8 +495,8 @@ describe('the curl shim (bin/shim/curl) command line', () => {
       });
       codes.set(r.code, (codes.get(r.code) ?? 0) + 1);
       const label = JSON.stringify(v);
-      // 0 hit, 2 usage, 22 miss (curl --fail's code), 23 cannot write, 37 cannot read the bundle copy
-      expect([0, 2, 22, 23, 37], `${label}\n${r.stderr}`).toContain(r.code);
+      // 0 hit, 2 usage, 3 not a URL (as curl), 22 miss (curl --fail's code), 23 cannot write, 37 cannot read the bundle copy
+      expect([0, 2, 3, 22, 23, 37], `${label}\n${r.stderr}`).toContain(r.code);
       expect(r.stderr, label).not.toMatch(/S3CR3T/);
     }
     // only --version/--help may reach the real curl, and none of these vectors asks for it

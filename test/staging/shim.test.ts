@@ -219,6 +219,20 @@ describe('curl/wget shim with a cached bundle: misses and failures', () => {
     }
   });
 
+  it('takes an operand without a scheme as http:// like curl, and refuses one that cannot be a URL (exit 3) without echoing it', async () => {
+    const cwd = await tempDir('shim-cwd-');
+    const guessed = await sh(bp, cwd, 'curl -fsS -o f downloads.example.com/nothing-here.tgz');
+    expect(guessed.code).toBe(22);
+    expect(guessed.stderr).toContain('DEPENDENCY_MISSING_IN_BUNDLE: http://downloads.example.com/nothing-here.tgz');
+    // after --, every word is a URL to curl: a misplaced credential option must not reach the log
+    for (const line of ['curl -fsS -o f -- --user=bob:S3CR3Tpass', "curl -fsS -o f 'not a url'"]) {
+      const r = await sh(bp, cwd, line);
+      expect(r.code, line).toBe(3);
+      expect(r.stderr, line).toBe('curl: (3) URL using bad/illegal format or missing URL\n');
+    }
+    expect(existsSync(path.join(cwd, 'f'))).toBe(false);
+  });
+
   it('rejects options it cannot honour instead of guessing (exit 2)', async () => {
     const cwd = await tempDir('shim-cwd-');
     const r1 = await sh(bp, cwd, `curl --frobnicate -o f ${HELLO_URL}`);
