@@ -61,7 +61,10 @@ async function measureAll() {
   const head = (await run('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])).stdout.trim();
   const dirty = (await run('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src', 'bin'])).stdout.trim().split('\n').filter(Boolean).length;
   const previous = only.size < SECTIONS.length ? JSON.parse(await readFile(resultsFile, 'utf8').catch(() => '{}')) : {};
-  const results = { ...previous, plan, machine: await machine(), product: { head, dirty }, errors: { ...(previous.errors ?? {}) } };
+  // Which commit each section was measured at: with --only, the others are
+  // kept from an earlier run (and its commit), and the report says so.
+  const kept = Object.fromEntries(SECTIONS.filter((n) => previous[n] !== undefined).map((n) => [n, previous.sectionHeads?.[n] ?? previous.product?.head]));
+  const results = { ...previous, plan, machine: await machine(), product: { head, dirty }, sectionHeads: kept, errors: { ...(previous.errors ?? {}) } };
   const port = await freePort();
   const save = () => writeFile(resultsFile, JSON.stringify(results, null, 1));
   // Each section is saved as soon as it is done, and one that fails is
@@ -70,6 +73,7 @@ async function measureAll() {
     if (!only.has(name)) return;
     try {
       results[name] = await fn();
+      results.sectionHeads[name] = head;
       delete results.errors[name];
     } catch (err) {
       log(`${name} failed: ${err.message.split('\n')[0]}`);

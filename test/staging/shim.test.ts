@@ -219,7 +219,7 @@ describe('curl/wget shim with a cached bundle: misses and failures', () => {
     }
   });
 
-  it('takes an operand without a scheme as http:// like curl, and refuses one that cannot be a URL (exit 3) without echoing it', async () => {
+  it('takes an operand without a scheme as http:// like curl and wget, and refuses one that cannot be a URL without echoing it', async () => {
     const cwd = await tempDir('shim-cwd-');
     const guessed = await sh(bp, cwd, 'curl -fsS -o f downloads.example.com/nothing-here.tgz');
     expect(guessed.code).toBe(22);
@@ -230,6 +230,11 @@ describe('curl/wget shim with a cached bundle: misses and failures', () => {
       expect(r.code, line).toBe(3);
       expect(r.stderr, line).toBe('curl: (3) URL using bad/illegal format or missing URL\n');
     }
+    const wget = await sh(bp, cwd, 'wget -q -O f -- --password=S3CR3Tpass');
+    expect(wget.code).toBe(1);
+    expect(wget.stderr).not.toContain('S3CR3T');
+    const wgetGuessed = await sh(bp, cwd, 'wget -q -O f downloads.example.com/nothing-here.tgz');
+    expect(wgetGuessed.stderr).toContain('DEPENDENCY_MISSING_IN_BUNDLE: http://downloads.example.com/nothing-here.tgz');
     expect(existsSync(path.join(cwd, 'f'))).toBe(false);
   });
 
