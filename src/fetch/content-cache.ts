@@ -75,11 +75,23 @@ function isAlive(pid: number): boolean {
 
 /** A lock whose partial has not grown for this long is abandoned (pid reused, or another host died). */
 const ABANDONED_AFTER_MS = 30 * 60_000;
+/** How long an empty lock may still be getting its `<pid> <host>` (see lockIsHeld). */
+const LOCK_FILL_WAIT_MS = 100;
 
 // Lock file body: `<pid> <hostname>`. A pid only means something on its own host
 // (the cache may sit on a shared disk), so elsewhere only the age counts.
 async function lockIsHeld(lock: string, partial: string): Promise<boolean> {
-  const [pidText, host] = (await readFile(lock, 'utf8').catch(() => '')).trim().split(' ');
+  const body = async () => (await readFile(lock, 'utf8').catch(() => '')).trim();
+  let text = await body();
+  // A writer fills its lock in the same call that creates it, so an empty one
+  // is either microseconds old or was left by a run killed in between: look
+  // once more after a moment, and count it as abandoned if still empty.
+  if (text === '') {
+    await new Promise((r) => setTimeout(r, LOCK_FILL_WAIT_MS));
+    text = await body();
+    if (text === '') return false;
+  }
+  const [pidText, host] = text.split(' ');
   const pid = Number(pidText);
   const mtimes = await Promise.all([lock, partial].map((f) => stat(f).then((s) => s.mtimeMs, () => 0)));
   if (Date.now() - Math.max(...mtimes) > ABANDONED_AFTER_MS) return false;

@@ -193,6 +193,16 @@ describe('resuming interrupted downloads', () => {
     expect(o.requests.map((r) => [r.headers.range, r.status])).toEqual([[`bytes=${ZLIB.size}-`, 416]]);
   });
 
+  it('takes over an empty lock (a run killed between creating it and writing its pid) and leaves none', async () => {
+    const o = await origin({ files: { [ZLIB.urlPath]: ZLIB.file } });
+    const cacheDir = await tempDir();
+    const tmp = await mkdirp(path.join(cacheDir, 'tmp'));
+    await writeFile(path.join(tmp, `sha256-${ZLIB.sha256}.lock`), '');
+    const f = await fetchArtifact(zlibArtifact(o.url + ZLIB.urlPath), { cacheDir, ...FAST });
+    expect(f.sha256).toBe(ZLIB.sha256);
+    expect(await listFiles(tmp)).toEqual([]);
+  });
+
   it('gives a second live writer of the same file its own temp file', async () => {
     const o = await origin({ files: { [ZLIB.urlPath]: ZLIB.file }, faults: { [ZLIB.urlPath]: [slow, slow] } });
     const cacheDir = await tempDir();
