@@ -305,7 +305,9 @@ export class VersionSpec {
       this.isExact = false;
     } else if (spec.replace(/\*+$/, '').includes('*')) {
       // an inner glob like 1.*.1: a regex over the version text
-      const rx = new RegExp(`^(?:${spec.replace(/\./g, '\\.').replace(/\+/g, '\\+').replace(/\*/g, '.*')})$`);
+      // every regex character but * stands for itself (conda escapes only . and +,
+      // and a stray \ or ( then made an invalid regex: `*\` was a SyntaxError)
+      const rx = new RegExp(`^(?:${spec.replace(/[.+?^${}()|[\]\\/-]/g, '\\$&').replace(/\*/g, '.*')})$`);
       this.matcher = (v) => rx.test(v);
       this.isExact = false;
     } else if (spec.endsWith('*')) {

@@ -242,6 +242,14 @@ describe('VersionSpec', () => {
       expect(() => VersionSpec.parse(bad), bad).toThrow(/Invalid conda version/);
     }
   });
+
+  // found by the MatchSpec fuzz property (seed 20261123, 5,000 runs): `a *\` threw a bare SyntaxError
+  it('reads every character of an inner glob but * literally', () => {
+    expect(VersionSpec.parse('*\\').match('1.0')).toBe(false);
+    expect(VersionSpec.parse('1.*[').match('1.2[')).toBe(true);
+    expect(VersionSpec.parse('1.*.1').match('1.22.1')).toBe(true);
+    expect(VersionSpec.parse('1.*.1').match('1.22x1')).toBe(false);
+  });
 });
 
 describe('buildNumberMatcher', () => {
