@@ -151,7 +151,7 @@ export class ContentCache {
   }
 
   /** Where content-v1 (cacache's fan-out) kept the entry: `<cache>/content-v1/<algo>/ab/cd/<rest>`. */
-  legacyPath(key: ContentKey): string {
+  private legacyPath(key: ContentKey): string {
     const hex = key.hex.toLowerCase();
     return path.join(this.dir, 'content-v1', key.algorithm, hex.slice(0, 2), hex.slice(2, 4), hex.slice(4));
   }
@@ -191,17 +191,17 @@ export class ContentCache {
     const file = this.contentPath(key);
     // No stat first: the worker opens the file (ENOENT: a miss) and takes its
     // stat fingerprint itself, which saves two main-thread stats per hit.
-    let found: DigestResult;
-    for (let adopted = false; ; ) {
+    const digest = async (): Promise<DigestResult | undefined> => {
       try {
-        found = await digestFile(file, key.algorithm, { fingerprint: true });
-        break;
+        return await digestFile(file, key.algorithm, { fingerprint: true });
       } catch (err) {
-        if ((err as { code?: string }).code !== 'ENOENT') throw diskError(err, undefined, file);
-        if (adopted || !(await this.adoptLegacy(key))) return { status: 'missing' };
-        adopted = true;
+        if ((err as { code?: string }).code === 'ENOENT') return undefined;
+        throw diskError(err, undefined, file);
       }
-    }
+    };
+    let found = await digest();
+    if (!found && (await this.adoptLegacy(key))) found = await digest();
+    if (!found) return { status: 'missing' };
     const { fingerprint, ...digests } = found;
     const hex = Digests.hexOf(digests, key.algorithm)!;
     if (hex !== key.hex.toLowerCase() || (size !== undefined && digests.size !== size)) {
@@ -258,9 +258,6 @@ export class ContentCache {
     await this.ensureDir(this.tmpDir).catch((err: unknown) => {
       throw diskError(err, undefined, this.tmpDir);
     });
-    // The entries' directory (one per algorithm) is made while the first
-    // download runs, not after it: commit awaits the same promise.
-    this.ensureDir(path.dirname(this.contentPath(key))).catch(() => {});
     const base = this.downloadBase(key);
     const lock = `${base}.lock`;
     for (let tries = 0; tries < 2; tries++) {
