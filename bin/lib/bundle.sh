@@ -131,6 +131,17 @@ bundle_lookup_url_map() {
   return 1
 }
 
+# shim_url OPERAND -> REPLY: the URL curl or wget fetches for a command-line
+# operand (without a scheme: http://, as both tools guess). Returns 1 for one
+# that cannot be a URL (empty, blanks, or a leading '-' after `--`): the shim
+# reports that without echoing it, as it may be a misplaced --user=name:password.
+shim_url() {
+  REPLY=$1
+  [[ $REPLY == *://* ]] && return 0
+  [[ -z $REPLY || $REPLY == -* || $REPLY == *[[:space:]]* ]] && return 1
+  REPLY=http://$REPLY
+}
+
 # bundle_lookup URL: redacts, then index.tsv exact, then url_map translation.
 # Sets HIT_REDACTED always; HIT_PATH/HIT_SHA256/HIT_SIZE/HIT_VIA on a hit.
 bundle_lookup() {
