@@ -17,9 +17,9 @@ import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import { redactText, redactUrl } from '../core/redact.js';
 import { ifRangeAllows, isNotModified, parseRange } from './http-range.js';
-import { negotiateSimple } from './pep691.js';
+import { negotiateSimple, type SimpleFormat } from './pep691.js';
 import { parseRequestTarget } from './request-path.js';
-import { routeRequest } from './routes.js';
+import { routeRequest, type Route } from './routes.js';
 import type { MirrorSite, SiteFile } from './site.js';
 
 export interface AccessLogEntry {
@@ -77,6 +77,23 @@ interface Representation {
 
 const ALLOW = 'GET, HEAD';
 
+/** What a raw request target gets: a route (with the raw query), or 400/414. */
+type Routed = (Route & { query: string }) | { kind: 'bad'; status: 400 | 414; reason: string };
+
+/** A memo of at most `max` entries, emptied when full (the keys come from clients, so it must stay bounded). */
+class BoundedMemo<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(key: string, make: () => V): V {
+    const hit = this.map.get(key);
+    if (hit !== undefined || this.map.has(key)) return hit!;
+    const v = make();
+    if (this.map.size >= this.max) this.map.clear();
+    this.map.set(key, v);
+    return v;
+  }
+}
+
 /** Starts serving `site`. Throws EUSAGE when the address cannot be used. */
 export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions = {}): Promise<MirrorServer> {
   const host = o.host ?? '127.0.0.1';
@@ -114,11 +131,16 @@ export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions
     // a body on GET/HEAD is meaningless: drain it so the connection stays usable
     req.resume();
     if (closing) res.setHeader('Connection', 'close');
-    respond(req, res, count).catch((err: unknown) => {
+    const fail = (err: unknown) => {
       logger.warn(`Request failed: ${printable(req.method ?? '', 16)} ${printable(redactUrl(req.url ?? ''), 512)}: ${redactText((err as Error)?.message ?? String(err))}`);
       if (!res.headersSent) sendText(res, 500, 'Internal Server Error\n', req.method, count);
       else res.destroy();
-    });
+    };
+    try {
+      respond(req, res, count)?.catch(fail);
+    } catch (err) {
+      fail(err);
+    }
   });
   server.maxConnections = o.maxConnections ?? 1024;
   server.setTimeout(o.idleTimeoutMs ?? 120_000);
@@ -132,34 +154,85 @@ export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions
     } else socket.destroy();
   });
 
-  async function respond(req: IncomingMessage, res: ServerResponse, count: (n: number) => void): Promise<void> {
+  // Both are pure functions of the raw request target (the site never
+  // changes), so clients asking for the same URLs again skip the decoding.
+  const routes = new BoundedMemo<Routed>(4096);
+  const routeFor = (raw: string): Routed =>
+    routes.get(raw, () => {
+      const target = parseRequestTarget(raw);
+      return target.ok ? { ...routeRequest(target, (p) => site.files.has(p)), query: target.query } : { kind: 'bad', status: target.status, reason: target.reason };
+    });
+  // a client sends the same Accept header with every request
+  const formats = new BoundedMemo<SimpleFormat | undefined>(256);
+  // The head of a plain 200 answer per representation (a file, or a simple
+  // page in one negotiated type), built once: node's per-header setHeader
+  // bookkeeping was the largest user-space cost of a small-file request.
+  // Keyed by object (file, JSON body): hashing a string key per request cost
+  // more than the lookup saved.
+  const heads = new WeakMap<SiteFile | Buffer, Map<string, string[]>>();
+  const fullHead = (of: SiteFile | Buffer, etag: string, contentType: string, vary: string | undefined, size: number): string[] => {
+    let byType = heads.get(of);
+    if (!byType) heads.set(of, (byType = new Map()));
+    let head = byType.get(contentType);
+    if (!head) {
+      head = ['ETag', etag, 'Last-Modified', lastModified, 'Accept-Ranges', 'bytes', 'X-Content-Type-Options', 'nosniff', 'Content-Type', contentType, 'Content-Length', String(size)];
+      if (vary) head.push('Vary', vary);
+      byType.set(contentType, head);
+    }
+    return head;
+  };
+  const jsonTag = (data: Buffer): string => {
+    let tag = jsonEtags.get(data);
+    if (!tag) jsonEtags.set(data, (tag = createHash('sha256').update(data).digest('hex')));
+    return tag;
+  };
+
+  /** Answers synchronously when the body and its digest are in memory and the request is a plain GET; else returns the promise of the full path. */
+  function respond(req: IncomingMessage, res: ServerResponse, count: (n: number) => void): Promise<void> | undefined {
     const method = req.method ?? '';
     if (method !== 'GET' && method !== 'HEAD') {
       res.setHeader('Allow', ALLOW);
       return sendText(res, 405, 'Method Not Allowed\n', method, count);
     }
-    const target = parseRequestTarget(req.url ?? '');
-    if (!target.ok) return sendText(res, target.status, `${http.STATUS_CODES[target.status]}: ${target.reason}\n`, method, count);
-    const route = routeRequest(target, (p) => site.files.has(p));
+    const route = routeFor(req.url ?? '');
+    if (route.kind === 'bad') return sendText(res, route.status, `${http.STATUS_CODES[route.status]}: ${route.reason}\n`, method, count);
     if (route.kind === 'not-found') return sendText(res, 404, 'Not Found\n', method, count);
     if (route.kind === 'redirect') {
       res.setHeader('Location', route.location);
       return sendText(res, 301, `Moved Permanently: ${route.location}\n`, method, count);
     }
-
     const file = site.get(route.path)!;
-    let rep: Representation;
+    let format: SimpleFormat | undefined;
     if (route.simple) {
-      const format = negotiateSimple(req.headers.accept, queryParam(target.query, 'format'));
+      const accept = req.headers.accept;
+      const asked = route.query ? queryParam(route.query, 'format') : undefined;
+      format = asked === undefined ? formats.get(accept ?? '', () => negotiateSimple(accept)) : negotiateSimple(accept, asked);
       if (!format) {
         res.setHeader('Vary', 'Accept');
         return sendText(res, 406, 'Not Acceptable: this index serves text/html, application/vnd.pypi.simple.v1+html and application/vnd.pypi.simple.v1+json\n', method, count);
       }
+    }
+    const h = req.headers;
+    if (method === 'GET' && !closing && h['if-none-match'] === undefined && h['if-modified-since'] === undefined && h.range === undefined) {
+      const json = format?.format === 'json';
+      const data = json ? site.builtJson(route.path) : site.cachedWhole(file);
+      const tag = data && (json ? jsonTag(data) : site.knownDigest(file));
+      if (data && tag) {
+        res.writeHead(200, fullHead(json ? data : file, `"${tag}"`, format?.contentType ?? file.contentType, format ? 'Accept' : undefined, data.length));
+        count(data.length);
+        res.end(data);
+        return;
+      }
+    }
+    return respondFully(req, res, count, method, route.path, file, format);
+  }
+
+  async function respondFully(req: IncomingMessage, res: ServerResponse, count: (n: number) => void, method: string, sitePath: string, file: SiteFile, format: SimpleFormat | undefined): Promise<void> {
+    let rep: Representation;
+    if (format) {
       if (format.format === 'json') {
-        const data = (await site.simpleJson(route.path))!;
-        let tag = jsonEtags.get(data);
-        if (!tag) jsonEtags.set(data, (tag = createHash('sha256').update(data).digest('hex')));
-        rep = { etag: `"${tag}"`, size: data.length, contentType: format.contentType, vary: 'Accept', data };
+        const data = (await site.simpleJson(sitePath))!;
+        rep = { etag: `"${jsonTag(data)}"`, size: data.length, contentType: format.contentType, vary: 'Accept', data };
       } else {
         rep = { etag: `"${await site.digest(file)}"`, size: file.size, contentType: format.contentType, vary: 'Accept', file };
       }
@@ -211,7 +284,7 @@ export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions
         // a client that goes away mid-body is normal; a read error cuts the connection
         if (err && !res.destroyed) res.destroy();
         if (err && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
-          logger.warn(`Could not send ${route.path}: ${err.message}`);
+          logger.warn(`Could not send ${sitePath}: ${err.message}`);
         }
         resolve();
       });
@@ -255,12 +328,13 @@ export function formatAccessLine(e: AccessLogEntry): string {
   return `${e.remote} ${e.method} ${e.target} ${e.status} ${e.bytes} ${e.ms.toFixed(1)}ms`;
 }
 
-function sendText(res: ServerResponse, status: number, text: string, method = 'GET', count?: (n: number) => void): void {
+function sendText(res: ServerResponse, status: number, text: string, method = 'GET', count?: (n: number) => void): undefined {
   const body = Buffer.from(text, 'utf8');
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(body.length), 'X-Content-Type-Options': 'nosniff' });
   if (method === 'HEAD') return void res.end();
   count?.(body.length);
   res.end(body);
+  return undefined;
 }
 
 function header(v: string | string[] | undefined): string | undefined {

@@ -78,9 +78,11 @@ export function isSimplePage(sitePath: string): boolean {
 /** A site: servable paths and the means to read them. */
 export class MirrorSite {
   private readonly digests = new Map<string, Promise<string>>();
+  private readonly hashed = new Map<string, string>();
   private readonly cache = new Map<string, Buffer>();
   private readonly reading = new Map<string, Promise<Buffer>>();
   private readonly json = new Map<string, Promise<Buffer | undefined>>();
+  private readonly jsonBuilt = new Map<string, Buffer>();
   private cachedBytes = 0;
   private jsonBytes = 0;
   private readonly smallBodyBytes: number;
@@ -109,9 +111,17 @@ export class MirrorSite {
     if (!d) {
       d = this.hash(f);
       this.digests.set(f.path, d);
-      d.catch(() => this.digests.delete(f.path));
+      d.then(
+        (hex) => this.hashed.set(f.path, hex),
+        () => this.digests.delete(f.path),
+      );
     }
     return d;
+  }
+
+  /** The sha256 when known without reading anything: indexed, generated or hashed before. */
+  knownDigest(f: SiteFile): string | undefined {
+    return f.sha256 ?? this.hashed.get(f.path);
   }
 
   private async hash(f: SiteFile): Promise<string> {
@@ -145,6 +155,17 @@ export class MirrorSite {
       p.then((buf) => this.remember(f.path, buf)).catch(() => undefined);
     }
     return p;
+  }
+
+  /** The whole body when it is generated or already in memory; never reads. */
+  cachedWhole(f: SiteFile): Buffer | undefined {
+    if (f.data) return f.data;
+    const hit = this.cache.get(f.path);
+    if (hit) {
+      this.cache.delete(f.path);
+      this.cache.set(f.path, hit);
+    }
+    return hit;
   }
 
   private remember(key: string, buf: Buffer): void {
@@ -181,12 +202,20 @@ export class MirrorSite {
         (buf) => {
           // beyond the budget, generated pages are rebuilt per request
           if (buf && buf.length + this.jsonBytes > this.cacheBytes) this.json.delete(pagePath);
-          else if (buf) this.jsonBytes += buf.length;
+          else if (buf) {
+            this.jsonBytes += buf.length;
+            this.jsonBuilt.set(pagePath, buf);
+          }
         },
         () => this.json.delete(pagePath),
       );
     }
     return p;
+  }
+
+  /** The JSON form of a simple page when already built and kept; never builds. */
+  builtJson(pagePath: string): Buffer | undefined {
+    return this.jsonBuilt.get(pagePath);
   }
 
   private async buildJson(pagePath: string): Promise<Buffer | undefined> {

@@ -76,6 +76,37 @@ describe('files', () => {
     for (const h of ['etag', 'content-length', 'content-type', 'last-modified']) expect(head.headers[h]).toBe(get.headers[h]);
   });
 
+  it('answers a repeated request from memory with the same status, headers and bytes as the first', async () => {
+    // a fresh site and server, so the first answers are built the long way and the repeats come from memory
+    const fresh = await openSite(bundle.zip);
+    const server = await startMirrorServer(fresh, { port: 0 });
+    try {
+      const at = server.url.slice(0, -1);
+      const asks: [string, Record<string, string>][] = [
+        [bundle.paths.wheel, {}],
+        ['/pypi/simple/simplewheel/', {}],
+        ['/pypi/simple/simplewheel/', { accept: PIP_ACCEPT }],
+        ['/pypi/simple/simplewheel/', { accept: 'application/vnd.pypi.simple.v1+html' }],
+        ['/pypi/simple/', { accept: PIP_ACCEPT }],
+        ['/conda/conda-forge/noarch/repodata.json', {}],
+        ['/healthz', {}],
+      ];
+      const answer = async ([p, headers]: [string, Record<string, string>]) => {
+        const r = await request(at + p, { headers });
+        const { date: _date, ...rest } = r.headers;
+        return { status: r.status, headers: rest, sha256: sha(r.body) };
+      };
+      const first = [];
+      for (const a of asks) first.push(await answer(a));
+      for (let round = 0; round < 2; round++) for (const [i, a] of asks.entries()) expect(await answer(a), `${a[0]} ${JSON.stringify(a[1])}`).toEqual(first[i]);
+      expect(new Set(first.map((f) => `${f.headers['content-type']} ${f.headers.etag}`)).size).toBe(asks.length);
+      expect(first.every((f) => f.status === 200 && f.headers['x-content-type-options'] === 'nosniff')).toBe(true);
+    } finally {
+      await server.close();
+      await fresh.close();
+    }
+  });
+
   it('serves current_repodata.json only where the bundle has one', async () => {
     expect((await request(`${base}/conda/pkgs-main/linux-64/current_repodata.json`)).status).toBe(200);
     expect((await request(`${base}/conda/conda-forge/noarch/current_repodata.json`)).status).toBe(404);
