@@ -3,7 +3,8 @@
 // If-None-Match / If-Modified-Since, a fixed Last-Modified, PEP 691
 // negotiation on simple pages (`Vary: Accept`), keep-alive. Bodies stream from
 // the source with backpressure; only small files and generated pages are held
-// in memory (site.ts caps both). A request can fail but never take the
+// in memory (site.ts caps both), and a plain GET of one of those is answered
+// synchronously with a head built once (the common case of pip and conda). A request can fail but never take the
 // process down; close() stops accepting, lets in-flight responses finish
 // (up to a grace period) and resolves when every connection is gone.
 // HTTP semantics: RFC 9110; simple API: PEP 503/691.
@@ -76,15 +77,20 @@ interface Representation {
 }
 
 const ALLOW = 'GET, HEAD';
+const MEMO_KEY_MAX = 1024;
 
 /** What a raw request target gets: a route (with the raw query), or 400/414. */
 type Routed = (Route & { query: string }) | { kind: 'bad'; status: 400 | 414; reason: string };
 
-/** A memo of at most `max` entries, emptied when full (the keys come from clients, so it must stay bounded). */
+/**
+ * A memo of at most `max` entries of keys up to MEMO_KEY_MAX characters,
+ * emptied when full: the keys come from clients, so it must stay small.
+ */
 class BoundedMemo<V> {
   private readonly map = new Map<string, V>();
   constructor(private readonly max: number) {}
   get(key: string, make: () => V): V {
+    if (key.length > MEMO_KEY_MAX) return make();
     const hit = this.map.get(key);
     if (hit !== undefined || this.map.has(key)) return hit!;
     const v = make();
