@@ -3,8 +3,9 @@
 // If-None-Match / If-Modified-Since, a fixed Last-Modified, PEP 691
 // negotiation on simple pages (`Vary: Accept`), keep-alive. Bodies stream from
 // the source with backpressure; only small files and generated pages are held
-// in memory (site.ts caps both), and a plain GET of one of those is answered
-// synchronously with a head built once (the common case of pip and conda). A request can fail but never take the
+// in memory (site.ts caps both), and a plain GET of one of those, or a
+// revalidation that gets 304, is answered synchronously with a head built
+// once (the common requests of pip and conda). A request can fail but never take the
 // process down; close() stops accepting, lets in-flight responses finish
 // (up to a grace period) and resolves when every connection is gone.
 // HTTP semantics: RFC 9110; simple API: PEP 503/691.
@@ -170,22 +171,23 @@ export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions
     });
   // a client sends the same Accept header with every request
   const formats = new BoundedMemo<SimpleFormat | undefined>(256);
-  // The head of a plain 200 answer per representation (a file, or a simple
-  // page in one negotiated type), built once: node's per-header setHeader
-  // bookkeeping was the largest user-space cost of a small-file request.
-  // Keyed by object (file, JSON body): hashing a string key per request cost
-  // more than the lookup saved.
-  const heads = new WeakMap<SiteFile | Buffer, Map<string, string[]>>();
-  const fullHead = (of: SiteFile | Buffer, etag: string, contentType: string, vary: string | undefined, size: number): string[] => {
+  // The heads of the plain 200 and of the 304 per representation (a file, or
+  // a simple page in one negotiated type), built once: node's per-header
+  // setHeader bookkeeping was the largest user-space cost of a small-file
+  // request. Keyed by object (file, JSON body): hashing a string key per
+  // request cost more than the lookup saved.
+  const heads = new WeakMap<SiteFile | Buffer, Map<string, { ok: string[]; notModified: string[] }>>();
+  const headsFor = (of: SiteFile | Buffer, etag: string, contentType: string, vary: string | undefined, size: number) => {
     let byType = heads.get(of);
     if (!byType) heads.set(of, (byType = new Map()));
-    let head = byType.get(contentType);
-    if (!head) {
-      head = ['ETag', etag, 'Last-Modified', lastModified, 'Accept-Ranges', 'bytes', 'X-Content-Type-Options', 'nosniff', 'Content-Type', contentType, 'Content-Length', String(size)];
-      if (vary) head.push('Vary', vary);
-      byType.set(contentType, head);
+    let made = byType.get(contentType);
+    if (!made) {
+      // a 304 carries what the 200 would, but the body's type and length (RFC 9110 section 15.4.5)
+      const notModified = ['ETag', etag, 'Last-Modified', lastModified, 'Accept-Ranges', 'bytes', 'X-Content-Type-Options', 'nosniff', ...(vary ? ['Vary', vary] : [])];
+      made = { notModified, ok: [...notModified, 'Content-Type', contentType, 'Content-Length', String(size)] };
+      byType.set(contentType, made);
     }
-    return head;
+    return made;
   };
   const jsonTag = (data: Buffer): string => {
     let tag = jsonEtags.get(data);
@@ -193,7 +195,7 @@ export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions
     return tag;
   };
 
-  /** Answers synchronously when the body and its digest are in memory and the request is a plain GET; else returns the promise of the full path. */
+  /** Answers synchronously a 304 or a plain GET whose validator (and, for a 200, body) is in memory; else returns the promise of the full path. */
   function respond(req: IncomingMessage, res: ServerResponse, count: (n: number) => void): Promise<void> | undefined {
     const method = req.method ?? '';
     if (method !== 'GET' && method !== 'HEAD') {
@@ -218,16 +220,30 @@ export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions
         return sendText(res, 406, 'Not Acceptable: this index serves text/html, application/vnd.pypi.simple.v1+html and application/vnd.pypi.simple.v1+json\n', method, count);
       }
     }
+    // From memory when the validator is known without reading: a 304, or a
+    // plain GET whose body is in memory. Ranges, HEAD without a validator and
+    // streamed bodies take the full path.
     const h = req.headers;
-    if (method === 'GET' && !closing && h['if-none-match'] === undefined && h['if-modified-since'] === undefined && h.range === undefined) {
+    if (!closing && h.range === undefined) {
       const json = format?.format === 'json';
       const data = json ? site.builtJson(route.path) : site.cachedWhole(file);
-      const tag = data && (json ? jsonTag(data) : site.knownDigest(file));
-      if (data && tag) {
-        res.writeHead(200, fullHead(json ? data : file, `"${tag}"`, format?.contentType ?? file.contentType, format ? 'Accept' : undefined, data.length));
-        count(data.length);
-        res.end(data);
-        return;
+      const tag = json ? data && jsonTag(data) : site.knownDigest(file);
+      if (tag) {
+        const etag = `"${tag}"`;
+        const made = headsFor(json ? data! : file, etag, format?.contentType ?? file.contentType, format ? 'Accept' : undefined, json ? data!.length : file.size);
+        const ifNoneMatch = h['if-none-match'];
+        const ifModifiedSince = h['if-modified-since'];
+        if ((ifNoneMatch !== undefined || ifModifiedSince !== undefined) && isNotModified({ ifNoneMatch, ifModifiedSince }, etag, site.lastModified)) {
+          res.writeHead(304, made.notModified);
+          res.end();
+          return;
+        }
+        if (method === 'GET' && data) {
+          res.writeHead(200, made.ok);
+          count(data.length);
+          res.end(data);
+          return;
+        }
       }
     }
     return respondFully(req, res, count, method, route.path, file, format);
