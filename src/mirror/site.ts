@@ -140,14 +140,8 @@ export class MirrorSite {
 
   /** The whole body of a generated or small file (cached within the byte budget). */
   async whole(f: SiteFile): Promise<Buffer> {
-    if (f.data) return f.data;
-    const hit = this.cache.get(f.path);
-    if (hit) {
-      // most recently used last
-      this.cache.delete(f.path);
-      this.cache.set(f.path, hit);
-      return hit;
-    }
+    const hit = this.cachedWhole(f);
+    if (hit) return hit;
     let p = this.reading.get(f.path);
     if (!p) {
       p = readEntry(this.source, f.entry!, Math.max(this.smallBodyBytes, MAX_PAGE_BYTES)).finally(() => this.reading.delete(f.path));
@@ -162,6 +156,7 @@ export class MirrorSite {
     if (f.data) return f.data;
     const hit = this.cache.get(f.path);
     if (hit) {
+      // most recently used last
       this.cache.delete(f.path);
       this.cache.set(f.path, hit);
     }
