@@ -483,6 +483,8 @@ class Sink {
       try {
         const r = await copyInPool(src, at, this.fh.fd, base + at, n, { crc: o.crc, crcIn: crc });
         if (o.crc) crc = r.crc32!;
+        // each piece on file lets the zip's hash move on: it need not wait for the whole file
+        this.written(base + at, base + at + n);
         o.onBytes(n);
       } catch (err) {
         failed ??= { error: this.copyError(err, size, o) };
@@ -503,7 +505,6 @@ class Sink {
       await Promise.all(inFlight);
     }
     if (failed) throw failed.error;
-    this.written(base, base + size);
     return o.crc ? { crc } : {};
   }
 
