@@ -169,7 +169,8 @@ export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions
       const target = parseRequestTarget(raw);
       return target.ok ? { ...routeRequest(target, (p) => site.files.has(p)), query: target.query } : { kind: 'bad', status: target.status, reason: target.reason };
     });
-  // a client sends the same Accept header with every request
+  // a client sends the same Accept header with every request, and parsing
+  // pip's took ~6 us, near a tenth of a small-file answer
   const formats = new BoundedMemo<SimpleFormat | undefined>(256);
   // The heads of the plain 200 and of the 304 per representation (a file, or
   // a simple page in one negotiated type), built once: node's per-header
