@@ -6,7 +6,7 @@
 // Pure: no I/O.
 
 import { PackagerError } from '../../core/errors.js';
-import { VersionSpec, buildNumberMatcher } from './version-order.js';
+import { VersionSpec, buildNumberMatcher, globRegExp } from './version-order.js';
 
 /** Where a record comes from, as a spec's `channel::` part sees it. */
 export interface ChannelRef {
@@ -90,7 +90,7 @@ class Glob {
     this.raw = raw;
     try {
       if (raw.startsWith('^') && raw.endsWith('$')) this.rx = new RegExp(raw);
-      else if (raw.includes('*')) this.rx = new RegExp(`^(?:${raw.replace(/[.+?^${}()|[\]\\/-]/g, '\\$&').replace(/\*/g, '.*')})$`);
+      else if (raw.includes('*')) this.rx = globRegExp(raw);
     } catch (err) {
       throw invalid(spec, `invalid regular expression: ${(err as Error).message}`);
     }
@@ -128,7 +128,7 @@ export function canonicalChannelName(channel: string): string {
 export function channelMatches(text: string, ch: ChannelRef): boolean {
   if (text === '*') return true;
   if (text.includes('*')) {
-    const rx = new RegExp(`^(?:${text.replace(/[.+?^${}()|[\]\\/-]/g, '\\$&').replace(/\*/g, '.*')})$`);
+    const rx = globRegExp(text);
     return ch.names.some((n) => rx.test(n)) || rx.test(ch.url);
   }
   const want = text.replace(/\/+$/, '');

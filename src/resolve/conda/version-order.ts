@@ -259,6 +259,15 @@ function applyOp(op: Op, v: VersionOrder, target: VersionOrder): boolean {
   }
 }
 
+/**
+ * A whole-string matcher for a glob whose only wildcard is `*` (versions,
+ * names, channels). Every other character stands for itself: conda escapes
+ * only `.` and `+`, and a stray `\` or `(` then made an invalid regex.
+ */
+export function globRegExp(glob: string): RegExp {
+  return new RegExp(`^(?:${glob.replace(/[.+?^${}()|[\]\\/-]/g, '\\$&').replace(/\*/g, '.*')})$`);
+}
+
 /** A parsed conda version spec; `match(version)` tells whether a record version satisfies it. */
 export class VersionSpec {
   /** Normalised text (conda's `spec` property), e.g. `1.7.*` for `1.7*`. */
@@ -305,9 +314,7 @@ export class VersionSpec {
       this.isExact = false;
     } else if (spec.replace(/\*+$/, '').includes('*')) {
       // an inner glob like 1.*.1: a regex over the version text
-      // every regex character but * stands for itself (conda escapes only . and +,
-      // and a stray \ or ( then made an invalid regex: `*\` was a SyntaxError)
-      const rx = new RegExp(`^(?:${spec.replace(/[.+?^${}()|[\]\\/-]/g, '\\$&').replace(/\*/g, '.*')})$`);
+      const rx = globRegExp(spec);
       this.matcher = (v) => rx.test(v);
       this.isExact = false;
     } else if (spec.endsWith('*')) {
