@@ -35,6 +35,11 @@ export class RequirementSyntaxError extends Error {
 
 const NAME_RE = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?/;
 
+/** True when `text` is a whole PEP 508 project name (`a.b-c_d`, no leading or trailing punctuation). */
+export function isProjectName(text: string): boolean {
+  return NAME_RE.exec(text)?.[0].length === text.length;
+}
+
 /** Parses one PEP 508 requirement. Throws RequirementSyntaxError saying where and why. */
 export function parseRequirement(text: string): Requirement {
   let i = 0;

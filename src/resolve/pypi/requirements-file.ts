@@ -6,7 +6,7 @@
 // (behaviour mirrors pip/_internal/req/req_file.py).
 import path from 'node:path';
 import { PackagerError } from '../../core/index.js';
-import { normalizeName, parseRequirement, type Requirement, RequirementSyntaxError } from './requirement.js';
+import { isProjectName, normalizeName, parseRequirement, type Requirement, RequirementSyntaxError } from './requirement.js';
 import { parseSdistFilename, parseWheelFilename } from './wheel-filename.js';
 
 /** Longest stretch of a bad line quoted in an error message (a hostile line can be megabytes). */
@@ -248,7 +248,7 @@ function archiveRequirement(text: string, baseDir: string): Requirement | undefi
     key = parseSdistFilename(base)?.key;
   }
   // a file name that does not start with a valid project name is not an archive we can name
-  if (!key || !/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(key)) return undefined;
+  if (!key || !isProjectName(key)) return undefined;
   const req = parseRequirement(`${key} @ ${url}`);
   req.key = normalizeName(key);
   return req;
