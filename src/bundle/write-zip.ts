@@ -120,13 +120,13 @@ const deflateRawAsync = promisify(deflateRaw);
 // thread's wake-up (fs/promises' FileHandle cost ~0.4 ms per file here, a
 // third of the zip step for 300 wheels; bench/BENCHMARKS.md).
 /** Closes a source file, ignoring errors (it was only read). */
-const closeQuietly = async (fd: number): Promise<void> => {
+function closeQuietly(fd: number): void {
   try {
     closeSync(fd);
   } catch {
     // only read: nothing is lost
   }
-};
+}
 
 interface CentralRecord {
   name: Buffer;
@@ -162,7 +162,6 @@ export async function writeZip(
   // Entries opened and digested ahead of the one being written (small files
   // would otherwise wait on one round trip after another).
   const ahead: Promise<Settled<Prepared>>[] = [];
-  const closing: Promise<unknown>[] = [];
   let next = 0;
   // STORED files whose bytes are still being copied (their place in the zip is fixed).
   const copying = new Set<Promise<void>>();
@@ -210,8 +209,7 @@ export async function writeZip(
   } catch (err) {
     sink?.abandon();
     await Promise.all(copying);
-    for (const p of await Promise.all(ahead.splice(0))) if ('value' in p && p.value.kind === 'file') closing.push(closeQuietly(p.value.fd));
-    await Promise.all(closing);
+    for (const p of await Promise.all(ahead.splice(0))) if ('value' in p && p.value.kind === 'file') closeQuietly(p.value.fd);
     await fh?.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw wrapError(err, outPath);
@@ -282,7 +280,7 @@ async function prepareEntry(entry: ZipEntry): Promise<Prepared> {
     const { crc32: crc, trusted } = await digestsFor(file, st, entry);
     return { ...base, crc, trusted };
   } catch (err) {
-    await closeQuietly(fd);
+    closeQuietly(fd);
     throw err;
   }
 }
@@ -317,7 +315,7 @@ async function emitEntry(
       onProgress?.({ type: 'done', id, bytes: size, cached: false });
       return { rec };
     } finally {
-      await closeQuietly(fd);
+      closeQuietly(fd);
     }
   }
   const crc = p.crc;
@@ -339,7 +337,7 @@ async function emitEntry(
       }
       onProgress?.({ type: 'done', id, bytes: size, cached: false });
     } finally {
-      await closeQuietly(fd);
+      closeQuietly(fd);
     }
   })();
   return { rec, copied };
