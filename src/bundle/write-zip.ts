@@ -10,11 +10,13 @@
 // through three stream stages, which made the zip step cost several times the
 // download (bench/BENCHMARKS.md). Here a STORED file is copied by a worker
 // thread with sync positional 1 MiB reads and writes (several files at once,
-// each at its precomputed offset), its CRC-32 and sha256 come from
-// the pass that verified the cache entry (fetch's verified-files registry,
-// trusted only while the file's stat fingerprint is unchanged) or from one
-// hashing pass in a worker thread, and the zip's own sha256 is computed in a
-// worker as the bytes go out.
+// each at its precomputed offset). Its CRC-32 and sha256 come from the pass
+// that verified the cache entry (fetch's verified-files registry, trusted
+// only while the file's stat fingerprint is unchanged), or else from the copy
+// itself: the worker hashes the bytes it copies and the local header, which
+// holds the CRC-32, is written last, so a file not verified before is read
+// once, not twice. The zip's own sha256 is computed in a worker as the bytes
+// go out.
 // Format: https://pkware.cachefly.net/webdocs/casestudies/APPNOTE.TXT
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, createReadStream, fstatSync, openSync, writeSync, type BigIntStats } from 'node:fs';
@@ -28,7 +30,7 @@ import { PackagerError, isPackagerError } from '../core/errors.js';
 import type { Logger, OnProgress } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import { removeStaleTemps, tempPathFor } from '../core/atomic-file.js';
-import { HashSession, copyInPool, hashFileInPool, hashPoolSize, verifiedDigests, type PoolCopyError } from '../fetch/index.js';
+import { HashSession, copyInPool, hashPoolSize, verifiedDigests, type PoolCopyError } from '../fetch/index.js';
 import { assertSafeEntryName, compareBytes, isStoredByDefault } from './layout.js';
 
 /** One file of the zip: its name inside the zip and where its bytes come from. */
@@ -165,6 +167,12 @@ export async function writeZip(
   let next = 0;
   // STORED files whose bytes are still being copied (their place in the zip is fixed).
   const copying = new Set<Promise<void>>();
+  // The big ones of those being verified as they are copied: one per hash
+  // worker. The zip's hash stops at each one's header until its bytes are
+  // checked, so they should finish in zip order; with 8 in flight they all
+  // finished late and the zip's hash ran alone at the end (warm `large`:
+  // ~1.9 s with 8, ~1.6 s with 2).
+  const verifying = new Set<Promise<void>>();
   let copyFailure: { error: unknown } | undefined;
   try {
     fh = await open(tmp, 'wx', 0o644);
@@ -186,6 +194,11 @@ export async function writeZip(
         });
         copying.add(c);
         if (copying.size >= FILES_IN_FLIGHT) await Promise.race(copying);
+        if (p.value.kind === 'file' && p.value.crc === undefined && p.value.size > COPY_ONE_PIECE) {
+          verifying.add(c);
+          void c.then(() => verifying.delete(c));
+          if (verifying.size >= hashPoolSize()) await Promise.race(verifying);
+        }
       }
     }
     await Promise.all(copying);
@@ -244,11 +257,11 @@ function sortEntries(entries: ZipEntry[]): ZipEntry[] {
 /** An entry with everything known before its bytes go out: the next few are prepared while one is written. */
 type Prepared =
   | { entry: ZipEntry; name: Buffer; kind: 'data'; store: boolean; crc: number; size: number; body: Buffer }
-  | { entry: ZipEntry; name: Buffer; kind: 'file'; store: boolean; file: string; fd: number; size: number; mode: number; crc?: number; trusted?: boolean };
+  | { entry: ZipEntry; name: Buffer; kind: 'file'; store: boolean; file: string; fd: number; size: number; mode: number; st: BigIntStats; crc?: number };
 
 /**
- * Opens, stats and (for STORED files) gets the digests of an entry, or
- * deflates an in-memory one. Checks what can be checked before writing.
+ * Opens, stats and (for STORED files verified earlier) gets the digests of an
+ * entry, or deflates an in-memory one. Checks what can be checked before writing.
  */
 async function prepareEntry(entry: ZipEntry): Promise<Prepared> {
   const store = entry.store ?? isStoredByDefault(entry.name);
@@ -275,10 +288,13 @@ async function prepareEntry(entry: ZipEntry): Promise<Prepared> {
       throw readError(err, file, entry.name);
     }
     if (!st.isFile()) throw new PackagerError('EBUNDLE', `Not a regular file, cannot zip it: ${file}`, { file });
-    const base = { entry, name, kind: 'file' as const, store, file, fd, size: Number(st.size), mode: entry.mode ?? normalizedMode(Number(st.mode)) };
-    if (!store) return base;
-    const { crc32: crc, trusted } = await digestsFor(file, st, entry);
-    return { ...base, crc, trusted };
+    const base = { entry, name, kind: 'file' as const, store, file, fd, size: Number(st.size), mode: entry.mode ?? normalizedMode(Number(st.mode)), st };
+    // a wrong size fails before anything is written; a wrong checksum once the bytes were read
+    checkIntegrity(entry, undefined, base.size, file);
+    const known = store ? verifiedDigests(file, st) : undefined;
+    if (!known) return base;
+    checkIntegrity(entry, entry.sha256 !== undefined ? known.sha256 : undefined, known.size, file);
+    return { ...base, crc: known.crc32 };
   } catch (err) {
     closeQuietly(fd);
     throw err;
@@ -318,24 +334,40 @@ async function emitEntry(
       closeQuietly(fd);
     }
   }
-  const crc = p.crc;
-  if (crc === undefined) throw new Error(`internal: no CRC-32 prepared for ${entry.name}`);
-  const rec: CentralRecord = { name, flags: FLAG_UTF8, method: METHOD_STORE, crc, compressedSize: size, size, offset, mode };
-  await sink.put(localHeader(rec, dos, size >= MAX32));
-  const copy = sink.copyFrom(fd, size, { crc: !p.trusted, onBytes: progress, signal, file, entry: entry.name });
+  const zip64 = size >= MAX32;
+  const rec: CentralRecord = { name, flags: FLAG_UTF8, method: METHOD_STORE, crc: p.crc ?? 0, compressedSize: size, size, offset, mode };
+  const copyOptions = { onBytes: progress, signal, file, entry: entry.name };
+  if (p.crc !== undefined) {
+    await sink.put(localHeader(rec, dos, zip64));
+    const copy = sink.copyFrom(fd, size, copyOptions);
+    const copied = (async () => {
+      try {
+        await copy;
+        onProgress?.({ type: 'done', id, bytes: size, cached: false });
+      } finally {
+        closeQuietly(fd);
+      }
+    })();
+    return { rec, copied };
+  }
+  // Not verified in this process: the worker hashes the bytes as it copies
+  // them, and the local header (which holds the CRC-32) fills its reserved
+  // place once they are checked. The zip's own hash waits for it there.
+  const headerAt = sink.reserve(localHeader(rec, dos, zip64).length);
+  const session = new HashSession({ sha256: entry.sha256 !== undefined, crc32: true });
+  const copy = sink.copyFrom(fd, size, { ...copyOptions, session });
   const copied = (async () => {
     try {
-      const got = await copy;
-      if (got.crc !== undefined && got.crc !== crc) {
-        throw new PackagerError('EINTEGRITY', `File changed while it was copied into the zip: ${entry.name}`, {
-          wanted: `crc32 ${hex8(crc)}`,
-          found: `crc32 ${hex8(got.crc)}`,
-          file,
-          entry: entry.name,
-          hint: 'something else is writing the download cache: re-run when it is done',
-        });
-      }
+      await copy;
+      const r = await session.finish();
+      checkIntegrity(entry, entry.sha256 !== undefined ? r.sha256 : undefined, r.size, file);
+      if (r.size !== size || changedSince(fd, p.st)) throw changedError(entry, file);
+      rec.crc = r.crc32;
+      sink.fill(headerAt, localHeader(rec, dos, zip64));
       onProgress?.({ type: 'done', id, bytes: size, cached: false });
+    } catch (err) {
+      session.abort();
+      throw err;
     } finally {
       closeQuietly(fd);
     }
@@ -343,26 +375,10 @@ async function emitEntry(
   return { rec, copied };
 }
 
-/**
- * sha256 + CRC-32 of a file about to be STORED: from the pass that verified it
- * in this process when its stat fingerprint is unchanged (`trusted`), else from
- * one read in a hash worker. Checks them against what the entry expects.
- */
-async function digestsFor(file: string, st: BigIntStats, entry: ZipEntry): Promise<{ crc32: number; trusted: boolean }> {
-  const known = verifiedDigests(file, st);
-  if (known) {
-    checkIntegrity(entry, entry.sha256 !== undefined ? known.sha256 : undefined, known.size, file);
-    return { crc32: known.crc32, trusted: true };
-  }
-  let r;
-  try {
-    r = await hashFileInPool(file, { sha256: entry.sha256 !== undefined, crc32: true });
-  } catch (err) {
-    throw readError(err, file, entry.name);
-  }
-  checkIntegrity(entry, entry.sha256 !== undefined ? r.sha256 : undefined, r.size, file);
-  if (r.size !== Number(st.size)) throw changedError(entry, file);
-  return { crc32: r.crc32, trusted: false };
+/** True when the open file's size, mtime or ctime moved since `st` (something wrote it while it was copied). */
+function changedSince(fd: number, st: BigIntStats): boolean {
+  const now = fstatSync(fd, { bigint: true });
+  return now.size !== st.size || now.mtimeNs !== st.mtimeNs || now.ctimeNs !== st.ctimeNs;
 }
 
 /** A deflated file: streamed through zlib with a data descriptor (sizes known only at the end). */
@@ -426,7 +442,7 @@ class Sink {
   pos = 0;
   private readonly buf = Buffer.allocUnsafe(SINK_BUFFER);
   private used = 0;
-  private readonly hash = new HashSession({ sha256: true });
+  private readonly hash = new HashSession({ sha256: true, ownThread: true });
   private readonly writes = new Set<Promise<void>>();
   /** Writes that completed beyond the contiguous prefix: start -> end. */
   private readonly completed = new Map<number, number>();
@@ -460,27 +476,26 @@ class Sink {
    * positional reads and writes on their own threads, so the main thread
    * spends one message per piece, not several thread-pool round trips per
    * MiB). A big file goes in pieces, on every worker at once, each reported
-   * as progress; with `crc`, the pieces go one after another so the CRC-32
-   * of what was copied can be checked.
+   * as progress; with a `session`, the pieces go one after another through
+   * that session's worker, which hashes them on the way.
    */
   async copyFrom(
     src: number,
     size: number,
-    o: { crc: boolean; onBytes: (n: number) => void; signal: AbortSignal | undefined; file: string; entry: string },
-  ): Promise<{ crc?: number }> {
+    o: { session?: HashSession; onBytes: (n: number) => void; signal: AbortSignal | undefined; file: string; entry: string },
+  ): Promise<void> {
     this.flush();
     const base = this.pos;
     this.pos += size;
-    if (size === 0) return o.crc ? { crc: 0 } : {};
+    if (size === 0) return;
     const piece = size <= COPY_ONE_PIECE ? size : Math.min(COPY_PIECE_MAX, Math.max(COPY_PIECE_MIN, Math.ceil(size / 16 / 4096) * 4096));
-    const window = o.crc ? 1 : hashPoolSize();
-    let crc = 0;
+    const window = o.session ? 1 : hashPoolSize();
     const inFlight = new Set<Promise<void>>();
     let failed: { error: unknown } | undefined;
     const copyPiece = async (at: number, n: number): Promise<void> => {
       try {
-        const r = await copyInPool(src, at, this.fh.fd, base + at, n, { crc: o.crc, crcIn: crc });
-        if (o.crc) crc = r.crc32!;
+        if (o.session) await o.session.copyRange(src, at, this.fh.fd, base + at, n);
+        else await copyInPool(src, at, this.fh.fd, base + at, n);
         // each piece on file lets the zip's hash move on: it need not wait for the whole file
         this.written(base + at, base + at + n);
         o.onBytes(n);
@@ -503,7 +518,20 @@ class Sink {
       await Promise.all(inFlight);
     }
     if (failed) throw failed.error;
-    return o.crc ? { crc } : {};
+  }
+
+  /** Takes the next `n` bytes of the zip, to be written later with fill(). */
+  reserve(n: number): number {
+    this.flush();
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+
+  /** Writes `b` at `at`, a place reserve() took (a failure fails the zip at its next step). */
+  fill(at: number, b: Buffer): void {
+    this.check();
+    this.writeNow(b, b.length, at);
   }
 
   /** What a failed copyInPool means for this zip: a write error fails the zip, a read error names the file. */
@@ -551,13 +579,7 @@ class Sink {
     if (this.used <= SYNC_WRITE_MAX) {
       const n = this.used;
       this.used = 0;
-      try {
-        for (let done = 0; done < n; ) done += writeSync(this.fh.fd, this.buf, done, n - done, at + done);
-      } catch (err) {
-        this.failure ??= err; // thrown by the next check(), as for a failed background write
-        return;
-      }
-      this.written(at, at + n);
+      this.writeNow(this.buf, n, at);
       return;
     }
     // a copy of just the gathered bytes, so the buffer is free again at once
@@ -569,6 +591,17 @@ class Sink {
       () => this.writes.delete(w),
       () => this.writes.delete(w),
     );
+  }
+
+  /** Writes the first `n` bytes of `b` at `at` synchronously (small writes only: see flush). */
+  private writeNow(b: Buffer, n: number, at: number): void {
+    try {
+      for (let done = 0; done < n; ) done += writeSync(this.fh.fd, b, done, n - done, at + done);
+    } catch (err) {
+      this.failure ??= err; // thrown by the next check(), as for a failed background write
+      return;
+    }
+    this.written(at, at + n);
   }
 
   private async writeAt(b: Buffer, position: number): Promise<void> {
@@ -762,10 +795,6 @@ function changedError(entry: ZipEntry, file: string | undefined): PackagerError 
 function readError(err: unknown, file: string | undefined, entry: string): PackagerError {
   if (isPackagerError(err)) return err;
   return new PackagerError('EIO', `Cannot read a file for the zip: ${file}`, { file, entry, hint: 'is the download cache intact? re-run to fetch it again' }, { cause: err });
-}
-
-function hex8(n: number): string {
-  return (n >>> 0).toString(16).padStart(8, '0');
 }
 
 function wrapError(err: unknown, outPath: string): unknown {

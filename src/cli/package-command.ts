@@ -3,7 +3,7 @@
 // script fails before any download), then the Ruby gem's user-facing lines.
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { PackagerError, redactUrl, sriFromHex, unredactUrl, writeFileAtomic, type Artifact, type Logger } from '../core/index.js';
+import { PackagerError, isPackagerError, redactUrl, sriFromHex, unredactUrl, writeFileAtomic, type Artifact, type Logger } from '../core/index.js';
 import { ContentCache, fetchArtifacts, warmHashPool, type CachedFile } from '../fetch/index.js';
 import {
   checkPackagingTarget,
@@ -140,57 +140,78 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
       await runPrePackage(m.pre_package, work, { logger: log });
     }
 
-    const dependencyFiles = new Map<Dependency, ShippedFile>();
-    const artifactFiles = new Map<LockEntry, ShippedFile>();
-    const report: PackageResult['artifacts'] = [];
-    if (cached) {
-      const artifacts: Artifact[] = [...deps.map(dependencyArtifact), ...locked.map((e) => lockArtifact(e, m))];
-      const plannedBytes = artifacts.reduce((n, a) => n + (a.size ?? 0), 0);
-      log.plan(artifacts.length, plannedBytes);
-      log.info(`Fetching ${artifacts.length} artifacts for ${stack ?? 'any stack'} (cache: ${cacheDir})`);
-      const files = await fetchArtifacts(artifacts, {
-        cacheDir,
-        concurrency: o.concurrency,
-        forceDownload: o.forceDownload,
-        logger: log,
-        onProgress: log.onProgress,
-        signal: ctx.signal,
-        ...retryTuning(),
-      });
-      deps.forEach((d, i) => dependencyFiles.set(d, shipped(files[i]!)));
-      // Installer pages only estimate sizes: the packaged manifest states the real ones.
-      locked.forEach((e, i) => {
-        const f = files[deps.length + i]!;
-        if (e.size_approximate || e.size !== f.size) {
-          e.size = f.size;
-          delete e.size_approximate;
-        }
-        artifactFiles.set(e, shipped(f));
-      });
-      artifacts.forEach((a, i) => {
-        const f = files[i]!;
-        report.push({ kind: a.kind, name: a.name, version: a.version, uri: redactUrl(a.url), sha256: f.sha256, size: f.size, from_cache: f.fromCache });
-      });
-    }
-    ctx.signal.throwIfAborted();
-
-    const condaChannels = m.conda
-      ? m.conda.channels.flatMap((c) => channelRefs(c, m.conda!.channel_alias)).map((r) => ({ url: r.url, subdirs: m.conda!.subdirs }))
-      : undefined;
-    const plan = await planBundle({ root: work, manifest: pm, version, stack, cached, lock, dependencyFiles, artifactFiles, condaChannels, logger: log });
-    let sbomText: string | undefined;
-    if (cached) {
-      sbomText = sbomJson({
-        buildpack: { language: m.language, version, stack, profile: selection.infix, excluded: selection.excluded },
-        tool: { name: TOOL_NAME, version: toolVersion() },
-        artifacts: await sbomArtifacts({ plan, dependencies: dependencyFiles, locked: artifactFiles }),
-        // Reproducible by default: a timestamp only when the build pins one.
-        timestamp: process.env.SOURCE_DATE_EPOCH ? zipTimestamp() : undefined,
-      });
-      plan.entries.push({ name: SBOM_PATH, source: { data: sbomText } });
-    }
     const out = path.resolve(o.output ?? zipFileName({ language: m.language, cached, stack, version, profile: selection.infix }));
-    const zip = await writeZip(plan.entries, out, { logger: log, signal: ctx.signal });
+    // Cache hits are not re-hashed before the zip is written: writeZip checks
+    // each one as it copies it, so every byte is read once, not twice. One that
+    // turns out corrupt there sends the run back, once, through the usual
+    // check, which removes it and fetches it again.
+    const unverified = new Set<string>();
+    const assemble = async (verifyHitsLater: boolean) => {
+      unverified.clear();
+      const dependencyFiles = new Map<Dependency, ShippedFile>();
+      const artifactFiles = new Map<LockEntry, ShippedFile>();
+      const report: PackageResult['artifacts'] = [];
+      if (cached) {
+        const artifacts: Artifact[] = [...deps.map(dependencyArtifact), ...locked.map((e) => lockArtifact(e, m))];
+        const plannedBytes = artifacts.reduce((n, a) => n + (a.size ?? 0), 0);
+        log.plan(artifacts.length, plannedBytes);
+        log.info(`Fetching ${artifacts.length} artifacts for ${stack ?? 'any stack'} (cache: ${cacheDir})`);
+        const files = await fetchArtifacts(artifacts, {
+          cacheDir,
+          concurrency: o.concurrency,
+          forceDownload: o.forceDownload,
+          verifyHitsLater,
+          logger: log,
+          onProgress: log.onProgress,
+          signal: ctx.signal,
+          ...retryTuning(),
+        });
+        for (const f of files) if (f.unverified) unverified.add(f.path);
+        deps.forEach((d, i) => dependencyFiles.set(d, shipped(files[i]!)));
+        // Installer pages only estimate sizes: the packaged manifest states the real ones.
+        locked.forEach((e, i) => {
+          const f = files[deps.length + i]!;
+          if (e.size_approximate || e.size !== f.size) {
+            e.size = f.size;
+            delete e.size_approximate;
+          }
+          artifactFiles.set(e, shipped(f));
+        });
+        artifacts.forEach((a, i) => {
+          const f = files[i]!;
+          report.push({ kind: a.kind, name: a.name, version: a.version, uri: redactUrl(a.url), sha256: f.sha256, size: f.size, from_cache: f.fromCache });
+        });
+      }
+      ctx.signal.throwIfAborted();
+
+      const condaChannels = m.conda
+        ? m.conda.channels.flatMap((c) => channelRefs(c, m.conda!.channel_alias)).map((r) => ({ url: r.url, subdirs: m.conda!.subdirs }))
+        : undefined;
+      const plan = await planBundle({ root: work, manifest: pm, version, stack, cached, lock, dependencyFiles, artifactFiles, condaChannels, logger: log });
+      let sbomText: string | undefined;
+      if (cached) {
+        sbomText = sbomJson({
+          buildpack: { language: m.language, version, stack, profile: selection.infix, excluded: selection.excluded },
+          tool: { name: TOOL_NAME, version: toolVersion() },
+          artifacts: await sbomArtifacts({ plan, dependencies: dependencyFiles, locked: artifactFiles }),
+          // Reproducible by default: a timestamp only when the build pins one.
+          timestamp: process.env.SOURCE_DATE_EPOCH ? zipTimestamp() : undefined,
+        });
+        plan.entries.push({ name: SBOM_PATH, source: { data: sbomText } });
+      }
+      const zip = await writeZip(plan.entries, out, { logger: log, signal: ctx.signal });
+      return { zip, report, sbomText };
+    };
+    let built: Awaited<ReturnType<typeof assemble>>;
+    try {
+      built = await assemble(cached);
+    } catch (err) {
+      const file = isPackagerError(err, 'EINTEGRITY', 'ESIZE', 'EIO') ? err.details.file : undefined;
+      if (file === undefined || !unverified.has(file)) throw err;
+      log.warn(`${err instanceof Error ? err.message : String(err)}: the cached copy is corrupt; checking every cached artifact again and fetching what does not match`);
+      built = await assemble(false);
+    }
+    const { zip, report, sbomText } = built;
     log.finish();
     try {
       checkWrittenZip(zip.size, o.maxSize, zip.path, log);

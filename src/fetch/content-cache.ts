@@ -212,6 +212,27 @@ export class ContentCache {
     return { status: 'ok', file: { path: file, ...digests, fromCache: true } };
   }
 
+  /**
+   * The entry for `key` as it is on disk, not read: undefined when there is
+   * none, or when `size` is given and differs (check() then removes it). For
+   * callers that verify the bytes as they read them.
+   */
+  async peek(key: ContentKey, size?: number): Promise<{ path: string; size: number } | undefined> {
+    const file = this.contentPath(key);
+    const found = async () => {
+      try {
+        return await statPath(file);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ENOENT') return undefined;
+        throw diskError(err, undefined, file);
+      }
+    };
+    let st = await found();
+    if (!st && (await this.adoptLegacy(key))) st = await found();
+    if (!st || !st.isFile() || (size !== undefined && st.size !== size)) return undefined;
+    return { path: file, size: st.size };
+  }
+
   /** Verifies the entry for an SRI string (see check). */
   async verify(integrity: string, size?: number): Promise<CacheCheck> {
     return this.check(ContentCache.keyOf(integrity), size);

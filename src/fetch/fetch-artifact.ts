@@ -5,7 +5,8 @@
 import pLimit from 'p-limit';
 import { artifactLabel, type Artifact } from '../core/artifact.js';
 import { redactUrl } from '../core/redact.js';
-import { ContentCache } from './content-cache.js';
+import { sriFromHex } from '../core/integrity.js';
+import { ContentCache, type CacheCheck } from './content-cache.js';
 import { downloadArtifact } from './download.js';
 import { copyFileArtifact } from './file-source.js';
 import { hashPoolSize } from './hash-pool.js';
@@ -21,12 +22,19 @@ interface Run {
   opts: ResolvedOptions;
 }
 
-/** The verified cache entry for `a`, or undefined when it must be fetched (a corrupt entry is removed first). */
+/**
+ * The verified cache entry for `a` (with verifyHitsLater, one keyed by sha256
+ * comes back unread), or undefined when it must be fetched (a corrupt entry is
+ * removed first).
+ */
 async function fromCache(a: Artifact, run: Run): Promise<CachedFile | undefined> {
   const { cache, opts } = run;
   const what = artifactLabel(a);
   const key = ContentCache.keyOf(a.integrity, what);
-  const hit = await cache.check(key, a.size);
+  const unread = opts.verifyHitsLater && key.algorithm === 'sha256' ? await cache.peek(key, a.size) : undefined;
+  const hit: CacheCheck = unread
+    ? { status: 'ok', file: { ...unread, sha256: key.hex.toLowerCase(), integrity: sriFromHex(key.hex, 'sha256'), fromCache: true, unverified: true } }
+    : await cache.check(key, a.size);
   if (hit.status === 'ok') {
     const shown = redactUrl(a.url);
     // a run killed between committing this entry and releasing its lease left them

@@ -76,11 +76,13 @@ function fail(id, err) {
 // Copies m.size bytes from offset m.from of the open file m.src (a descriptor the
 // main thread opened: this process shares it) to m.offset of the open file
 // m.dst, with sync positional reads and writes on this thread (no thread-pool
-// round trip per chunk), CRC-32 on the way when asked. err.side says which
-// file failed. m.crcIn continues the CRC-32 of the bytes before m.from.
+// round trip per chunk). err.side says which file failed. With m.feed, the
+// bytes also go to session m.id on the way (a file verified as it is copied:
+// one read for both), and the reply is that session's fileDone.
 function copy(m) {
+  const s = m.feed ? sessions.get(m.id) : undefined;
+  if (m.feed && !s) return; // dropped
   const buf = spare.pop() || Buffer.allocUnsafe(CHUNK);
-  let crc = m.crcIn;
   let pos = 0;
   try {
     while (pos < m.size) {
@@ -92,7 +94,7 @@ function copy(m) {
         throw Object.assign(err, { side: 'src' });
       }
       if (n === 0) throw Object.assign(new Error('file ended early'), { code: 'ESHORT', side: 'src', bytes: m.from + pos });
-      if (m.crc) crc = crc32(buf.subarray(0, n), crc);
+      if (s) feed(s, buf.subarray(0, n));
       let off = 0;
       try {
         while (off < n) off += fs.writeSync(m.dst, buf, off, n - off, m.offset + pos + off);
@@ -101,7 +103,7 @@ function copy(m) {
       }
       pos += n;
     }
-    parentPort.postMessage({ id: m.id, result: { size: pos, sha256: '', crc32: crc >>> 0 } });
+    parentPort.postMessage(s ? { id: m.id, fileDone: true } : { id: m.id, result: { size: pos, sha256: '', crc32: 0 } });
   } catch (err) {
     fail(m.id, err);
   } finally {
@@ -345,6 +347,13 @@ export function warmHashPool(): void {
   pool();
 }
 
+let own: PoolWorker | undefined;
+/** The worker outside the pool (HashSession's `ownThread`), started on first use. */
+function ownWorker(): PoolWorker {
+  if (!own || own.broken) own = new PoolWorker();
+  return own;
+}
+
 function pool(): PoolWorker[] {
   return (workers ??= Array.from({ length: hashPoolSize() }, () => new PoolWorker()));
 }
@@ -364,6 +373,12 @@ export interface HashSpec {
   crc32?: boolean;
   /** Also report the stat fingerprint of a file read whole (HashResult.fingerprint). */
   fingerprint?: boolean;
+  /**
+   * Run on a worker outside the pool, shared with no copy or other session
+   * but other ownThread ones: a long hash that everything else would
+   * otherwise hold up, such as the zip's own (write-zip.ts).
+   */
+  ownThread?: boolean;
 }
 
 /**
@@ -388,7 +403,7 @@ export class HashSession {
   size = 0;
 
   constructor(spec: HashSpec) {
-    this.w = pickWorker();
+    this.w = spec.ownThread ? ownWorker() : pickWorker();
     this.w.attach(this.id, {
       onAck: (n) => {
         this.inFlight -= n;
@@ -467,6 +482,23 @@ export class HashSession {
     if (end !== undefined) this.size += end - start;
     const done = new Promise<void>((resolve, reject) => this.fileWaiters.push({ resolve, reject }));
     this.post({ op: 'file', file, start, end });
+    await this.w.hold(done);
+  }
+
+  /**
+   * Copies `size` bytes at `from` of the open file `srcFd` to `offset` of the
+   * open file `dstFd`, in this session's worker, feeding them to the session
+   * on the way: a file is verified as it is copied, with one read for both.
+   * Waits for the copy; rejects with a PoolCopyError. Calls must not overlap
+   * each other or fromFile().
+   */
+  async copyRange(srcFd: number, from: number, dstFd: number, offset: number, size: number): Promise<void> {
+    if (this.closed) throw new Error('hash session already finished');
+    this.flush();
+    if (this.failed) throw this.failed;
+    this.size += size;
+    const done = new Promise<void>((resolve, reject) => this.fileWaiters.push({ resolve, reject }));
+    this.post({ op: 'copy', feed: true, src: srcFd, from, dst: dstFd, offset, size });
     await this.w.hold(done);
   }
 
@@ -567,18 +599,10 @@ export interface PoolCopyError extends Error {
 
 /**
  * Copies `size` bytes at `srcOffset` of the open file `srcFd` to `dstOffset`
- * of the open file `dstFd`, in a worker (sync positional I/O on its thread),
- * with the CRC-32 of the bytes when asked (`crcIn` continues the CRC of the
- * bytes before them). Rejects with a PoolCopyError.
+ * of the open file `dstFd`, in a worker (sync positional I/O on its thread).
+ * Rejects with a PoolCopyError. HashSession.copyRange also hashes the bytes.
  */
-export async function copyInPool(
-  srcFd: number,
-  srcOffset: number,
-  dstFd: number,
-  dstOffset: number,
-  size: number,
-  o: { crc: boolean; crcIn?: number },
-): Promise<{ crc32?: number }> {
+export async function copyInPool(srcFd: number, srcOffset: number, dstFd: number, dstOffset: number, size: number): Promise<void> {
   const w = pickWorker();
   const id = nextId++;
   const done = new Promise<HashResult>((resolve, reject) => {
@@ -595,7 +619,6 @@ export async function copyInPool(
       },
     });
   });
-  w.worker.postMessage({ op: 'copy', id, src: srcFd, from: srcOffset, dst: dstFd, offset: dstOffset, size, crc: o.crc, crcIn: o.crcIn ?? 0 });
-  const r = await w.hold(done);
-  return o.crc ? { crc32: r.crc32 } : {};
+  w.worker.postMessage({ op: 'copy', id, src: srcFd, from: srcOffset, dst: dstFd, offset: dstOffset, size });
+  await w.hold(done);
 }

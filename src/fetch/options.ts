@@ -10,6 +10,13 @@ export interface FetchOptions {
   concurrency?: number;
   /** Ignore cache hits (the fresh download still replaces the cache entry). */
   forceDownload?: boolean;
+  /**
+   * fetchArtifacts: return cache hits keyed by sha256 without re-hashing them
+   * (CachedFile.unverified). For a caller that checks their bytes as it reads
+   * them anyway (writeZip does), and fetches again without this option when
+   * one turns out corrupt.
+   */
+  verifyHitsLater?: boolean;
   logger?: Logger;
   onProgress?: OnProgress;
   /** Attempts after the first one (default 5). */
@@ -38,14 +45,20 @@ export interface CachedFile {
   integrity: string;
   /** CRC-32 of the content (what a zip entry records), computed in the same pass as the sha256. */
   crc32?: number;
-  /** True when no byte was transferred: the entry was already cached and re-verified. */
+  /** True when no byte was transferred: the entry was already cached and re-verified (or, with `unverified`, found). */
   fromCache: boolean;
+  /**
+   * A cache hit returned unread (FetchOptions.verifyHitsLater): `sha256` is
+   * its cache key and `size` its stat size, not yet checked against its bytes.
+   */
+  unverified?: true;
 }
 
 export interface ResolvedOptions {
   cacheDir: string;
   concurrency: number;
   forceDownload: boolean;
+  verifyHitsLater: boolean;
   logger: Logger;
   onProgress: OnProgress;
   retries: number;
@@ -62,6 +75,7 @@ export function resolveOptions(o: FetchOptions): ResolvedOptions {
     cacheDir: o.cacheDir,
     concurrency: Math.max(1, o.concurrency ?? 8),
     forceDownload: o.forceDownload ?? false,
+    verifyHitsLater: o.verifyHitsLater ?? false,
     logger: o.logger ?? silentLogger,
     onProgress: o.onProgress ?? (() => {}),
     retries: Math.max(0, o.retries ?? 5),

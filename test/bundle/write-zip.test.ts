@@ -247,4 +247,49 @@ describe('writeZip', () => {
     const got = await allEntries(out);
     for (const e of entries) expect(sha(got.get(e.name)!), e.name).toBe(e.sha256);
   });
+  it('gives the same bytes whether its files were verified earlier in this process or are verified while they are copied', async () => {
+    const dir = await tempDir();
+    const entries: ZipEntry[] = [];
+    // three multi-piece files (more than the hash workers, so some wait their turn) among single-piece ones
+    for (const [i, n] of [3 << 20, 10_000, (5 << 20) + 1, 1, (2 << 20) + 4097, 0].entries()) {
+      const f = path.join(dir, `f${i}.tgz`);
+      const b = Buffer.alloc(n);
+      for (let j = 0; j < n; j += 1000) b[j] = (i * 31 + j / 1000) & 0xff;
+      await writeFile(f, b);
+      entries.push({ name: `dependencies/${i}/f${i}.tgz`, source: { path: f }, sha256: sha(b), size: n });
+    }
+    const copied = await writeZip(entries, path.join(dir, 'copied.zip'), { env: {} });
+    for (const e of entries) {
+      const b = await readFile((e.source as { path: string }).path);
+      await rememberVerified((e.source as { path: string }).path, { size: b.length, sha256: sha(b), crc32: crc32(b) });
+    }
+    const trusted = await writeZip(entries, path.join(dir, 'trusted.zip'), { env: {} });
+    expect(copied.sha256).toBe(trusted.sha256);
+    expect(copied.sha256).toBe(sha(await readFile(path.join(dir, 'copied.zip'))));
+    expect(await unzipTest(path.join(dir, 'copied.zip'))).toContain('No errors detected');
+  });
+
+  it('refuses a multi-piece file whose last byte is wrong once it has been copied, and leaves nothing behind', async () => {
+    const dir = await tempDir();
+    const outDir = path.join(dir, 'out');
+    await mkdir(outDir);
+    const good = Buffer.alloc(5 << 20, 9);
+    const rotten = Buffer.from(good);
+    rotten[rotten.length - 1] = 8;
+    const file = path.join(dir, 'installer.sh');
+    await writeFile(file, rotten);
+    const other = path.join(dir, 'other.tgz');
+    await writeFile(other, Buffer.alloc(3 << 20, 1));
+    const err = await writeZip(
+      [
+        { name: 'dependencies/a/installer.sh', source: { path: file }, sha256: sha(good), size: good.length },
+        { name: 'dependencies/b/other.tgz', source: { path: other }, sha256: sha(Buffer.alloc(3 << 20, 1)) },
+      ],
+      path.join(outDir, 'bp.zip'),
+      { env: {} },
+    ).catch((e: unknown) => e);
+    expect(isPackagerError(err, 'EINTEGRITY'), String(err)).toBe(true);
+    expect((err as { details: Record<string, string> }).details).toMatchObject({ wanted: `sha256 ${sha(good)}`, found: `sha256 ${sha(rotten)}`, file, entry: 'dependencies/a/installer.sh' });
+    expect(await readdir(outDir)).toEqual([]);
+  });
 });

@@ -128,6 +128,30 @@ describe('bin/package offline', () => {
     expect(sha(packed)).toBe(sha(TOOL));
   });
 
+  it('catches a cache entry that rotted in place (same size) while zipping it, fetches it again, and writes the same zip as before', async () => {
+    const root = await makeBuildpackRoot(manifest(origin.url));
+    const first = await packageOffline(root, ['--stack', 'cflinuxfs4']);
+    expect(first.code).toBe(0);
+    const cold = sha(await readFile(first.out));
+    // warm: the entries are not re-hashed before the zip, only while they are copied into it
+    const warm = await packageOffline(root, ['--stack', 'cflinuxfs4']);
+    expect(warm.code, warm.stderr).toBe(0);
+    expect(sha(await readFile(warm.out))).toBe(cold);
+    expect(warm.stderr).not.toContain('corrupt');
+
+    const entry = await findCacheFile(first.cache, sha(TOOL));
+    const rotten = Buffer.from(TOOL);
+    rotten[150_000] ^= 0x40;
+    await writeFile(entry, rotten);
+    const third = await packageOffline(root, ['--stack', 'cflinuxfs4']);
+    expect(third.code, third.stderr).toBe(0);
+    expect(third.stderr).toMatch(/warning: Checksum mismatch while copying into the zip: dependencies\/[0-9a-f]{32}\/tool-1\.0\.tgz: the cached copy is corrupt/);
+    expect(third.stderr).toContain(`Cached tool 1.0 is corrupt (wanted sha256 ${sha(TOOL)}, found sha256 ${sha(rotten)}`);
+    expect(origin.requestsFor('/a/tool-1.0.tgz')).toHaveLength(2);
+    expect(sha(await readFile(third.out))).toBe(cold);
+    expect(sha(await readFile(entry))).toBe(sha(TOOL));
+  });
+
   it.each<[string, number, Fault[]]>([
     ['500 then success', 0, [{ status: 500 }]],
     ['503 with Retry-After then success', 0, [{ status: 503, retryAfter: 0 }]],

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
@@ -46,6 +46,44 @@ describe('hash pool', () => {
     expect((await s.finish()).sha256).toBe(sha(data));
   });
 
+  it('copies file ranges into another file and hashes the bytes on the way, one stream across the pieces', async () => {
+    const dir = await tempDir();
+    const src = path.join(dir, 'src.bin');
+    const dst = path.join(dir, 'dst.bin');
+    const data = randomBytes(5 * 1024 * 1024 + 7);
+    await writeFile(src, data);
+    const from = await open(src, 'r');
+    const to = await open(dst, 'w');
+    try {
+      const s = new HashSession({ sha256: true, crc32: true });
+      // three pieces, the middle one larger than the worker's 1 MiB buffer, landing after a 100-byte gap
+      for (const [at, n] of [[0, 1000], [1000, 3_000_000], [3_001_000, data.length - 3_001_000]] as const) {
+        await s.copyRange(from.fd, at, to.fd, 100 + at, n);
+      }
+      expect(await s.finish()).toEqual({ size: data.length, sha256: sha(data), crc32: crc32(data) });
+    } finally {
+      await from.close();
+      await to.close();
+    }
+    expect(sha(await readFile(dst))).toBe(sha(Buffer.concat([Buffer.alloc(100), data])));
+  });
+
+  it('fails a copy whose source ends early, saying it was the source and how far it got', async () => {
+    const dir = await tempDir();
+    const src = path.join(dir, 'short.bin');
+    await writeFile(src, randomBytes(10_000));
+    const from = await open(src, 'r');
+    const to = await open(path.join(dir, 'dst.bin'), 'w');
+    try {
+      const s = new HashSession({ sha256: true, crc32: true });
+      await expect(s.copyRange(from.fd, 0, to.fd, 0, 20_000)).rejects.toMatchObject({ code: 'ESHORT', side: 'src', bytes: 10_000 });
+      await expect(s.finish()).rejects.toThrow();
+    } finally {
+      await from.close();
+      await to.close();
+    }
+  });
+
   it('rejects with the file system error code for a missing file', async () => {
     const dir = await tempDir();
     await expect(hashFileInPool(path.join(dir, 'nope'))).rejects.toMatchObject({ code: 'ENOENT', syscall: 'open' });
@@ -66,7 +104,8 @@ describe('hash pool', () => {
 
   it('never keeps the process alive: a session left unfinished still lets node exit', async () => {
     const mod = path.join(ROOT, 'dist/fetch/hash-pool.js');
-    const script = `import(${JSON.stringify(mod)}).then(({ HashSession }) => { const s = new HashSession({ sha256: true }); s.update(Buffer.alloc(1 << 20)); console.log('fed'); });`;
+    // one on the pool and one on a worker of its own (the zip's hash)
+    const script = `import(${JSON.stringify(mod)}).then(({ HashSession }) => { for (const ownThread of [false, true]) new HashSession({ sha256: true, ownThread }).update(Buffer.alloc(1 << 20)); console.log('fed'); });`;
     const { stdout } = await run(process.execPath, ['-e', script], { timeout: 20_000 });
     expect(stdout.trim()).toBe('fed');
   });
