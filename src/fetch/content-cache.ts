@@ -7,7 +7,8 @@
 //   <cache>/http-v1/                            index pages and repodata (http-document.ts)
 //
 // Entries appear only by rename after verification, so a reader never sees a
-// half-written file under a final name; every hit is re-hashed before use.
+// half-written file under a final name; every hit is re-hashed before use
+// (check(); or, after peek(), by the caller as it reads it: writeZip).
 //
 // One flat directory per algorithm, unlike cacache's `ab/cd/` fan-out (which
 // content-v1 used): ext4, xfs and btrfs index large directories, and the two

@@ -1,5 +1,6 @@
 // Cache first, then the source: a verified cache hit is used as it is (after a
-// re-hash); a miss or a corrupt entry goes to file-source.ts or download.ts.
+// re-hash, or unread for a caller that verifies it as it reads it); a miss or
+// a corrupt entry goes to file-source.ts or download.ts.
 // fetchArtifacts runs many through p-limit and stops starting new ones after
 // the first failure, letting in-flight downloads land in the cache.
 import pLimit from 'p-limit';

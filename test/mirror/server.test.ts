@@ -108,7 +108,7 @@ describe('files', () => {
       for (const [i, [p, headers]] of asks.entries()) {
         const { 'content-type': _type, 'content-length': _length, ...validators } = first[i]!.headers;
         if (p.endsWith('repodata.json')) expect({ status: early.status, headers: early.headers }).toEqual({ status: 304, headers: validators });
-        for (const conditional of [{ 'if-none-match': first[i]!.headers.etag! }, { 'if-modified-since': first[i]!.headers['last-modified']! }]) {
+        for (const conditional of [{ 'if-none-match': first[i]!.headers.etag! }, { 'if-modified-since': first[i]!.headers['last-modified']! }] as Record<string, string>[]) {
           for (let round = 0; round < 2; round++) {
             const r = await request(at + p, { headers: { ...headers, ...conditional } });
             const { date: _date, ...rest } = r.headers;

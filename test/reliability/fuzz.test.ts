@@ -35,11 +35,11 @@ const tally = { properties: 0, cases: 0 };
 // prop() names a property's parameters (the seed above, the number of runs)
 // and check() runs it with them: fc.assert alone would pick a fresh random
 // seed and 100 runs, and a failure would not replay.
-const paramsOf = new WeakMap<object, fc.Parameters<never>>();
-const prop = <T>(p: fc.IAsyncPropertyWithHooks<T> | fc.IPropertyWithHooks<T>, o: fc.Parameters<T> = opts) => {
+const paramsOf = new WeakMap<object, fc.Parameters<unknown>>();
+const prop = <P extends object>(p: P, o: fc.Parameters<unknown> = opts): P => {
   tally.properties++;
   tally.cases += o.numRuns ?? RUNS;
-  paramsOf.set(p, o as fc.Parameters<never>);
+  paramsOf.set(p, o);
   return p;
 };
 function check<T>(p: fc.IAsyncPropertyWithHooks<T>): Promise<void>;
@@ -47,7 +47,7 @@ function check<T>(p: fc.IPropertyWithHooks<T>): void;
 function check<T>(p: fc.IAsyncPropertyWithHooks<T> | fc.IPropertyWithHooks<T>): Promise<void> | void {
   const params = paramsOf.get(p);
   if (!params) throw new Error('run properties through prop(): it sets their seed and runs');
-  return fc.assert(p as fc.IPropertyWithHooks<T>, params as fc.Parameters<T>);
+  return fc.assert(p as fc.IPropertyWithHooks<T>, params as unknown as fc.Parameters<T>);
 }
 
 /** Runs `f`; an error must be an instance of one of `allowed` (the parser's own typed errors). */
