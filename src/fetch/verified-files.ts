@@ -71,6 +71,11 @@ export function verifiedDigests(file: string, st: BigIntStats): VerifiedDigests 
   return digests;
 }
 
+/** Whether `file` was recorded at all, whatever its stat says now (a hint: verifiedDigests decides). */
+export function wasVerified(file: string): boolean {
+  return verified.has(path.resolve(file));
+}
+
 /** Forgets every record (tests). */
 export function forgetVerified(): void {
   verified.clear();

@@ -2,7 +2,7 @@ import { rename, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { digestFile } from '../../src/fetch/digests.js';
-import { rememberFingerprinted, rememberVerified, verifiedDigests } from '../../src/fetch/verified-files.js';
+import { rememberFingerprinted, rememberVerified, verifiedDigests, wasVerified } from '../../src/fetch/verified-files.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const D = { size: 5, sha256: 'a'.repeat(64), crc32: 1234 };
@@ -12,8 +12,10 @@ describe('verified files', () => {
   it('returns what was recorded while the file is untouched', async () => {
     const f = path.join(await tempDir(), 'x');
     await writeFile(f, 'hello');
+    expect(wasVerified(f)).toBe(false);
     await rememberVerified(f, D);
     expect(verifiedDigests(f, await now(f))).toEqual(D);
+    expect(wasVerified(path.join(path.dirname(f), '.', 'x'))).toBe(true);
   });
 
   it('forgets a file rewritten in place with the same size, replaced by rename, or re-dated', async () => {
