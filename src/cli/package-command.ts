@@ -206,9 +206,9 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
     try {
       built = await assemble(cached);
     } catch (err) {
-      const file = isPackagerError(err, 'EINTEGRITY', 'ESIZE', 'EIO') ? err.details.file : undefined;
-      if (file === undefined || !unverified.has(file)) throw err;
-      log.warn(`${err instanceof Error ? err.message : String(err)}: the cached copy is corrupt; checking every cached artifact again and fetching what does not match`);
+      if (!isPackagerError(err, 'EINTEGRITY', 'ESIZE', 'EIO') || !unverified.has(err.details.file ?? '')) throw err;
+      const why = err.code === 'EIO' ? 'the cached copy cannot be read' : 'the cached copy is corrupt';
+      log.warn(`${err.message}: ${why}; checking every cached artifact again and fetching what does not match`);
       built = await assemble(false);
     }
     const { zip, report, sbomText } = built;
