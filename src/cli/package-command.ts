@@ -152,35 +152,11 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
       const artifactFiles = new Map<LockEntry, ShippedFile>();
       const report: PackageResult['artifacts'] = [];
       if (cached) {
-        const artifacts: Artifact[] = [...deps.map(dependencyArtifact), ...locked.map((e) => lockArtifact(e, m))];
-        const plannedBytes = artifacts.reduce((n, a) => n + (a.size ?? 0), 0);
-        log.plan(artifacts.length, plannedBytes);
-        log.info(`Fetching ${artifacts.length} artifacts for ${stack ?? 'any stack'} (cache: ${cacheDir})`);
-        const files = await fetchArtifacts(artifacts, {
-          cacheDir,
-          concurrency: o.concurrency,
-          forceDownload: o.forceDownload,
-          verifyHitsLater,
-          logger: log,
-          onProgress: log.onProgress,
-          signal: ctx.signal,
-          ...retryTuning(),
-        });
-        for (const f of files) if (f.unverified) unverified.add(f.path);
-        deps.forEach((d, i) => dependencyFiles.set(d, shipped(files[i]!)));
-        // Installer pages only estimate sizes: the packaged manifest states the real ones.
-        locked.forEach((e, i) => {
-          const f = files[deps.length + i]!;
-          if (e.size_approximate || e.size !== f.size) {
-            e.size = f.size;
-            delete e.size_approximate;
-          }
-          artifactFiles.set(e, shipped(f));
-        });
-        artifacts.forEach((a, i) => {
-          const f = files[i]!;
-          report.push({ kind: a.kind, name: a.name, version: a.version, uri: redactUrl(a.url), sha256: f.sha256, size: f.size, from_cache: f.fromCache });
-        });
+        const fetched = await fetchForZip({ deps, locked, manifest: m, stack, cacheDir, verifyHitsLater, o, ctx });
+        for (const f of fetched.files) if (f.unverified) unverified.add(f.path);
+        deps.forEach((d, i) => dependencyFiles.set(d, shipped(fetched.files[i]!)));
+        locked.forEach((e, i) => artifactFiles.set(e, shipped(fetched.files[deps.length + i]!)));
+        report.push(...fetched.report);
       }
       ctx.signal.throwIfAborted();
 
@@ -244,6 +220,50 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Fetches (or finds in the cache) every artifact a cached zip carries: the
+ * files in `deps` then `locked` order, and what --json reports of them.
+ */
+async function fetchForZip(x: {
+  deps: Dependency[];
+  locked: LockEntry[];
+  manifest: Manifest;
+  stack: string | undefined;
+  cacheDir: string;
+  verifyHitsLater: boolean;
+  o: PackageOptions;
+  ctx: CommandContext;
+}): Promise<{ files: CachedFile[]; report: PackageResult['artifacts'] }> {
+  const log = x.ctx.reporter;
+  const artifacts: Artifact[] = [...x.deps.map(dependencyArtifact), ...x.locked.map((e) => lockArtifact(e, x.manifest))];
+  const plannedBytes = artifacts.reduce((n, a) => n + (a.size ?? 0), 0);
+  log.plan(artifacts.length, plannedBytes);
+  log.info(`Fetching ${artifacts.length} artifacts for ${x.stack ?? 'any stack'} (cache: ${x.cacheDir})`);
+  const files = await fetchArtifacts(artifacts, {
+    cacheDir: x.cacheDir,
+    concurrency: x.o.concurrency,
+    forceDownload: x.o.forceDownload,
+    verifyHitsLater: x.verifyHitsLater,
+    logger: log,
+    onProgress: log.onProgress,
+    signal: x.ctx.signal,
+    ...retryTuning(),
+  });
+  // Installer pages only estimate sizes: the packaged manifest states the real ones.
+  x.locked.forEach((e, i) => {
+    const f = files[x.deps.length + i]!;
+    if (e.size_approximate || e.size !== f.size) {
+      e.size = f.size;
+      delete e.size_approximate;
+    }
+  });
+  const report = artifacts.map((a, i) => {
+    const f = files[i]!;
+    return { kind: a.kind, name: a.name, version: a.version, uri: redactUrl(a.url), sha256: f.sha256, size: f.size, from_cache: f.fromCache };
+  });
+  return { files, report };
 }
 
 /** Sizes for the budget: the lock's, else the download cache's (a manifest dependency fetched before), else unknown. */
