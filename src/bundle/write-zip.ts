@@ -167,20 +167,22 @@ export async function writeZip(
   let next = 0;
   // STORED files whose bytes are still being copied (their place in the zip is fixed).
   const copying = new Set<Promise<void>>();
-  // The big ones of those being verified as they are copied: one per hash
-  // worker. The zip's hash stops at each one's header until its bytes are
-  // checked, so they should finish in zip order; with 8 in flight they all
-  // finished late and the zip's hash ran alone at the end (warm `large`:
-  // ~1.9 s with 8, ~1.6 s with 2).
-  const verifying = new Set<Promise<void>>();
+  // The big ones of those. The zip's hash follows the copies in zip order, so
+  // they should finish in that order: with 8 in flight they all finished
+  // late, and the zip's hash ran alone at the end. One verified as it is
+  // copied goes through one worker, so one of those per hash worker (the
+  // hash also stops at its header until its bytes are checked); any other is
+  // split over the workers, so one at a time (warm `large` ~1.9 -> ~1.6 s,
+  // the cold zip step of `large` ~1.0 -> ~0.8 s).
+  const bigCopies = new Set<Promise<void>>();
   let copyFailure: { error: unknown } | undefined;
   try {
     fh = await open(tmp, 'wx', 0o644);
     // The zip's hash gets a worker of its own when files will be verified as
-    // they are copied: those copies keep the pool busy for most of the zip
-    // step, and the hash would queue behind them. Otherwise the copies are
-    // short and it shares the pool: a third worker costs ~8 MiB of peak RSS,
-    // for nothing measurable, after a run that downloaded everything.
+    // they are copied: those copies need both pool workers, and the hash
+    // would queue behind them. Otherwise it holds one pool worker and the
+    // copies use the others: a third worker cost ~8 MiB of peak RSS, and in
+    // a cold run, whose copies are short, it booted too late to help.
     sink = new Sink(fh, tmp, { ownThread: sorted.some((e) => 'path' in e.source && (e.store ?? isStoredByDefault(e.name)) && !wasVerified(e.source.path)) });
     const central: CentralRecord[] = [];
     for (let i = 0; i < sorted.length; i++) {
@@ -199,10 +201,10 @@ export async function writeZip(
         });
         copying.add(c);
         if (copying.size >= FILES_IN_FLIGHT) await Promise.race(copying);
-        if (p.value.kind === 'file' && p.value.crc === undefined && p.value.size > COPY_ONE_PIECE) {
-          verifying.add(c);
-          void c.then(() => verifying.delete(c));
-          if (verifying.size >= hashPoolSize()) await Promise.race(verifying);
+        if (p.value.kind === 'file' && p.value.size > COPY_ONE_PIECE) {
+          bigCopies.add(c);
+          void c.then(() => bigCopies.delete(c));
+          if (bigCopies.size >= (p.value.crc === undefined ? hashPoolSize() : 1)) await Promise.race(bigCopies);
         }
       }
     }
@@ -462,7 +464,7 @@ class Sink {
     private readonly path: string,
     o: { ownThread: boolean },
   ) {
-    this.hash = new HashSession({ sha256: true, ownThread: o.ownThread });
+    this.hash = new HashSession(o.ownThread ? { sha256: true, ownThread: true } : { sha256: true, exclusive: true });
   }
 
   /** Appends `b` (copied: the caller may reuse it). */

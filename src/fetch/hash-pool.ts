@@ -274,6 +274,8 @@ class PoolWorker {
   /** Sessions open on this worker (load balancing and ref counting). */
   open = 0;
   broken: Error | undefined;
+  /** The session keeping other work off this worker (HashSpec.exclusive), if any. */
+  heldBy: number | undefined;
   private waiting = 0;
   private readonly pending = new Map<number, Pending>();
 
@@ -306,6 +308,7 @@ class PoolWorker {
 
   detach(id: number): void {
     if (this.pending.delete(id)) this.open--;
+    if (this.heldBy === id) this.heldBy = undefined;
   }
 
   /**
@@ -363,7 +366,16 @@ function pickWorker(): PoolWorker {
   for (let i = 0; i < workers.length; i++) {
     if (workers[i]!.broken) workers[i] = new PoolWorker();
   }
-  return workers.reduce((a, b) => (b.open < a.open ? b : a));
+  return leastLoaded(workers);
+}
+
+/**
+ * The worker with the fewest open sessions and copies, leaving out those an
+ * exclusive session holds while any other is left.
+ */
+export function leastLoaded<W extends { open: number; heldBy: number | undefined }>(workers: W[]): W {
+  const free = workers.filter((w) => w.heldBy === undefined);
+  return (free.length ? free : workers).reduce((a, b) => (b.open < a.open ? b : a));
 }
 
 /** Which digests a session computes. */
@@ -379,6 +391,13 @@ export interface HashSpec {
    * otherwise hold up, such as the zip's own (write-zip.ts).
    */
   ownThread?: boolean;
+  /**
+   * Keep copies and new sessions off this session's pool worker until it
+   * ends, when the pool has another: the zip's own hash again, without a
+   * worker more (a copy message is one sync block of up to 8 MiB, and a
+   * hash that shares its worker with them falls behind until they are over).
+   */
+  exclusive?: boolean;
 }
 
 /**
@@ -404,6 +423,7 @@ export class HashSession {
 
   constructor(spec: HashSpec) {
     this.w = spec.ownThread ? ownWorker() : pickWorker();
+    if (spec.exclusive && !spec.ownThread) this.w.heldBy ??= this.id;
     this.w.attach(this.id, {
       onAck: (n) => {
         this.inFlight -= n;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { BATCH, HashSession, MAX_IN_FLIGHT, hashFileInPool } from '../../src/fetch/hash-pool.js';
+import { BATCH, HashSession, MAX_IN_FLIGHT, hashFileInPool, leastLoaded } from '../../src/fetch/hash-pool.js';
 import { ROOT } from '../helpers/paths.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -82,6 +82,26 @@ describe('hash pool', () => {
       await from.close();
       await to.close();
     }
+  });
+
+  it('gives work to the least loaded worker, passing over one an exclusive session holds unless every one is held', () => {
+    const w = (name: string, open: number, heldBy?: number) => ({ name, open, heldBy });
+    expect(leastLoaded([w('a', 3), w('b', 1), w('c', 2)]).name).toBe('b');
+    expect(leastLoaded([w('a', 3), w('b', 0, 7), w('c', 2)]).name).toBe('c');
+    expect(leastLoaded([w('a', 3, 1), w('b', 1, 2)]).name).toBe('b');
+  });
+
+  it('an exclusive session hashes like any other while other work goes on beside it', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'f.bin');
+    const data = randomBytes(3 << 20);
+    await writeFile(file, data);
+    const held = new HashSession({ sha256: true, exclusive: true });
+    const reading = held.fromFile(file);
+    expect(await hashFileInPool(file, { sha256: true, crc32: true })).toMatchObject({ sha256: sha(data), crc32: crc32(data) });
+    await reading;
+    held.update(data);
+    expect((await held.finish()).sha256).toBe(sha(Buffer.concat([data, data])));
   });
 
   it('rejects with the file system error code for a missing file', async () => {
