@@ -192,16 +192,7 @@ export class ContentCache {
     const file = this.contentPath(key);
     // No stat first: the worker opens the file (ENOENT: a miss) and takes its
     // stat fingerprint itself, which saves two main-thread stats per hit.
-    const digest = async (): Promise<DigestResult | undefined> => {
-      try {
-        return await digestFile(file, key.algorithm, { fingerprint: true });
-      } catch (err) {
-        if ((err as { code?: string }).code === 'ENOENT') return undefined;
-        throw diskError(err, undefined, file);
-      }
-    };
-    let found = await digest();
-    if (!found && (await this.adoptLegacy(key))) found = await digest();
+    const found = await this.lookAdopting(key, (): Promise<DigestResult> => digestFile(file, key.algorithm, { fingerprint: true }));
     if (!found) return { status: 'missing' };
     const { fingerprint, ...digests } = found;
     const hex = Digests.hexOf(digests, key.algorithm)!;
@@ -220,18 +211,25 @@ export class ContentCache {
    */
   async peek(key: ContentKey, size?: number): Promise<{ path: string; size: number } | undefined> {
     const file = this.contentPath(key);
-    const found = async () => {
-      try {
-        return await statPath(file);
-      } catch (err) {
-        if ((err as { code?: string }).code === 'ENOENT') return undefined;
-        throw diskError(err, undefined, file);
-      }
-    };
-    let st = await found();
-    if (!st && (await this.adoptLegacy(key))) st = await found();
+    const st = await this.lookAdopting(key, () => statPath(file));
     if (!st || !st.isFile() || (size !== undefined && st.size !== size)) return undefined;
     return { path: file, size: st.size };
+  }
+
+  /**
+   * `look` at the entry for `key` (it rejects with ENOENT on a miss); on a
+   * miss, adopt a content-v1 entry and look again. Undefined when there is none.
+   */
+  private async lookAdopting<T>(key: ContentKey, look: () => Promise<T>): Promise<T | undefined> {
+    const attempt = async (): Promise<T | undefined> => {
+      try {
+        return await look();
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ENOENT') return undefined;
+        throw diskError(err, undefined, this.contentPath(key));
+      }
+    };
+    return (await attempt()) ?? ((await this.adoptLegacy(key)) ? attempt() : undefined);
   }
 
   /** Verifies the entry for an SRI string (see check). */

@@ -500,9 +500,7 @@ export class HashSession {
     this.flush();
     if (this.failed) throw this.failed;
     if (end !== undefined) this.size += end - start;
-    const done = new Promise<void>((resolve, reject) => this.fileWaiters.push({ resolve, reject }));
-    this.post({ op: 'file', file, start, end });
-    await this.w.hold(done);
+    await this.postAndWait({ op: 'file', file, start, end });
   }
 
   /**
@@ -517,8 +515,13 @@ export class HashSession {
     this.flush();
     if (this.failed) throw this.failed;
     this.size += size;
+    await this.postAndWait({ op: 'copy', feed: true, src: srcFd, from, dst: dstFd, offset, size });
+  }
+
+  /** Posts an op the worker answers with fileDone (a file range read, a range copied), and waits for that. */
+  private async postAndWait(m: Record<string, unknown>): Promise<void> {
     const done = new Promise<void>((resolve, reject) => this.fileWaiters.push({ resolve, reject }));
-    this.post({ op: 'copy', feed: true, src: srcFd, from, dst: dstFd, offset, size });
+    this.post(m);
     await this.w.hold(done);
   }
 

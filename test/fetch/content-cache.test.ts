@@ -128,6 +128,18 @@ describe('content cache', () => {
     expect((await listFiles(cacheDir)).filter((p) => !p.startsWith('tmp/'))).toEqual([`content-v2/sha256/${ZLIB.sha256}`]);
   });
 
+  it('moves a content-v1/ entry over when asked only where it is (peek), without reading it', async () => {
+    const { cacheDir } = await setup();
+    const legacy = path.join(cacheDir, 'content-v1/sha256', ZLIB.sha256.slice(0, 2), ZLIB.sha256.slice(2, 4), ZLIB.sha256.slice(4));
+    await mkdir(path.dirname(legacy), { recursive: true });
+    await writeFile(legacy, await readFile(ZLIB.file));
+    const cache = new ContentCache(cacheDir);
+    const key = ContentCache.keyOf(sriFromHex(ZLIB.sha256));
+    expect(await cache.peek(key, ZLIB.size + 1)).toBeUndefined();
+    expect(await cache.peek(key, ZLIB.size)).toEqual({ path: path.join(cacheDir, 'content-v2/sha256', ZLIB.sha256), size: ZLIB.size });
+    expect(await cache.peek(ContentCache.keyOf(sriFromHex('0'.repeat(64))))).toBeUndefined();
+  });
+
   it('re-downloads a corrupt entry found under content-v1/ instead of using it', async () => {
     const { o, cacheDir, opts, url } = await setup();
     const legacy = path.join(cacheDir, 'content-v1/sha256', ZLIB.sha256.slice(0, 2), ZLIB.sha256.slice(2, 4), ZLIB.sha256.slice(4));
