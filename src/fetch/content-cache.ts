@@ -55,6 +55,12 @@ export interface Lease {
   meta: string;
   /** False when another live process holds the shared partial: this one gets a private temp file. */
   shared: boolean;
+  /**
+   * A partial may already be there: it was in tmp/ when this run first looked
+   * (or tmp/ could not be listed). False for a fresh download, which then
+   * needs no stat to know it starts at byte 0.
+   */
+  hadPartial: boolean;
   release(): Promise<void>;
 }
 
@@ -104,8 +110,8 @@ export class ContentCache {
   readonly dir: string;
   /** Directories this instance has made (or found): each is made once per run, not once per file. */
   private readonly made = new Map<string, Promise<unknown>>();
-  /** Lock files present in tmp/ when first asked (see forgetAbandonedDownload). */
-  private locksAtStart: Promise<Set<string>> | undefined;
+  /** Names in tmp/ when first asked, undefined when it could not be listed (see forgetAbandonedDownload and lease). */
+  private tmpAtStart: Promise<Set<string> | undefined> | undefined;
   /** Whether a content-v1 tree exists (see adoptLegacy). */
   private hasLegacy: Promise<boolean> | undefined;
 
@@ -280,6 +286,10 @@ export class ContentCache {
     });
     const base = this.downloadBase(key);
     const lock = `${base}.lock`;
+    // Listed before this run takes any lock or writes any partial. A partial
+    // that appears after the listing (another run killed since) is truncated,
+    // not resumed: a lost resume, never a splice.
+    const atStart = await this.tmpListing();
     for (let tries = 0; tries < 2; tries++) {
       try {
         await writeSmallFile(lock, `${process.pid} ${os.hostname()}`, { flag: 'wx' });
@@ -287,6 +297,7 @@ export class ContentCache {
           data: `${base}.partial`,
           meta: `${base}.partial.json`,
           shared: true,
+          hadPartial: atStart === undefined || atStart.has(path.basename(`${base}.partial`)),
           release: () => unlinkIfPresent(lock).catch(() => {}),
         };
       } catch (err) {
@@ -300,6 +311,7 @@ export class ContentCache {
       data,
       meta: `${data}.json`,
       shared: false,
+      hadPartial: false,
       release: async () => {
         await unlinkIfPresent(data);
         await unlinkIfPresent(`${data}.json`);
@@ -316,14 +328,18 @@ export class ContentCache {
     const lock = `${base}.lock`;
     // One readdir per run instead of a stat per cache hit: a lock that appears
     // later belongs to a live download (or is cleaned by the next run).
-    this.locksAtStart ??= readdir(this.tmpDir).then(
-      (names) => new Set(names.filter((n) => n.endsWith('.lock'))),
-      () => new Set<string>(),
-    );
-    if (!(await this.locksAtStart).has(path.basename(lock))) return;
+    if (!(await this.tmpListing())?.has(path.basename(lock))) return;
     if (!(await stat(lock).then(() => true, () => false))) return;
     if (await lockIsHeld(lock, `${base}.partial`)) return;
     for (const f of [`${base}.partial`, `${base}.partial.json`, lock]) await unlinkIfPresent(f).catch(() => {});
+  }
+
+  /** What tmp/ held when first asked in this run (undefined when it could not be listed: missing, unreadable). */
+  private tmpListing(): Promise<Set<string> | undefined> {
+    return (this.tmpAtStart ??= readdir(this.tmpDir).then(
+      (names) => new Set(names),
+      () => undefined,
+    ));
   }
 
   /** Reads a partial's metadata (undefined when absent or unreadable). */

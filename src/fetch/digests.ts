@@ -6,7 +6,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import ssri from 'ssri';
 import type { HashAlgorithm } from '../core/integrity.js';
-import { HashSession, hashFileInPool, type HashResult } from './hash-pool.js';
+import { HashSession, hashFileInPool, type HashResult, type Sidecar } from './hash-pool.js';
 
 export interface DigestResult {
   size: number;
@@ -40,8 +40,8 @@ export class Digests {
     return this.session.drained();
   }
 
-  /** The hash worker also writes every later chunk to `file` (see HashSession.writeTo). */
-  writeTo(file: string, o: { append: boolean }): void {
+  /** The hash worker also writes every later chunk to `file`, and keeps its sidecar (see HashSession.writeTo). */
+  writeTo(file: string, o: { append: boolean; sidecar?: Sidecar }): void {
     this.session.writeTo(file, o);
   }
 
@@ -64,8 +64,9 @@ export class Digests {
     this.size += length;
   }
 
-  async finish(): Promise<DigestResult> {
-    return withIntegrity(await this.session.finish());
+  /** The digests of everything fed; `dropSidecar` removes writeTo's sidecar once the file is closed. */
+  async finish(o: { dropSidecar?: boolean } = {}): Promise<DigestResult> {
+    return withIntegrity(await this.session.finish(o));
   }
 
   /** Drops the running hash (the bytes will not be used). */

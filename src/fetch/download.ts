@@ -8,7 +8,7 @@ import { PackagerError } from '../core/errors.js';
 import type { Artifact } from '../core/artifact.js';
 import { Digests, digestFile, type DigestResult } from './digests.js';
 import type { ContentCache, ContentKey, Lease } from './content-cache.js';
-import { statPath, unlinkIfPresent, writeSmallFile } from './quick-fs.js';
+import { statPath, unlinkIfPresent } from './quick-fs.js';
 import { rememberVerified } from './verified-files.js';
 import { diskError, httpStatusError, isDiskError, integrityError, sizeError, truncatedError, type Subject } from './fetch-errors.js';
 import { header, type HttpClient, type HttpResponse } from './http-client.js';
@@ -25,6 +25,8 @@ interface AttemptResult {
   digests: DigestResult;
   /** Some bytes came from an earlier attempt or run. */
   resumed: boolean;
+  /** The hash worker removed the partial's validator when it closed the file (the body was complete). */
+  validatorGone: boolean;
 }
 
 async function sizeOf(file: string): Promise<number> {
@@ -70,10 +72,16 @@ export async function downloadArtifact(a: Artifact, key: ContentKey, what: strin
     opts.logger.info(`Downloading ${what} from ${shown}`);
     opts.onProgress({ type: 'start', id, name: what, ...(a.size !== undefined ? { total: a.size } : {}) });
     let restartedAfterMismatch = false;
+    // Until an attempt has written to it, a partial exists only if one was in tmp/ when the run looked.
+    let mayHavePartial = lease.hadPartial;
     for (;;) {
       const result = await withRetry(
         { retries: opts.retries, minDelayMs: opts.minRetryDelayMs, maxDelayMs: opts.maxRetryDelayMs, signal: opts.signal },
-        () => attempt(a, lease, key, subject, ctx),
+        () => {
+          const first = !mayHavePartial;
+          mayHavePartial = true;
+          return attempt(a, lease, key, subject, ctx, first);
+        },
         ({ attempt: n, of, delayMs, error }) => {
           opts.logger.warn(`Retrying ${what} in ${(delayMs / 1000).toFixed(1)}s (attempt ${n} of ${of}): ${error.message}`);
           opts.onProgress({ type: 'retry', id, attempt: n, delayMs, reason: error.message });
@@ -97,10 +105,11 @@ export async function downloadArtifact(a: Artifact, key: ContentKey, what: strin
         }
         throw bad;
       }
-      // The validator goes first: a kill between the two steps then leaves a
-      // partial without one (restarted next time), never a validator whose
-      // partial was already committed (an orphan no later run would lease).
-      await unlinkIfPresent(lease.meta);
+      // The validator goes first (the hash worker removed it when it closed a
+      // complete body): a kill between the two steps then leaves a partial
+      // without one (restarted next time), never a validator whose partial
+      // was already committed (an orphan no later run would lease).
+      if (!result.validatorGone) await unlinkIfPresent(lease.meta);
       const final = await cache.commit(lease.data, key);
       committed = true;
       await rememberVerified(final, result.digests);
@@ -118,10 +127,11 @@ export async function downloadArtifact(a: Artifact, key: ContentKey, what: strin
   }
 }
 
-async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subject, ctx: DownloadContext): Promise<AttemptResult> {
+/** One request for `a` into the lease's partial; `fresh`: no partial can exist yet (no stat needed). */
+async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subject, ctx: DownloadContext, fresh: boolean): Promise<AttemptResult> {
   const { cache, client, opts } = ctx;
   const id = subject.url;
-  const have = await sizeOf(lease.data);
+  const have = fresh ? 0 : await sizeOf(lease.data);
   const meta = have > 0 ? await cache.readPartialMeta(lease) : undefined;
   const headers: Record<string, string> = {};
   let offset = 0;
@@ -170,7 +180,7 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
     await res.body.dump().catch(() => {});
     // The partial may already hold the whole file (killed between the last byte and the rename).
     if (parseContentRange(header(res.headers, 'content-range'))?.total === offset) {
-      return { digests: await digestFile(lease.data, key.algorithm), resumed: true };
+      return { digests: await digestFile(lease.data, key.algorithm), resumed: true, validatorGone: false };
     }
     await cache.discardPartial(lease);
     throw transient(new PackagerError('ENETWORK', `Cannot download ${subject.what} from ${subject.url}: the server refused to resume at byte ${offset}`, { url: subject.url }));
@@ -194,15 +204,17 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
   // The body is drained from this tick on: bytes left waiting in its buffer
   // would be dropped if the connection then failed. A hash worker writes them
   // to the partial file as it hashes them (hash-pool.ts), so the main thread
-  // only moves bytes from the socket to the worker. The validator is saved
-  // alongside, so a kill mid-body leaves a resumable partial (a partial
-  // without one is simply restarted, never spliced).
+  // only moves bytes from the socket to the worker. The worker also saves the
+  // validator beside the partial as it opens it, so a kill mid-body leaves a
+  // resumable partial (a partial without one is simply restarted, never
+  // spliced), and removes it when it closes a complete body.
   const validator = validatorOf(res);
   const digests = append && resumeDigests ? resumeDigests : new Digests(key.algorithm);
   let result: DigestResult;
+  let complete = false;
   try {
     // The worker opens (truncates) the partial only with the first batch, and
-    // the new validator is saved at once: old bytes must not meet it after a kill.
+    // writes the new validator just after: old bytes must not meet it after a kill.
     if (!append && have > 0) {
       try {
         await unlinkIfPresent(lease.data);
@@ -210,23 +222,18 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
         throw diskError(err, subject.what, lease.data);
       }
     }
-    digests.writeTo(lease.data, { append });
-    const [bodyError, metaError] = await Promise.all([
-      drainInto(res.body, digests, () => opts.onProgress({ type: 'bytes', id, bytes: digests.size })),
-      (validator ? writeSmallFile(lease.meta, JSON.stringify({ validator, url: subject.url })) : unlinkIfPresent(lease.meta)).then(
-        () => undefined,
-        (err: unknown) => err,
-      ),
-    ]);
+    digests.writeTo(lease.data, { append, sidecar: { file: lease.meta, text: validator ? JSON.stringify({ validator, url: subject.url }) : undefined } });
+    const bodyError = await drainInto(res.body, digests, () => opts.onProgress({ type: 'bytes', id, bytes: digests.size }));
+    // No later attempt resumes a complete body: its validator can go with the close.
+    complete = bodyError === undefined && (total === undefined || digests.size === total);
     // Every byte that arrived is on file once finish() returns, also after a
     // network error: each is one the resume does not fetch again.
     let writeError: unknown;
     try {
-      result = await digests.finish();
+      result = await digests.finish({ dropSidecar: complete });
     } catch (err) {
       writeError = err;
     }
-    if (metaError) throw diskError(metaError, subject.what, cache.dir);
     if (writeError) throw isDiskError(writeError) ? diskError(writeError, subject.what, cache.dir) : writeError;
     if (bodyError) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? bodyError;
@@ -241,7 +248,7 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
     digests.abort();
     throw err;
   }
-  return { digests: result!, resumed: append };
+  return { digests: result!, resumed: append, validatorGone: complete };
 }
 
 /**

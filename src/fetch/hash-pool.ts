@@ -67,6 +67,30 @@ function closeSink(s) {
     throw err;
   }
 }
+// A sink's sidecar (a download's validator) is written just after the sink is
+// opened, or removed when it has no text; finish with dropSidecar removes it
+// after the sink is closed. Here, not on the main thread: each is a file
+// created or removed per download, and the main thread is what a cold run of
+// many small downloads waits on (bench/BENCHMARKS.md).
+function unlinkQuietly(file) {
+  try {
+    fs.unlinkSync(file);
+  } catch (err) {
+    if (!err || err.code !== 'ENOENT') {
+      if (err && !err.path) err.path = file;
+      throw err;
+    }
+  }
+}
+function writeSidecar(sidecar, skip) {
+  if (sidecar.text === undefined || skip) return unlinkQuietly(sidecar.file);
+  try {
+    fs.writeFileSync(sidecar.file, sidecar.text);
+  } catch (err) {
+    if (err && !err.path) err.path = sidecar.file;
+    throw err;
+  }
+}
 function fail(id, err) {
   const s = sessions.get(id);
   if (s) try { closeSink(s); } catch {}
@@ -184,6 +208,15 @@ function pump(id, s) {
         if (err && !err.path) err.path = m.file;
         return fail(id, err);
       }
+      if (m.sidecar) {
+        try {
+          // opened and finished in one message: a validator would be removed at once
+          writeSidecar(m.sidecar, m.dropSidecar);
+        } catch (err) {
+          return fail(id, err);
+        }
+        if (m.sidecar.text !== undefined && !m.dropSidecar) s.sidecar = m.sidecar.file;
+      }
     } else if (m.op === 'data') {
       if (s.fd !== undefined) {
         try {
@@ -196,7 +229,7 @@ function pump(id, s) {
       // the buffer goes back to be filled again: no garbage for either heap to
       // collect; the last batch also carries the result (one message, not two)
       const reply = { id, ack: m.chunk.length, chunk: m.chunk };
-      if (m.last && !end(id, s, reply)) return;
+      if (m.last && !end(id, s, reply, m.dropSidecar)) return;
       parentPort.postMessage(reply, [m.chunk.buffer]);
     } else if (m.op === 'file') {
       s.busy = true;
@@ -212,14 +245,15 @@ function pump(id, s) {
       });
     } else if (m.op === 'end') {
       const reply = { id };
-      if (end(id, s, reply)) parentPort.postMessage(reply);
+      if (end(id, s, reply, m.dropSidecar)) parentPort.postMessage(reply);
     }
   }
 }
 // Closes the session (and its file) and puts its digests in reply; false when that failed (reported).
-function end(id, s, reply) {
+function end(id, s, reply, dropSidecar) {
   try {
     closeSink(s);
+    if (dropSidecar && s.sidecar) unlinkQuietly(s.sidecar);
   } catch (err) {
     fail(id, err);
     return false;
@@ -245,7 +279,7 @@ parentPort.on('message', (m) => {
       const s = sessions.get(m.id);
       if (!s) return;
       // a sink rides on the session's next message too, and comes first
-      if (m.sink) s.queue.push({ op: 'sink', file: m.sink.file, append: m.sink.append });
+      if (m.sink) s.queue.push({ op: 'sink', file: m.sink.file, append: m.sink.append, sidecar: m.sink.sidecar, dropSidecar: m.last || m.op === 'end' ? m.dropSidecar : false });
       s.queue.push(m);
       pump(m.id, s);
     }
@@ -378,6 +412,22 @@ export function leastLoaded<W extends { open: number; heldBy: number | undefined
   return (free.length ? free : workers).reduce((a, b) => (b.open < a.open ? b : a));
 }
 
+/**
+ * A small file kept beside a session's sink (a download's validator): the
+ * worker writes `text` to `file` right after it opens the sink, or removes
+ * `file` when `text` is undefined.
+ */
+export interface Sidecar {
+  file: string;
+  text?: string;
+}
+
+interface SinkSpec {
+  file: string;
+  append: boolean;
+  sidecar?: Sidecar;
+}
+
 /** Which digests a session computes. */
 export interface HashSpec {
   sha256?: boolean;
@@ -443,7 +493,7 @@ export class HashSession {
 
   private startSpec: HashSpec | undefined;
   /** A file given to writeTo() and not yet posted: it rides on the next message. */
-  private pendingSink: { file: string; append: boolean } | undefined;
+  private pendingSink: SinkSpec | undefined;
 
   /** Posts `m` for this session to its worker (the first one also starts the session there). */
   private post(m: Record<string, unknown>, transfer?: ArrayBuffer[]): void {
@@ -531,24 +581,29 @@ export class HashSession {
    * written and closed. A write error fails the session (finish() rejects
    * with it: code, syscall and path as fs gives them). The file is opened
    * with the next batch (or by finish()), not by a message of its own:
-   * waking a worker costs about as much as hashing a small file here.
+   * waking a worker costs about as much as hashing a small file here. A
+   * `sidecar` is written (or removed) right after the file is opened.
    */
-  writeTo(file: string, o: { append: boolean }): void {
+  writeTo(file: string, o: { append: boolean; sidecar?: Sidecar }): void {
     if (this.closed) throw new Error('hash session already finished');
     this.flush();
     this.sinking = true;
-    this.pendingSink = { file, append: o.append };
+    this.pendingSink = { file, append: o.append, ...(o.sidecar ? { sidecar: o.sidecar } : {}) };
   }
 
-  /** The digests of everything fed. */
-  async finish(): Promise<HashResult> {
+  /**
+   * The digests of everything fed. With `dropSidecar`, the worker also
+   * removes the sink's sidecar once the file is closed (before it answers).
+   */
+  async finish(o: { dropSidecar?: boolean } = {}): Promise<HashResult> {
     // the last batch carries the end (one message)
     const last = this.takeBatch();
     this.closed = true;
     if (this.failed) throw this.failed;
     const result = new Promise<HashResult>((resolve, reject) => (this.resultWaiter = { resolve, reject }));
-    if (last) this.post({ op: 'data', chunk: last, last: true }, [last.buffer as ArrayBuffer]);
-    else this.post({ op: 'end' });
+    const drop = o.dropSidecar ? { dropSidecar: true } : {};
+    if (last) this.post({ op: 'data', chunk: last, last: true, ...drop }, [last.buffer as ArrayBuffer]);
+    else this.post({ op: 'end', ...drop });
     return this.w.hold(result);
   }
 

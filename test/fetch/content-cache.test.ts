@@ -117,6 +117,31 @@ describe('content cache', () => {
     expect(await listFiles(cacheDir)).toEqual([]);
   });
 
+  it('leases a download as fresh (no partial to look for) only when tmp/ held none for it when the run first looked', async () => {
+    const cacheDir = await tempDir();
+    const tmp = path.join(cacheDir, 'tmp');
+    await mkdir(tmp, { recursive: true });
+    const keyA = ContentCache.keyOf(sriFromHex('a'.repeat(64)));
+    const keyB = ContentCache.keyOf(sriFromHex('b'.repeat(64)));
+    const keyC = ContentCache.keyOf(sriFromHex('c'.repeat(64)));
+    await writeFile(path.join(tmp, `sha256-${'a'.repeat(64)}.partial`), 'left by a killed run');
+    const cache = new ContentCache(cacheDir);
+    const a = await cache.lease(keyA);
+    expect(a).toMatchObject({ shared: true, hadPartial: true });
+    // appears after the listing (another run killed since): truncated by this run, never spliced
+    await writeFile(path.join(tmp, `sha256-${'b'.repeat(64)}.partial`), 'late');
+    const b = await cache.lease(keyB);
+    expect(b).toMatchObject({ shared: true, hadPartial: false });
+    // while b's lock is held (by this process), another writer gets a private temp file
+    const c = await new ContentCache(cacheDir).lease(keyB);
+    expect(c).toMatchObject({ shared: false, hadPartial: false });
+    await b.release();
+    // the next run lists tmp/ again and sees b's partial
+    expect(await new ContentCache(cacheDir).lease(keyB)).toMatchObject({ shared: true, hadPartial: true });
+    expect(await new ContentCache(cacheDir).lease(keyC)).toMatchObject({ shared: true, hadPartial: false });
+    for (const l of [a, c]) await l.release();
+  });
+
   it('moves an entry left under content-v1/ (the ab/cd fan-out) to content-v2/ and uses it without a request', async () => {
     const { o, cacheDir, opts, url } = await setup();
     const legacy = path.join(cacheDir, 'content-v1/sha256', ZLIB.sha256.slice(0, 2), ZLIB.sha256.slice(2, 4), ZLIB.sha256.slice(4));

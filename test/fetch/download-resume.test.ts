@@ -167,19 +167,28 @@ describe('resuming interrupted downloads', () => {
     expect(logger.text()).toContain('Resumed download of zlib 1.2.11 did not verify; downloading it again from the start');
   });
 
-  it('never leaves old partial bytes beside the validator of a new full answer (kill -9 before its first byte)', async () => {
+  it('never leaves old partial bytes beside the validator of a new full answer (kill -9 before its first byte, then after it)', async () => {
     // the origin's file changed: If-Range does not match, so it answers 200 (headers, then nothing)
-    const o = await origin({ files: { [ZLIB.urlPath]: ZLIB.file }, faults: { [ZLIB.urlPath]: [{ stall: true }] } });
+    const o = await origin({ files: { [ZLIB.urlPath]: ZLIB.file }, faults: { [ZLIB.urlPath]: [{ stall: true }, slow] } });
     const cacheDir = await tempDir();
     const tmp = await mkdirp(path.join(cacheDir, 'tmp'));
     const partial = path.join(tmp, `sha256-${ZLIB.sha256}.partial`);
     await writeFile(partial, Buffer.alloc(50_000, 0x55));
     await writeFile(`${partial}.json`, JSON.stringify({ validator: '"an-older-version"' }));
-    const validatorIs = async (v: string) => (JSON.parse(await readFile(`${partial}.json`, 'utf8').catch(() => '{}')) as { validator?: string }).validator === v;
-    await killDownloadWhen(zlibArtifact(o.url + ZLIB.urlPath), cacheDir, () => validatorIs(ETAG), 'the new validator on file');
-    expect(o.requests.map((r) => r.headers['if-range'])).toEqual(['"an-older-version"']);
-    // the old bytes are gone: a resume could otherwise splice them onto the new version
+    const a = zlibArtifact(o.url + ZLIB.urlPath);
+    // the old bytes go at once: a resume could otherwise splice them onto the new version
+    await killDownloadWhen(a, cacheDir, async () => (await sizeOf(partial)) === 0, 'the old bytes removed');
     expect(await sizeOf(partial)).toBe(0);
+    // the new validator is written with the first new bytes, never beside old ones
+    const validatorIs = async (v: string) => (JSON.parse(await readFile(`${partial}.json`, 'utf8').catch(() => '{}')) as { validator?: string }).validator === v;
+    await killDownloadWhen(a, cacheDir, async () => (await validatorIs(ETAG)) && (await sizeOf(partial)) > 0, 'the new validator and bytes on file');
+    const kept = await readFile(partial);
+    expect(kept.equals((await readFile(ZLIB.file)).subarray(0, kept.length))).toBe(true);
+    // nothing to resume after the first kill: the second run started at byte 0
+    expect(o.requests.map((r) => [r.headers.range, r.headers['if-range']])).toEqual([
+      ['bytes=50000-', '"an-older-version"'],
+      [undefined, undefined],
+    ]);
   });
 
   it('uses a partial that already holds every byte when the origin answers 416', async () => {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +12,14 @@ import { tempDir } from '../helpers/tmp.js';
 
 const run = promisify(execFile);
 const sha = (b: Buffer, algo = 'sha256') => createHash(algo).update(b).digest('hex');
+
+async function waitFor(cond: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('timed out');
+}
 
 describe('hash pool', () => {
   it('gives the same sha256, md5 and CRC-32 as node:crypto and zlib for a stream fed in odd-sized chunks', async () => {
@@ -102,6 +111,57 @@ describe('hash pool', () => {
     await reading;
     held.update(data);
     expect((await held.finish()).sha256).toBe(sha(Buffer.concat([data, data])));
+  });
+
+  it('writes a sink\'s sidecar as it opens the sink, before any byte, and removes it once a finish asks', async () => {
+    const dir = await tempDir();
+    const sink = path.join(dir, 'f.partial');
+    const side = path.join(dir, 'f.partial.json');
+    const data = randomBytes(BATCH + 1000);
+    const s = new HashSession({ sha256: true });
+    s.writeTo(sink, { append: false, sidecar: { file: side, text: '{"validator":"v1"}' } });
+    s.update(data.subarray(0, BATCH)); // a full batch: sent now, opening the sink
+    await waitFor(async () => (await readFile(sink).catch(() => Buffer.alloc(0))).length === BATCH);
+    expect(await readFile(side, 'utf8')).toBe('{"validator":"v1"}');
+    s.update(data.subarray(BATCH));
+    expect((await s.finish({ dropSidecar: true })).sha256).toBe(sha(data));
+    expect((await readFile(sink)).equals(data)).toBe(true);
+    expect(existsSync(side)).toBe(false);
+  });
+
+  it('keeps the sidecar when the finish does not drop it, and never writes one a finish in the same message drops', async () => {
+    const dir = await tempDir();
+    const side = path.join(dir, 'f.partial.json');
+    const kept = new HashSession({ sha256: true });
+    kept.writeTo(path.join(dir, 'a.partial'), { append: false, sidecar: { file: side, text: 'v2' } });
+    kept.update(Buffer.from('cut short'));
+    await kept.finish();
+    expect(await readFile(side, 'utf8')).toBe('v2');
+
+    // a small body: opened, written and finished in one message; an old sidecar goes too
+    const whole = new HashSession({ sha256: true });
+    whole.writeTo(path.join(dir, 'b.partial'), { append: false, sidecar: { file: side, text: 'v3' } });
+    whole.update(Buffer.from('all of it'));
+    await whole.finish({ dropSidecar: true });
+    expect(existsSync(side)).toBe(false);
+    expect(await readFile(path.join(dir, 'b.partial'), 'utf8')).toBe('all of it');
+  });
+
+  it('removes an old sidecar when the new one has no text, and fails the session naming a sidecar it cannot write', async () => {
+    const dir = await tempDir();
+    const side = path.join(dir, 'old.json');
+    await writeFile(side, 'stale');
+    const s = new HashSession({ sha256: true });
+    s.writeTo(path.join(dir, 'c.partial'), { append: false, sidecar: { file: side } });
+    s.update(Buffer.from('x'));
+    await s.finish();
+    expect(existsSync(side)).toBe(false);
+
+    const bad = new HashSession({ sha256: true });
+    const nowhere = path.join(dir, 'missing-dir', 'v.json');
+    bad.writeTo(path.join(dir, 'd.partial'), { append: false, sidecar: { file: nowhere, text: 'v' } });
+    bad.update(Buffer.from('x'));
+    await expect(bad.finish()).rejects.toMatchObject({ code: 'ENOENT', path: nowhere });
   });
 
   it('rejects with the file system error code for a missing file', async () => {

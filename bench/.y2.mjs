@@ -1,0 +1,12 @@
+const mode = process.argv[2], f = process.argv[3];
+const fs = await import('node:fs');
+const ys = await import('/work/main/dist/manifest/yaml-source.js');
+const man = await import('/work/main/dist/manifest/index.js');
+const yaml = (await import('js-yaml')).default;
+const text = fs.readFileSync(f, 'utf8');
+let t = performance.now();
+if (mode === 'plain') yaml.load(text, { schema: yaml.CORE_SCHEMA });
+if (mode === 'listener') yaml.load(text, { schema: yaml.CORE_SCHEMA, listener() {} });
+if (mode === 'source') ys.loadYamlSource(text, f, 'EMANIFEST');
+if (mode === 'full') await man.loadManifest(f);
+console.log(mode, (performance.now() - t).toFixed(1));
