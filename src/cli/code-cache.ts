@@ -12,6 +12,10 @@
 // that command ran. V8 checks a cache against its own version and flags but
 // knows the source only by its length, so the file name carries a sha256 of
 // the bundle's text: a rebuilt bundle never meets the bytecode of another.
+// The node flags (the command line's and NODE_OPTIONS) go into that hash too:
+// V8 refuses a cache made under other flags, and `node bin/package` and
+// `bin/package` (whose shebang adds some) would otherwise overwrite each
+// other's cache on every run.
 // A cache that cannot be read or written (a read-only install) only costs
 // the compile; PACKAGER_CODE_CACHE=0 turns it off.
 import { createHash } from 'node:crypto';
@@ -53,9 +57,8 @@ export const MAX_CACHE_FILES = 32;
  */
 export function loadWithCodeCache<T>(file: string, o: { cacheDir: string | undefined; tag: string }): LoadedBundle<T> {
   const source = readFileSync(file, 'utf8');
-  const cacheFile = o.cacheDir
-    ? path.join(o.cacheDir, `${path.basename(file)}.${o.tag}.${createHash('sha256').update(source).digest('hex').slice(0, 20)}.bin`)
-    : undefined;
+  const key = createHash('sha256').update(source).update(`\0${process.execArgv.join('\0')}\0${process.env.NODE_OPTIONS ?? ''}`).digest('hex').slice(0, 20);
+  const cacheFile = o.cacheDir ? path.join(o.cacheDir, `${path.basename(file)}.${o.tag}.${key}.bin`) : undefined;
   let cachedData: Buffer | undefined;
   if (cacheFile) {
     try {

@@ -33,12 +33,12 @@ const DIST = path.join(ROOT, 'dist/cli/code-cache.js');
  * and says what it found: in one process, V8's in-memory compilation cache
  * would serve the second compile of a source and never look at the file.
  */
-async function loadInChild(file: string, cacheDir: string | undefined, tag = 'offline'): Promise<{ cache: string; answer: string }> {
+async function loadInChild(file: string, cacheDir: string | undefined, tag = 'offline', nodeFlags: string[] = []): Promise<{ cache: string; answer: string }> {
   const code = `const m = await import(${JSON.stringify(pathToFileURL(DIST).href)});
 const b = m.loadWithCodeCache(${JSON.stringify(file)}, { cacheDir: ${JSON.stringify(cacheDir)}, tag: ${JSON.stringify(tag)} });
 process.stdout.write(JSON.stringify({ cache: b.cache, answer: b.exports.answer() }));
 b.save();`;
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code]);
+  const { stdout } = await run(process.execPath, [...nodeFlags, '--input-type=module', '-e', code]);
   return JSON.parse(stdout) as { cache: string; answer: string };
 }
 
@@ -61,6 +61,17 @@ describe('code cache', () => {
     await writeFile(file, rebuilt);
     expect(await loadInChild(file, cacheDir)).toEqual({ cache: 'miss', answer: 'two50' });
     expect(await loadInChild(file, cacheDir)).toEqual({ cache: 'hit', answer: 'two50' });
+  });
+
+  it('keeps one cache per set of node flags: V8 refuses a cache made under other flags', async () => {
+    const { file, cacheDir } = await setup();
+    // what bin/package's shebang adds, and a plain `node bin/package`
+    const shebang = ['--max-semi-space-size=2'];
+    expect((await loadInChild(file, cacheDir, 'offline', shebang)).cache).toBe('miss');
+    expect((await loadInChild(file, cacheDir, 'offline')).cache).toBe('miss');
+    expect((await loadInChild(file, cacheDir, 'offline', shebang)).cache).toBe('hit');
+    expect((await loadInChild(file, cacheDir, 'offline')).cache).toBe('hit');
+    expect(await readdir(cacheDir)).toHaveLength(2);
   });
 
   it('rewrites a cache V8 refuses (damaged), and still runs the bundle', async () => {
