@@ -30,7 +30,7 @@ import { PackagerError, isPackagerError } from '../core/errors.js';
 import type { Logger, OnProgress } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import { removeStaleTemps, tempPathFor } from '../core/atomic-file.js';
-import { HashSession, copyInPool, hashPoolSize, verifiedDigests, wasVerified, type PoolCopyError } from '../fetch/index.js';
+import { HashSession, copyInPool, hashPoolSize, statFingerprint, verifiedDigests, wasVerified, type PoolCopyError } from '../fetch/index.js';
 import { assertSafeEntryName, compareBytes, isStoredByDefault } from './layout.js';
 
 /** One file of the zip: its name inside the zip and where its bytes come from. */
@@ -382,10 +382,9 @@ async function emitEntry(
   return { rec, copied };
 }
 
-/** True when the open file's size, mtime or ctime moved since `st` (something wrote it while it was copied). */
+/** True when the open file's stat fingerprint moved since `st` (something wrote it while it was copied). */
 function changedSince(fd: number, st: BigIntStats): boolean {
-  const now = fstatSync(fd, { bigint: true });
-  return now.size !== st.size || now.mtimeNs !== st.mtimeNs || now.ctimeNs !== st.ctimeNs;
+  return statFingerprint(fstatSync(fd, { bigint: true })) !== statFingerprint(st);
 }
 
 /** A deflated file: streamed through zlib with a data descriptor (sizes known only at the end). */

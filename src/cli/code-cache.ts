@@ -79,9 +79,9 @@ export function loadWithCodeCache<T>(file: string, o: { cacheDir: string | undef
       if (!cacheFile || cache === 'hit') return;
       const tmp = `${cacheFile}.${process.pid}.tmp`;
       try {
-        mkdirSync(path.dirname(cacheFile), { recursive: true });
-        if (readdirSync(path.dirname(cacheFile)).length >= MAX_CACHE_FILES) rmSync(path.dirname(cacheFile), { recursive: true, force: true });
-        mkdirSync(path.dirname(cacheFile), { recursive: true });
+        const dir = path.dirname(cacheFile);
+        if (existsSync(dir) && readdirSync(dir).length >= MAX_CACHE_FILES) rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir, { recursive: true });
         // temp + rename: two commands finishing at once never leave a torn file
         writeFileSync(tmp, script.createCachedData());
         renameSync(tmp, cacheFile);

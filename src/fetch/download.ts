@@ -78,9 +78,9 @@ export async function downloadArtifact(a: Artifact, key: ContentKey, what: strin
       const result = await withRetry(
         { retries: opts.retries, minDelayMs: opts.minRetryDelayMs, maxDelayMs: opts.maxRetryDelayMs, signal: opts.signal },
         () => {
-          const first = !mayHavePartial;
+          const fresh = !mayHavePartial;
           mayHavePartial = true;
-          return attempt(a, lease, key, subject, ctx, first);
+          return attempt(a, lease, key, subject, ctx, fresh);
         },
         ({ attempt: n, of, delayMs, error }) => {
           opts.logger.warn(`Retrying ${what} in ${(delayMs / 1000).toFixed(1)}s (attempt ${n} of ${of}): ${error.message}`);

@@ -44,28 +44,30 @@ function feed(s, b) {
 function finish(s) {
   return { size: s.size, sha256: s.sha ? s.sha.digest('hex') : '', md5: s.md5 ? s.md5.digest('hex') : undefined, crc32: s.crc === undefined ? 0 : s.crc >>> 0, fingerprint: s.fingerprint };
 }
+// Runs fn (sync I/O on file); an error it throws names that file, as fs
+// would, for the main thread's messages.
+function onFile(file, fn) {
+  try {
+    return fn();
+  } catch (err) {
+    if (err && !err.path) err.path = file;
+    throw err;
+  }
+}
 // A session with a sink writes every data chunk to its file before hashing
 // it (sync writes: this thread does nothing else meanwhile, and the main
 // thread no longer pays for a write stream per download).
 function writeAll(s, b) {
-  let off = 0;
-  try {
+  onFile(s.sinkPath, () => {
+    let off = 0;
     while (off < b.length) off += fs.writeSync(s.fd, b, off, b.length - off);
-  } catch (err) {
-    if (err && !err.path) err.path = s.sinkPath;
-    throw err;
-  }
+  });
 }
 function closeSink(s) {
   if (s.fd === undefined) return;
   const fd = s.fd;
   s.fd = undefined;
-  try {
-    fs.closeSync(fd);
-  } catch (err) {
-    if (err && !err.path) err.path = s.sinkPath;
-    throw err;
-  }
+  onFile(s.sinkPath, () => fs.closeSync(fd));
 }
 // A sink's sidecar (a download's validator) is written just after the sink is
 // opened, or removed when it has no text; finish with dropSidecar removes it
@@ -73,23 +75,17 @@ function closeSink(s) {
 // created or removed per download, and the main thread is what a cold run of
 // many small downloads waits on (bench/BENCHMARKS.md).
 function unlinkQuietly(file) {
-  try {
-    fs.unlinkSync(file);
-  } catch (err) {
-    if (!err || err.code !== 'ENOENT') {
-      if (err && !err.path) err.path = file;
-      throw err;
+  onFile(file, () => {
+    try {
+      fs.unlinkSync(file);
+    } catch (err) {
+      if (!err || err.code !== 'ENOENT') throw err;
     }
-  }
+  });
 }
 function writeSidecar(sidecar, skip) {
   if (sidecar.text === undefined || skip) return unlinkQuietly(sidecar.file);
-  try {
-    fs.writeFileSync(sidecar.file, sidecar.text);
-  } catch (err) {
-    if (err && !err.path) err.path = sidecar.file;
-    throw err;
-  }
+  onFile(sidecar.file, () => fs.writeFileSync(sidecar.file, sidecar.text));
 }
 function fail(id, err) {
   const s = sessions.get(id);
@@ -203,20 +199,13 @@ function pump(id, s) {
     if (m.op === 'sink') {
       try {
         s.sinkPath = m.file;
-        s.fd = fs.openSync(m.file, m.append ? 'a' : 'w');
+        s.fd = onFile(m.file, () => fs.openSync(m.file, m.append ? 'a' : 'w'));
+        // opened and finished in one message: a validator would be removed at once
+        if (m.sidecar) writeSidecar(m.sidecar, m.dropSidecar);
       } catch (err) {
-        if (err && !err.path) err.path = m.file;
         return fail(id, err);
       }
-      if (m.sidecar) {
-        try {
-          // opened and finished in one message: a validator would be removed at once
-          writeSidecar(m.sidecar, m.dropSidecar);
-        } catch (err) {
-          return fail(id, err);
-        }
-        if (m.sidecar.text !== undefined && !m.dropSidecar) s.sidecar = m.sidecar.file;
-      }
+      if (m.sidecar && m.sidecar.text !== undefined && !m.dropSidecar) s.sidecar = m.sidecar.file;
     } else if (m.op === 'data') {
       if (s.fd !== undefined) {
         try {
@@ -279,7 +268,8 @@ parentPort.on('message', (m) => {
       const s = sessions.get(m.id);
       if (!s) return;
       // a sink rides on the session's next message too, and comes first
-      if (m.sink) s.queue.push({ op: 'sink', file: m.sink.file, append: m.sink.append, sidecar: m.sink.sidecar, dropSidecar: m.last || m.op === 'end' ? m.dropSidecar : false });
+      // (only a session's last message, from finish(), carries dropSidecar)
+      if (m.sink) s.queue.push({ op: 'sink', file: m.sink.file, append: m.sink.append, sidecar: m.sink.sidecar, dropSidecar: m.dropSidecar });
       s.queue.push(m);
       pump(m.id, s);
     }

@@ -8,4 +8,4 @@ export { ContentCache, defaultCacheDir, type CacheCheck, type ContentKey } from 
 export type { FetchOptions, CachedFile } from './options.js';
 export { MAX_REDIRECTS } from './http-client.js';
 export { HashSession, copyInPool, hashFileInPool, hashPoolSize, warmHashPool, type PoolCopyError, type HashResult, type HashSpec } from './hash-pool.js';
-export { rememberVerified, verifiedDigests, wasVerified, type VerifiedDigests } from './verified-files.js';
+export { rememberVerified, statFingerprint, verifiedDigests, wasVerified, type VerifiedDigests } from './verified-files.js';

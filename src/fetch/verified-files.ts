@@ -19,8 +19,11 @@ export interface VerifiedDigests {
 
 const verified = new Map<string, VerifiedDigests & { fingerprint: string }>();
 
-// hash-pool.ts's worker builds the same string from its own fstat.
-function fingerprint(st: BigIntStats): string {
+/**
+ * What the kernel changes on any write or replacement of a file, as one
+ * string (hash-pool.ts's worker builds the same from its own fstat).
+ */
+export function statFingerprint(st: BigIntStats): string {
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 }
 
@@ -33,8 +36,8 @@ export async function rememberVerified(file: string, d: VerifiedDigests, before?
   const key = path.resolve(file);
   try {
     const st = await statPath(key, { bigint: true });
-    const fp = fingerprint(st);
-    if (st.size !== BigInt(d.size) || (before && fingerprint(before) !== fp)) {
+    const fp = statFingerprint(st);
+    if (st.size !== BigInt(d.size) || (before && statFingerprint(before) !== fp)) {
       verified.delete(key);
       return;
     }
@@ -66,7 +69,7 @@ function record(key: string, d: VerifiedDigests, fp: string): void {
 /** The digests recorded for `file` when `st` (its current stat) shows it unchanged since; else undefined. */
 export function verifiedDigests(file: string, st: BigIntStats): VerifiedDigests | undefined {
   const hit = verified.get(path.resolve(file));
-  if (!hit || hit.fingerprint !== fingerprint(st)) return undefined;
+  if (!hit || hit.fingerprint !== statFingerprint(st)) return undefined;
   const { fingerprint: _fp, ...digests } = hit;
   return digests;
 }
