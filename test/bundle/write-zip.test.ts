@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmod, readFile, readdir, stat, utimes, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readFile, readdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isPackagerError } from '../../src/core/errors.js';
@@ -158,6 +158,44 @@ describe('writeZip', () => {
     await expect(writeZip([{ name: 'a', source: { data: 'bad' }, sha256: '0'.repeat(64) }], out, { env: {} })).rejects.toMatchObject({ code: 'EINTEGRITY' });
     expect(sha(await readFile(out))).toBe(good.sha256);
     expect((await readdir(dir)).sort()).toEqual(['bp.zip']);
+  });
+
+  it('replaces a previous zip at the output path, while a reader of the old one keeps reading its bytes', async () => {
+    const dir = await tempDir();
+    const out = path.join(dir, 'bp.zip');
+    const old = await writeZip([{ name: 'a', source: { data: 'old' } }], out, { env: {} });
+    const reader = await open(out, 'r');
+    try {
+      const next = await writeZip([{ name: 'a', source: { data: 'new' } }], out, { env: {} });
+      expect(next.sha256).not.toBe(old.sha256);
+      expect(sha(await readFile(out))).toBe(next.sha256);
+      expect(sha(await reader.readFile())).toBe(old.sha256);
+    } finally {
+      await reader.close();
+    }
+    expect(await readdir(dir)).toEqual(['bp.zip']);
+  });
+
+  it('reports a directory at the output path as EIO, keeps it, and leaves no temp file', async () => {
+    const dir = await tempDir();
+    const out = path.join(dir, 'bp.zip');
+    await mkdir(path.join(out, 'inside'), { recursive: true });
+    const err = await writeZip([{ name: 'a', source: { data: 'x' } }], out, { env: {} }).catch((e: unknown) => e);
+    expect(isPackagerError(err, 'EIO')).toBe(true);
+    expect((err as Error).message).toContain(out);
+    expect(await readdir(out)).toEqual(['inside']);
+    expect(await readdir(dir)).toEqual(['bp.zip']);
+  });
+
+  it('replaces a symlink at the output path with the zip, leaving its target alone', async () => {
+    const dir = await tempDir();
+    const out = path.join(dir, 'bp.zip');
+    await writeFile(path.join(dir, 'target'), 'not a zip');
+    await symlink('target', out);
+    await writeZip([{ name: 'a', source: { data: 'x' } }], out, { env: {} });
+    expect((await lstat(out)).isFile()).toBe(true);
+    expect(await readFile(path.join(dir, 'target'), 'utf8')).toBe('not a zip');
+    expect(await unzipTest(out)).toContain('No errors detected');
   });
 
   it('rejects duplicate and unsafe entry names', async () => {
