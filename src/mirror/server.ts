@@ -19,6 +19,7 @@ import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import { redactText, redactUrl } from '../core/redact.js';
 import { ifRangeAllows, isNotModified, parseRange } from './http-range.js';
+import { installFastFront, type FrontAnswer } from './fast-front.js';
 import { negotiateSimple, type SimpleFormat } from './pep691.js';
 import { parseRequestTarget } from './request-path.js';
 import { routeRequest, type Route } from './routes.js';
@@ -78,6 +79,11 @@ interface Representation {
 }
 
 const ALLOW = 'GET, HEAD';
+/** How long a keep-alive connection may wait for its next request. */
+const KEEP_ALIVE_MS = 5_000;
+
+type FileTarget = { kind: 'file'; path: string; file: SiteFile; format?: SimpleFormat };
+type Target = FileTarget | { kind: 'text'; status: number; text: string; header?: [string, string] };
 const MEMO_KEY_MAX = 1024;
 
 /** What a raw request target gets: a route (with the raw query), or 400/414. */
@@ -113,7 +119,7 @@ export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions
 
   // node checks headersTimeout/requestTimeout only every connectionsCheckingInterval
   // (default 30 s), so a slowloris sender kept its socket 30-50 s, not 20 s
-  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 20_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
+  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 20_000, keepAliveTimeout: KEEP_ALIVE_MS, connectionsCheckingInterval: 1_000 }, (req, res) => {
     const started = performance.now();
     let bytes = 0;
     stats.requests++;
@@ -196,59 +202,80 @@ export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions
     return tag;
   };
 
-  /** Answers synchronously a 304 or a plain GET whose validator (and, for a 200, body) is in memory; else returns the promise of the full path. */
+  /** Where a request target leads: a file of the site (in its negotiated format), or a short text answer. */
+  function targetOf(raw: string, accept: string | undefined): Target {
+    const route = routeFor(raw);
+    if (route.kind === 'bad') return { kind: 'text', status: route.status, text: `${http.STATUS_CODES[route.status]}: ${route.reason}\n` };
+    if (route.kind === 'not-found') return { kind: 'text', status: 404, text: 'Not Found\n' };
+    if (route.kind === 'redirect') return { kind: 'text', status: 301, text: `Moved Permanently: ${route.location}\n`, header: ['Location', route.location] };
+    const file = site.get(route.path)!;
+    if (!route.simple) return { kind: 'file', path: route.path, file };
+    const asked = route.query ? queryParam(route.query, 'format') : undefined;
+    const format = asked === undefined ? formats.get(accept ?? '', () => negotiateSimple(accept)) : negotiateSimple(accept, asked);
+    if (!format) {
+      return { kind: 'text', status: 406, text: 'Not Acceptable: this index serves text/html, application/vnd.pypi.simple.v1+html and application/vnd.pypi.simple.v1+json\n', header: ['Vary', 'Accept'] };
+    }
+    return { kind: 'file', path: route.path, file, format };
+  }
+
+  /**
+   * The answer when it needs no waiting: a 304, or a plain GET whose body is
+   * in memory (with its validator). Undefined otherwise: ranges (the caller
+   * checks), HEAD without a validator and streamed bodies take the full path.
+   */
+  function fromMemory(t: FileTarget, method: string, ifNoneMatch: string | undefined, ifModifiedSince: string | undefined): FrontAnswer | undefined {
+    if (closing) return undefined;
+    const json = t.format?.format === 'json';
+    const data = json ? site.builtJson(t.path) : site.cachedWhole(t.file);
+    const tag = json ? data && jsonTag(data) : site.knownDigest(t.file);
+    if (!tag) return undefined;
+    const etag = `"${tag}"`;
+    const made = headsFor(json ? data! : t.file, etag, t.format?.contentType ?? t.file.contentType, t.format ? 'Accept' : undefined, json ? data!.length : t.file.size);
+    if ((ifNoneMatch !== undefined || ifModifiedSince !== undefined) && isNotModified({ ifNoneMatch, ifModifiedSince }, etag, site.lastModified)) {
+      return { status: 304, headers: made.notModified };
+    }
+    if (method === 'GET' && data) return { status: 200, headers: made.ok, body: data };
+    return undefined;
+  }
+
+  /** Answers from memory when it can (fromMemory), else returns the promise of the full path. */
   function respond(req: IncomingMessage, res: ServerResponse, count: (n: number) => void): Promise<void> | undefined {
     const method = req.method ?? '';
     if (method !== 'GET' && method !== 'HEAD') {
       res.setHeader('Allow', ALLOW);
       return sendText(res, 405, 'Method Not Allowed\n', method, count);
     }
-    const route = routeFor(req.url ?? '');
-    if (route.kind === 'bad') return sendText(res, route.status, `${http.STATUS_CODES[route.status]}: ${route.reason}\n`, method, count);
-    if (route.kind === 'not-found') return sendText(res, 404, 'Not Found\n', method, count);
-    if (route.kind === 'redirect') {
-      res.setHeader('Location', route.location);
-      return sendText(res, 301, `Moved Permanently: ${route.location}\n`, method, count);
+    const t = targetOf(req.url ?? '', req.headers.accept);
+    if (t.kind === 'text') {
+      if (t.header) res.setHeader(t.header[0], t.header[1]);
+      return sendText(res, t.status, t.text, method, count);
     }
-    const file = site.get(route.path)!;
-    let format: SimpleFormat | undefined;
-    if (route.simple) {
-      const accept = req.headers.accept;
-      const asked = route.query ? queryParam(route.query, 'format') : undefined;
-      format = asked === undefined ? formats.get(accept ?? '', () => negotiateSimple(accept)) : negotiateSimple(accept, asked);
-      if (!format) {
-        res.setHeader('Vary', 'Accept');
-        return sendText(res, 406, 'Not Acceptable: this index serves text/html, application/vnd.pypi.simple.v1+html and application/vnd.pypi.simple.v1+json\n', method, count);
-      }
-    }
-    // From memory when the validator is known without reading: a 304, or a
-    // plain GET whose body is in memory. Ranges, HEAD without a validator and
-    // streamed bodies take the full path.
     const h = req.headers;
-    if (!closing && h.range === undefined) {
-      const json = format?.format === 'json';
-      const data = json ? site.builtJson(route.path) : site.cachedWhole(file);
-      const tag = json ? data && jsonTag(data) : site.knownDigest(file);
-      if (tag) {
-        const etag = `"${tag}"`;
-        const made = headsFor(json ? data! : file, etag, format?.contentType ?? file.contentType, format ? 'Accept' : undefined, json ? data!.length : file.size);
-        const ifNoneMatch = h['if-none-match'];
-        const ifModifiedSince = h['if-modified-since'];
-        if ((ifNoneMatch !== undefined || ifModifiedSince !== undefined) && isNotModified({ ifNoneMatch, ifModifiedSince }, etag, site.lastModified)) {
-          res.writeHead(304, made.notModified);
-          res.end();
-          return;
-        }
-        if (method === 'GET' && data) {
-          res.writeHead(200, made.ok);
-          count(data.length);
-          res.end(data);
-          return;
-        }
-      }
+    const quick = h.range === undefined ? fromMemory(t, method, h['if-none-match'], h['if-modified-since']) : undefined;
+    if (quick) {
+      res.writeHead(quick.status, quick.headers as string[]);
+      if (quick.body) count(quick.body.length);
+      res.end(quick.body);
+      return;
     }
-    return respondFully(req, res, count, method, route.path, file, format);
+    return respondFully(req, res, count, method, t.path, t.file, t.format);
   }
+
+  // Plain keep-alive GETs answered from memory skip node:http's per-request
+  // work (fast-front.ts); everything else reaches the handler above.
+  const front = installFastFront(server, {
+    keepAliveTimeoutMs: KEEP_ALIVE_MS,
+    answer(get) {
+      const t = targetOf(get.target, get.accept);
+      return t.kind === 'file' ? fromMemory(t, 'GET', get.ifNoneMatch, get.ifModifiedSince) : undefined;
+    },
+    answered(get, a, socket, ms) {
+      const bytes = a.body?.length ?? 0;
+      stats.requests++;
+      stats.bytesSent += bytes;
+      o.onAccess?.({ remote: socket.remoteAddress ?? '-', method: 'GET', target: printable(redactUrl(get.target), 512), status: a.status, bytes, ms });
+    },
+  });
 
   async function respondFully(req: IncomingMessage, res: ServerResponse, count: (n: number) => void, method: string, sitePath: string, file: SiteFile, format: SimpleFormat | undefined): Promise<void> {
     let rep: Representation;
@@ -337,7 +364,11 @@ export async function startMirrorServer(site: MirrorSite, o: MirrorServerOptions
         closing = true;
         server.close(() => resolve());
         server.closeIdleConnections();
-        const cut = setTimeout(() => server.closeAllConnections(), o.graceMs ?? 10_000);
+        front.endHeld();
+        const cut = setTimeout(() => {
+          server.closeAllConnections();
+          front.destroyHeld();
+        }, o.graceMs ?? 10_000);
         cut.unref();
         server.once('close', () => clearTimeout(cut));
       });

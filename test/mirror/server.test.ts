@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exportSite, openSite, startMirrorServer, type AccessLogEntry, type MirrorServer, type MirrorSite } from '../../src/mirror/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import { buildMirrorBundle, type MirrorBundle } from './fixture.js';
@@ -46,6 +46,33 @@ function raw(text: string, url = base): Promise<string> {
     const chunks: Buffer[] = [];
     s.on('data', (c) => chunks.push(c));
     s.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    s.on('error', reject);
+  });
+}
+
+/** Sends `text` on one keep-alive connection and returns the first `n` replies whole (Content-Length bodies; the first one a HEAD's when `head`). */
+function keepAliveReplies(text: string, n: number, head = false): Promise<string[]> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const s = net.connect(Number(u.port), u.hostname, () => s.write(text));
+    let got = Buffer.alloc(0);
+    s.on('data', (c: Buffer) => {
+      got = Buffer.concat([got, c]);
+      const replies: string[] = [];
+      let at = 0;
+      while (replies.length < n) {
+        const end = got.indexOf('\r\n\r\n', at);
+        if (end === -1) return;
+        const headText = got.toString('latin1', at, end);
+        const status = headText.split(' ')[1];
+        const length = head && replies.length === 0 ? 0 : status === '304' ? 0 : Number(/content-length: (\d+)/i.exec(headText)?.[1] ?? 0);
+        if (got.length < end + 4 + length) return;
+        replies.push(got.toString('latin1', at, end + 4 + length));
+        at = end + 4 + length;
+      }
+      s.destroy();
+      resolve(replies);
+    });
     s.on('error', reject);
   });
 }
@@ -252,6 +279,35 @@ describe('requests the mirror refuses', () => {
       expect((await request(base, { path: p })).status, p).toBe(404);
     }
     expect((await request(base, { path: `/${'x'.repeat(5000)}` })).status).toBe(414);
+  });
+
+  it('answers keep-alive GETs from memory without node:http, with the very bytes node:http sends (Date aside)', async () => {
+    const asks: [string, string[]][] = [
+      [bundle.paths.wheel, []],
+      ['/pypi/simple/simplewheel/', []],
+      ['/pypi/simple/simplewheel/', [`Accept: ${PIP_ACCEPT}`]],
+      ['/pypi/simple/', [`Accept: ${PIP_ACCEPT}`]],
+      ['/conda/conda-forge/noarch/repodata.json', []],
+      ['/healthz', []],
+      [bundle.paths.wheel, [`If-None-Match: "${bundle.sha256.get(bundle.paths.wheel)}"`]],
+      ['/pypi/simple/simplewheel/', [`If-Modified-Since: ${site.lastModified.toUTCString()}`]],
+    ];
+    const get = ([p, extra]: [string, string[]]) => ['GET ' + p + ' HTTP/1.1', 'Host: mirror', 'Connection: keep-alive', ...extra].join('\r\n') + '\r\n\r\n';
+    // once each first, so every answer is in memory
+    for (const [p, extra] of asks) await request(base + p, { headers: Object.fromEntries(extra.map((h) => [h.split(': ')[0]!, h.slice(h.indexOf(': ') + 2)])) });
+    const writeHead = vi.spyOn(http.ServerResponse.prototype, 'writeHead');
+    try {
+      const front = await keepAliveReplies(asks.map(get).join(''), asks.length);
+      expect(writeHead).not.toHaveBeenCalled();
+      // HEAD goes to node:http, and the connection with it: node:http answers the same GETs there
+      const viaNode = (await keepAliveReplies(`HEAD /healthz HTTP/1.1\r\nHost: mirror\r\n\r\n${asks.map(get).join('')}`, asks.length + 1, true)).slice(1);
+      expect(writeHead).toHaveBeenCalledTimes(asks.length + 1);
+      const noDate = (r: string) => r.replace(/\r\nDate: [^\r]+/, '');
+      expect(front.map(noDate)).toEqual(viaNode.map(noDate));
+      expect(front.map((r) => r.split(' ')[1])).toEqual(['200', '200', '200', '200', '200', '200', '304', '304']);
+    } finally {
+      writeHead.mockRestore();
+    }
   });
 
   it('answers garbage and oversized headers without falling over', async () => {
