@@ -164,7 +164,13 @@ export function installFastFront(server: HttpServer, o: FastFrontOptions): FastF
         const p = parsePlainGet(chunk, at);
         if (typeof p === 'string') return handOver(chunk.subarray(at));
         const started = performance.now();
-        const a = o.answer(p.get);
+        let a: FrontAnswer | undefined;
+        try {
+          a = o.answer(p.get);
+        } catch {
+          // node:http runs the request again and answers the failure (500)
+          a = undefined;
+        }
         if (!a) return handOver(chunk.subarray(at));
         socket.cork();
         socket.write(headOf(a));

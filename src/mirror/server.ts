@@ -5,7 +5,8 @@
 // the source with backpressure; only small files and generated pages are held
 // in memory (site.ts caps both), and a plain GET of one of those, or a
 // revalidation that gets 304, is answered synchronously with a head built
-// once (the common requests of pip and conda). A request can fail but never take the
+// once (the common requests of pip and conda): on a keep-alive connection by
+// the fast front (fast-front.ts) before node:http sees it. A request can fail but never take the
 // process down; close() stops accepting, lets in-flight responses finish
 // (up to a grace period) and resolves when every connection is gone.
 // HTTP semantics: RFC 9110; simple API: PEP 503/691.
@@ -81,10 +82,11 @@ interface Representation {
 const ALLOW = 'GET, HEAD';
 /** How long a keep-alive connection may wait for its next request. */
 const KEEP_ALIVE_MS = 5_000;
+const MEMO_KEY_MAX = 1024;
 
 type FileTarget = { kind: 'file'; path: string; file: SiteFile; format?: SimpleFormat };
+/** Where a request target leads (targetOf). */
 type Target = FileTarget | { kind: 'text'; status: number; text: string; header?: [string, string] };
-const MEMO_KEY_MAX = 1024;
 
 /** What a raw request target gets: a route (with the raw query), or 400/414. */
 type Routed = (Route & { query: string }) | { kind: 'bad'; status: 400 | 414; reason: string };

@@ -79,6 +79,7 @@ async function frontedServer(o: { keepAliveTimeoutMs?: number; bigBody?: Buffer 
     keepAliveTimeoutMs: o.keepAliveTimeoutMs ?? 5_000,
     answer(get): FrontAnswer | undefined {
       if (!get.target.startsWith('/front/')) return undefined;
+      if (get.target === '/front/throw') throw new Error('a lookup failed');
       const body = get.target === '/front/big' && o.bigBody ? o.bigBody : Buffer.from(`front:GET ${get.target}`);
       return { status: 200, headers: ['Content-Type', 'text/plain', 'Content-Length', String(body.length)], body };
     },
@@ -186,6 +187,13 @@ describe('installFastFront', () => {
     const again = await converse(port, [withBody + get('/front/after')], 2);
     expect(again.map((r) => r.body.toString())).toEqual([`node:GET /front/b body=${smuggled.length}`, 'node:GET /front/after']);
     expect(answered).toEqual(['/front/first']);
+  });
+
+  it('hands a request whose answer throws to node:http, which runs it again, and the process lives on', async () => {
+    const { port, answered } = await frontedServer();
+    const replies = await converse(port, [get('/front/a') + get('/front/throw') + get('/front/b')], 3);
+    expect(replies.map((r) => r.body.toString())).toEqual(['front:GET /front/a', 'node:GET /front/throw', 'node:GET /front/b']);
+    expect(answered).toEqual(['/front/a']);
   });
 
   it('hands HEAD to node:http, which answers it without a body', async () => {
