@@ -6,6 +6,7 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_HEAD_BYTES, installFastFront, parsePlainGet, type FastFront, type FrontAnswer } from '../../src/mirror/fast-front.js';
+import { splitReplies, type RawReply } from './http.js';
 
 const head = (lines: string[]) => Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
 
@@ -101,29 +102,6 @@ afterEach(async () => {
   }
 });
 
-interface RawReply {
-  status: number;
-  headers: string[];
-  body: Buffer;
-}
-
-/** Splits raw bytes into responses (Content-Length bodies only; HEAD answers carry none). */
-function splitReplies(bytes: Buffer, heads: boolean[] = []): RawReply[] {
-  const out: RawReply[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    const end = bytes.indexOf('\r\n\r\n', at);
-    if (end === -1) throw new Error(`incomplete reply at ${at}: ${bytes.subarray(at).toString('latin1')}`);
-    const lines = bytes.toString('latin1', at, end).split('\r\n');
-    const status = Number(lines[0]!.split(' ')[1]);
-    const length = Number(/^content-length: (\d+)$/im.exec(lines.join('\n'))?.[1] ?? 0);
-    const bodyLength = heads[out.length] || status === 304 ? 0 : length;
-    out.push({ status, headers: lines.slice(1), body: bytes.subarray(end + 4, end + 4 + bodyLength) });
-    at = end + 4 + bodyLength;
-  }
-  return out;
-}
-
 /** Writes `parts` to a fresh connection (pausing between them), then reads until `replies` responses arrived. */
 async function converse(port: number, parts: string[], replies: number, o: { heads?: boolean[]; readAfterMs?: number } = {}): Promise<RawReply[]> {
   const s = net.connect(port, '127.0.0.1');
@@ -140,14 +118,10 @@ async function converse(port: number, parts: string[], replies: number, o: { hea
     s.resume();
   }
   for (let waited = 0; waited < 10_000; waited += 10) {
-    try {
-      const got = splitReplies(Buffer.concat(chunks), o.heads);
-      if (got.length >= replies) {
-        s.destroy();
-        return got;
-      }
-    } catch {
-      // not all here yet
+    const got = splitReplies(Buffer.concat(chunks), o.heads);
+    if (got.length >= replies) {
+      s.destroy();
+      return got;
     }
     await sleep(10);
   }

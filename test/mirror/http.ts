@@ -25,3 +25,32 @@ export function request(url: string, o: { method?: string; headers?: Record<stri
     req.end();
   });
 }
+
+/** One reply read off a raw socket: the whole bytes, and its status, header lines and body. */
+export interface RawReply {
+  raw: Buffer;
+  status: number;
+  headers: string[];
+  body: Buffer;
+}
+
+/**
+ * Splits bytes read off one connection into whole replies (Content-Length
+ * bodies; none for a 304, or where `heads[i]` says reply i answers a HEAD).
+ * An incomplete last reply is left out.
+ */
+export function splitReplies(bytes: Buffer, heads: boolean[] = []): RawReply[] {
+  const out: RawReply[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const end = bytes.indexOf('\r\n\r\n', at);
+    if (end === -1) break;
+    const lines = bytes.toString('latin1', at, end).split('\r\n');
+    const status = Number(lines[0]!.split(' ')[1]);
+    const length = heads[out.length] || status === 304 ? 0 : Number(/^content-length: (\d+)$/im.exec(lines.join('\n'))?.[1] ?? 0);
+    if (bytes.length < end + 4 + length) break;
+    out.push({ raw: bytes.subarray(at, end + 4 + length), status, headers: lines.slice(1), body: bytes.subarray(end + 4, end + 4 + length) });
+    at = end + 4 + length;
+  }
+  return out;
+}

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exportSite, openSite, startMirrorServer, type AccessLogEntry, type MirrorServer, type MirrorSite } from '../../src/mirror/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import { buildMirrorBundle, type MirrorBundle } from './fixture.js';
-import { request } from './http.js';
+import { request, splitReplies } from './http.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const BIG = 32 * 1024 * 1024;
@@ -50,7 +50,7 @@ function raw(text: string, url = base): Promise<string> {
   });
 }
 
-/** Sends `text` on one keep-alive connection and returns the first `n` replies whole (Content-Length bodies; the first one a HEAD's when `head`). */
+/** Sends `text` on one keep-alive connection and returns the first `n` replies whole (the first one a HEAD's when `head`). */
 function keepAliveReplies(text: string, n: number, head = false): Promise<string[]> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
@@ -58,20 +58,10 @@ function keepAliveReplies(text: string, n: number, head = false): Promise<string
     let got = Buffer.alloc(0);
     s.on('data', (c: Buffer) => {
       got = Buffer.concat([got, c]);
-      const replies: string[] = [];
-      let at = 0;
-      while (replies.length < n) {
-        const end = got.indexOf('\r\n\r\n', at);
-        if (end === -1) return;
-        const headText = got.toString('latin1', at, end);
-        const status = headText.split(' ')[1];
-        const length = head && replies.length === 0 ? 0 : status === '304' ? 0 : Number(/content-length: (\d+)/i.exec(headText)?.[1] ?? 0);
-        if (got.length < end + 4 + length) return;
-        replies.push(got.toString('latin1', at, end + 4 + length));
-        at = end + 4 + length;
-      }
+      const replies = splitReplies(got, [head]);
+      if (replies.length < n) return;
       s.destroy();
-      resolve(replies);
+      resolve(replies.slice(0, n).map((r) => r.raw.toString('latin1')));
     });
     s.on('error', reject);
   });
