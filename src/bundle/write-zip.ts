@@ -225,9 +225,9 @@ export async function writeZip(
     fh = undefined;
     // The previous zip goes first: ext4 (auto_da_alloc, its default) starts
     // writing the new file back to disk when a rename replaces another file,
-    // and the rename waits for that (~0.6 s for a 734 MB zip here, as long as
-    // the zip step's copy). The final name is then absent for a moment, never
-    // half-written; whatever unlink cannot remove, rename reports.
+    // and the rename waits for that (~0.6-0.7 s for a 734 MB zip here, about
+    // as long as the zip step's copy). The final name is then absent for a
+    // moment, never half-written; whatever unlink cannot remove, rename reports.
     await unlink(outPath).catch(() => undefined);
     await rename(tmp, outPath);
     logger.debug(`Wrote ${outPath} (${sorted.length} entries, ${size} bytes)`);
