@@ -66,7 +66,7 @@ describe('code cache', () => {
   it('keeps one cache per set of node flags: V8 refuses a cache made under other flags', async () => {
     const { file, cacheDir } = await setup();
     // what bin/package's shebang adds, and a plain `node bin/package`
-    const shebang = ['--max-semi-space-size=2', '--no-concurrent-sweeping'];
+    const shebang = ['--max-semi-space-size=2', '--no-concurrent-array-buffer-sweeping'];
     expect((await loadInChild(file, cacheDir, 'offline', shebang)).cache).toBe('miss');
     expect((await loadInChild(file, cacheDir, 'offline')).cache).toBe('miss');
     expect((await loadInChild(file, cacheDir, 'offline', shebang)).cache).toBe('hit');
