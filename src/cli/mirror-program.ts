@@ -7,6 +7,7 @@ import { exportSite, formatAccessLine, openSite, startMirrorServer } from '../mi
 import { formatBytes } from './console.js';
 import { batchLines } from './line-batcher.js';
 import { runCommand } from './run.js';
+import { tolerateClosedPipes } from './closed-pipe.js';
 import { EXIT_USAGE } from './exit-codes.js';
 
 function portNumber(value: string): number {
@@ -110,6 +111,7 @@ export function buildMirrorProgram(setExit: (code: number) => void): Command {
 
 /** Entry point: parses argv and exits with the DESIGN.md exit code. */
 export async function main(argv: string[]): Promise<void> {
+  tolerateClosedPipes();
   let code = 0;
   const program = buildMirrorProgram((c) => (code = c));
   try {

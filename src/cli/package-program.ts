@@ -6,6 +6,7 @@ import { resolveCommand } from './resolve-command.js';
 import { verifyCommand } from './verify-command.js';
 import { summaryCommand } from './summary-command.js';
 import { runCommand } from './run.js';
+import { tolerateClosedPipes } from './closed-pipe.js';
 import { EXIT_USAGE } from './exit-codes.js';
 import { parseSizeArg } from './size-budget.js';
 import { toolVersion } from './tool-version.js';
@@ -105,6 +106,7 @@ export function buildPackageProgram(setExit: (code: number) => void, argv: reado
 
 /** Entry point: parses argv and exits with the DESIGN.md exit code. */
 export async function main(argv: string[]): Promise<void> {
+  tolerateClosedPipes();
   let code = 0;
   const program = buildPackageProgram((c) => (code = c), argv);
   try {

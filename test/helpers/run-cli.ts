@@ -13,7 +13,7 @@ export interface CliResult {
 export function runBin(
   bin: 'package' | 'mirror',
   args: string[],
-  o: { cwd?: string; env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void; timeoutMs?: number } = {},
+  o: { cwd?: string; env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void; timeoutMs?: number; closed?: 'stdout' | 'stderr' } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'bin', bin), ...args], {
@@ -23,8 +23,10 @@ export function runBin(
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    // `closed`: a reader that is gone before the child writes (`| head -0`)
+    if (o.closed) child[o.closed].destroy();
+    if (o.closed !== 'stdout') child.stdout.on('data', (d) => (stdout += d));
+    if (o.closed !== 'stderr') child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('spawn', () => o.onSpawn?.(child.pid!));
