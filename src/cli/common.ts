@@ -1,6 +1,7 @@
 // Small steps every command shares: finding and loading the manifest with its
-// warnings shown, and choosing the cache directory.
-import { access } from 'node:fs/promises';
+// warnings shown, and choosing and checking the cache and output directories.
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PackagerError, type Logger } from '../core/index.js';
 import { defaultCacheDir } from '../fetch/index.js';
@@ -31,6 +32,47 @@ export async function loadManifestReporting(file: string | undefined, log: Logge
 /** --cache-dir, else $XDG_CACHE_HOME/<package> or ~/.cache/<package>. */
 export function resolveCacheDir(flag: string | undefined): string {
   return path.resolve(flag ?? defaultCacheDir(PACKAGE_NAME));
+}
+
+/**
+ * Fails before any download when --cache-dir names something other than a
+ * directory (a missing one is created on first write); found at the first
+ * download instead, it read as a download failure.
+ */
+export async function checkCacheDir(dir: string): Promise<void> {
+  const st = await stat(dir).catch(() => undefined);
+  if (st && !st.isDirectory()) {
+    throw new PackagerError('EUSAGE', `The cache directory is not a directory: ${dir}`, {
+      hint: 'pass --cache-dir with a directory (it is created when missing), or move that file away',
+    });
+  }
+}
+
+/**
+ * Fails before any download when the zip's directory is missing, is not a
+ * directory, or cannot be written: found only at the zip step, a typo in
+ * --output cost the whole download and read as a download failure.
+ */
+export async function checkOutputDir(out: string): Promise<void> {
+  const dir = path.dirname(out);
+  const st = await stat(dir).catch(() => undefined);
+  if (!st) {
+    throw new PackagerError('EUSAGE', `The directory for the zip does not exist: ${dir}`, {
+      hint: `create it first (mkdir -p ${dir}), or pass --output with a path in an existing directory`,
+    });
+  }
+  if (!st.isDirectory()) {
+    throw new PackagerError('EUSAGE', `Not a directory, so the zip cannot go in it: ${dir}`, {
+      hint: 'pass --output with a path in an existing directory',
+    });
+  }
+  try {
+    await access(dir, constants.W_OK);
+  } catch (err) {
+    throw new PackagerError('EUSAGE', `Cannot write the zip into ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'not writable'}`, {
+      hint: 'pass --output with a path in a directory you can write to',
+    });
+  }
 }
 
 /**

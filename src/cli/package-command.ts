@@ -37,7 +37,7 @@ import {
 import { channelRefs } from '../resolve/conda/index.js';
 import type { CommandContext } from './run.js';
 import { formatBytes } from './console.js';
-import { loadManifestReporting, resolveCacheDir, retryTuning } from './common.js';
+import { checkCacheDir, checkOutputDir, loadManifestReporting, resolveCacheDir, retryTuning } from './common.js';
 import { ensureLock, lockPathFor } from './lock-step.js';
 import { checkBudget, checkWrittenZip, estimateLine, estimateSize, type BudgetItem, type SizeEstimate } from './size-budget.js';
 import { sbomArtifacts } from './sbom-step.js';
@@ -111,6 +111,10 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
   const selection = resolvePackagingSelection(m, flags, { cached, modeWord: cachedWord, lock: knownLock });
   const version = o.version ?? (await readVersion(root, m));
   const cacheDir = resolveCacheDir(o.cacheDir);
+  const out = path.resolve(o.output ?? zipFileName({ language: m.language, cached, stack, version, profile: selection.infix }));
+  // before the lock and the downloads: a typo here should not cost them
+  await checkCacheDir(cacheDir);
+  await checkOutputDir(out);
 
   const fullLock = await ensureLock(m, { cacheDir, ctx, update: false });
   const excluded = new Set(selection.excluded);
@@ -140,7 +144,6 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
       await runPrePackage(m.pre_package, work, { logger: log });
     }
 
-    const out = path.resolve(o.output ?? zipFileName({ language: m.language, cached, stack, version, profile: selection.infix }));
     // Cache hits are not re-hashed before the zip is written: writeZip checks
     // each one as it copies it, so every byte is read once, not twice. One that
     // turns out corrupt there sends the run back, once, through the usual

@@ -1,7 +1,7 @@
 // `bin/package resolve`: writes manifest.lock.yml; exit 4 with a precise
 // report when anything cannot be resolved (the old lock is left untouched).
 import type { CommandContext } from './run.js';
-import { loadManifestReporting, resolveCacheDir } from './common.js';
+import { checkCacheDir, loadManifestReporting, resolveCacheDir } from './common.js';
 import { ensureLock, hasResolvedSections, lockPathFor } from './lock-step.js';
 import { redactUrl } from '../core/index.js';
 
@@ -16,7 +16,9 @@ export async function resolveCommand(
     if (ctx.json) process.stdout.write(JSON.stringify({ ok: true, lock: null, artifacts: [] }, null, 2) + '\n');
     return 0;
   }
-  const lock = (await ensureLock(m, { cacheDir: resolveCacheDir(o.cacheDir), ctx, update: Boolean(o.update) }))!;
+  const cacheDir = resolveCacheDir(o.cacheDir);
+  await checkCacheDir(cacheDir);
+  const lock = (await ensureLock(m, { cacheDir, ctx, update: Boolean(o.update) }))!;
   const file = lockPathFor(m);
   if (ctx.json) {
     const artifacts = lock.artifacts.map((a) => ({ kind: a.kind, name: a.name, version: a.version, filename: a.filename, uri: redactUrl(a.uri), sha256: a.sha256, size: a.size }));

@@ -264,6 +264,30 @@ describe('bin/package offline', () => {
     expect(r2.stderr).toContain("unknown command 'sideways'");
   });
 
+  it('fails with exit 1 before any download when the directory for --output does not exist', async () => {
+    const root = await makeBuildpackRoot(manifest(origin.url));
+    const out = path.join(root, 'no-such-dir', 'bp.zip');
+    const r = await runBin('package', ['offline', '--cache-dir', path.join(root, 'c'), '--output', out], { cwd: root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`The directory for the zip does not exist: ${path.dirname(out)}`);
+    expect(r.stderr).toContain(`hint: create it first (mkdir -p ${path.dirname(out)})`);
+    expect(origin.requests).toHaveLength(0);
+    expect(existsSync(path.join(root, 'c'))).toBe(false);
+  });
+
+  it('fails with exit 1 before any download when --output is inside a file, or --cache-dir is a file', async () => {
+    const root = await makeBuildpackRoot(manifest(origin.url));
+    const file = path.join(root, 'VERSION');
+    const inFile = await runBin('package', ['offline', '--cache-dir', path.join(root, 'c'), '--output', path.join(file, 'bp.zip')], { cwd: root });
+    expect(inFile.code).toBe(1);
+    expect(inFile.stderr).toContain(`Not a directory, so the zip cannot go in it: ${file}`);
+    const cacheIsFile = await runBin('package', ['offline', '--cache-dir', file], { cwd: root });
+    expect(cacheIsFile.code).toBe(1);
+    expect(cacheIsFile.stderr).toContain(`The cache directory is not a directory: ${file}`);
+    expect(origin.requests).toHaveLength(0);
+    expect(await readFile(file, 'utf8')).toBe('1.2.3\n');
+  });
+
   it('runs pre_package in a temp copy and fails with exit 1 naming the command', async () => {
     const good = await makeBuildpackRoot(manifest(origin.url) + 'pre_package: scripts/build.sh\n', {
       'scripts/build.sh': '#!/bin/sh\necho built > README.md\n',

@@ -2,6 +2,7 @@
 // reused while its inputs are unchanged, re-resolved when they change, and left
 // untouched when resolution fails.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile, appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -86,6 +87,18 @@ describe('bin/package resolve', () => {
     expect(r.stderr).toContain(named);
     expect(r.stderr).not.toContain('internal error');
     expect(sha(await readFile(d.lock))).toBe(sha(before));
+  });
+
+  it('fails with exit 1 before asking any index when --cache-dir is a file', async () => {
+    const d = await demo();
+    const file = path.join(d.dir, 'not-a-dir');
+    await writeFile(file, 'keep me\n');
+    const r = await runBin('package', ['resolve', '--manifest', d.manifest, '--cache-dir', file], { cwd: d.dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`The cache directory is not a directory: ${file}`);
+    expect(origin.requests).toHaveLength(0);
+    expect(await readFile(file, 'utf8')).toBe('keep me\n');
+    expect(existsSync(d.lock)).toBe(false);
   });
 
   it('fails with exit 2 naming the index when it keeps answering 503', async () => {
