@@ -49,11 +49,17 @@ export async function checkCacheDir(dir: string): Promise<void> {
 }
 
 /**
- * Fails before any download when the zip's directory is missing, is not a
- * directory, or cannot be written: found only at the zip step, a typo in
- * --output cost the whole download and read as a download failure.
+ * Fails before any download when `out` is a directory, or the zip's directory
+ * is missing, is not a directory, or cannot be written: found only at the zip
+ * step, a typo in --output cost the whole download and read as a download
+ * failure.
  */
-export async function checkOutputDir(out: string): Promise<void> {
+export async function checkOutputDir(out: string, defaultName: string): Promise<void> {
+  if ((await stat(out).catch(() => undefined))?.isDirectory()) {
+    throw new PackagerError('EUSAGE', `--output names a directory, not the zip's file: ${out}`, {
+      hint: `pass the zip's file name, e.g. --output ${path.join(out, defaultName)}`,
+    });
+  }
   const dir = path.dirname(out);
   const st = await stat(dir).catch(() => undefined);
   if (!st) {

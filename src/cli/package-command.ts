@@ -111,10 +111,11 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
   const selection = resolvePackagingSelection(m, flags, { cached, modeWord: cachedWord, lock: knownLock });
   const version = o.version ?? (await readVersion(root, m));
   const cacheDir = resolveCacheDir(o.cacheDir);
-  const out = path.resolve(o.output ?? zipFileName({ language: m.language, cached, stack, version, profile: selection.infix }));
+  const defaultName = zipFileName({ language: m.language, cached, stack, version, profile: selection.infix });
+  const out = path.resolve(o.output ?? defaultName);
   // before the lock and the downloads: a typo here should not cost them
   await checkCacheDir(cacheDir);
-  await checkOutputDir(out);
+  await checkOutputDir(out, defaultName);
 
   const fullLock = await ensureLock(m, { cacheDir, ctx, update: false });
   const excluded = new Set(selection.excluded);

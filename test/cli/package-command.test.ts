@@ -275,9 +275,14 @@ describe('bin/package offline', () => {
     expect(existsSync(path.join(root, 'c'))).toBe(false);
   });
 
-  it('fails with exit 1 before any download when --output is inside a file, or --cache-dir is a file', async () => {
+  it('fails with exit 1 before any download when --output is a directory, is inside a file, or --cache-dir is a file', async () => {
     const root = await makeBuildpackRoot(manifest(origin.url));
     const file = path.join(root, 'VERSION');
+    const dir = path.join(root, 'bin');
+    const isDir = await runBin('package', ['offline', '--cache-dir', path.join(root, 'c'), '--output', dir], { cwd: root });
+    expect(isDir.code).toBe(1);
+    expect(isDir.stderr).toContain(`--output names a directory, not the zip's file: ${dir}`);
+    expect(isDir.stderr).toContain(`hint: pass the zip's file name, e.g. --output ${path.join(dir, 'python_buildpack-cached-v1.2.3.zip')}`);
     const inFile = await runBin('package', ['offline', '--cache-dir', path.join(root, 'c'), '--output', path.join(file, 'bp.zip')], { cwd: root });
     expect(inFile.code).toBe(1);
     expect(inFile.stderr).toContain(`Not a directory, so the zip cannot go in it: ${file}`);
