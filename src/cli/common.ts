@@ -1,7 +1,7 @@
 // Small steps every command shares: finding and loading the manifest with its
 // warnings shown, and choosing and checking the cache and output directories.
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PackagerError, type Logger } from '../core/index.js';
 import { defaultCacheDir } from '../fetch/index.js';
@@ -49,33 +49,25 @@ export async function checkCacheDir(dir: string): Promise<void> {
 }
 
 /**
- * Fails before any download when `out` is a directory, or the zip's directory
- * is missing, is not a directory, or cannot be written: found only at the zip
- * step, a typo in --output cost the whole download and read as a download
- * failure.
+ * Makes the zip's directory, like --sbom's and `bin/mirror export`'s (mkdir
+ * -p), and fails before any download when `out` is a directory or its
+ * directory cannot be made or written: found only at the zip step, these
+ * cost the whole download and read as a download failure.
  */
-export async function checkOutputDir(out: string, defaultName: string): Promise<void> {
+export async function prepareOutputDir(out: string, defaultName: string): Promise<void> {
   if ((await stat(out).catch(() => undefined))?.isDirectory()) {
     throw new PackagerError('EUSAGE', `--output names a directory, not the zip's file: ${out}`, {
       hint: `pass the zip's file name, e.g. --output ${path.join(out, defaultName)}`,
     });
   }
   const dir = path.dirname(out);
-  const st = await stat(dir).catch(() => undefined);
-  if (!st) {
-    throw new PackagerError('EUSAGE', `The directory for the zip does not exist: ${dir}`, {
-      hint: `create it first (mkdir -p ${dir}), or pass --output with a path in an existing directory`,
-    });
-  }
-  if (!st.isDirectory()) {
-    throw new PackagerError('EUSAGE', `Not a directory, so the zip cannot go in it: ${dir}`, {
-      hint: 'pass --output with a path in an existing directory',
-    });
-  }
   try {
+    await mkdir(dir, { recursive: true });
     await access(dir, constants.W_OK);
   } catch (err) {
-    throw new PackagerError('EUSAGE', `Cannot write the zip into ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'not writable'}`, {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way' : (code ?? String(err));
+    throw new PackagerError('EUSAGE', `Cannot write the zip into ${dir}: ${why}`, {
       hint: 'pass --output with a path in a directory you can write to',
     });
   }

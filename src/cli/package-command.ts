@@ -37,7 +37,7 @@ import {
 import { channelRefs } from '../resolve/conda/index.js';
 import type { CommandContext } from './run.js';
 import { formatBytes } from './console.js';
-import { checkCacheDir, checkOutputDir, loadManifestReporting, resolveCacheDir, retryTuning } from './common.js';
+import { checkCacheDir, prepareOutputDir, loadManifestReporting, resolveCacheDir, retryTuning } from './common.js';
 import { ensureLock, lockPathFor } from './lock-step.js';
 import { checkBudget, checkWrittenZip, estimateLine, estimateSize, type BudgetItem, type SizeEstimate } from './size-budget.js';
 import { sbomArtifacts } from './sbom-step.js';
@@ -115,7 +115,7 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
   const out = path.resolve(o.output ?? defaultName);
   // before the lock and the downloads: a typo here should not cost them
   await checkCacheDir(cacheDir);
-  await checkOutputDir(out, defaultName);
+  await prepareOutputDir(out, defaultName);
 
   const fullLock = await ensureLock(m, { cacheDir, ctx, update: false });
   const excluded = new Set(selection.excluded);

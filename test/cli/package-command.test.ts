@@ -264,15 +264,13 @@ describe('bin/package offline', () => {
     expect(r2.stderr).toContain("unknown command 'sideways'");
   });
 
-  it('fails with exit 1 before any download when the directory for --output does not exist', async () => {
+  it('makes a missing directory for --output, as for --sbom', async () => {
     const root = await makeBuildpackRoot(manifest(origin.url));
-    const out = path.join(root, 'no-such-dir', 'bp.zip');
-    const r = await runBin('package', ['offline', '--cache-dir', path.join(root, 'c'), '--output', out], { cwd: root });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`The directory for the zip does not exist: ${path.dirname(out)}`);
-    expect(r.stderr).toContain(`hint: create it first (mkdir -p ${path.dirname(out)})`);
-    expect(origin.requests).toHaveLength(0);
-    expect(existsSync(path.join(root, 'c'))).toBe(false);
+    const out = path.join(root, 'dist', 'nested', 'bp.zip');
+    const r = await runBin('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', path.join(root, 'c'), '--output', out], { cwd: root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${out}\n`);
+    expect(zipNames(out)).toContain('manifest.yml');
   });
 
   it('fails with exit 1 before any download when --output is a directory, is inside a file, or --cache-dir is a file', async () => {
@@ -285,7 +283,7 @@ describe('bin/package offline', () => {
     expect(isDir.stderr).toContain(`hint: pass the zip's file name, e.g. --output ${path.join(dir, 'python_buildpack-cached-v1.2.3.zip')}`);
     const inFile = await runBin('package', ['offline', '--cache-dir', path.join(root, 'c'), '--output', path.join(file, 'bp.zip')], { cwd: root });
     expect(inFile.code).toBe(1);
-    expect(inFile.stderr).toContain(`Not a directory, so the zip cannot go in it: ${file}`);
+    expect(inFile.stderr).toContain(`Cannot write the zip into ${file}: a file is in the way`);
     const cacheIsFile = await runBin('package', ['offline', '--cache-dir', file], { cwd: root });
     expect(cacheIsFile.code).toBe(1);
     expect(cacheIsFile.stderr).toContain(`The cache directory is not a directory: ${file}`);
