@@ -49,26 +49,27 @@ export async function checkCacheDir(dir: string): Promise<void> {
 }
 
 /**
- * Makes the zip's directory, like --sbom's and `bin/mirror export`'s (mkdir
- * -p), and fails before any download when `out` is a directory or its
- * directory cannot be made or written: found only at the zip step, these
- * cost the whole download and read as a download failure.
+ * Makes the directory of a file the run will write (the zip, --sbom), as
+ * `bin/mirror export` does (mkdir -p), and fails before any download when
+ * `file` is a directory or its directory cannot be made or written: found
+ * only when the file was written, these cost the whole download and read as
+ * a download failure, or as an internal error.
  */
-export async function prepareOutputDir(out: string, defaultName: string): Promise<void> {
-  if ((await stat(out).catch(() => undefined))?.isDirectory()) {
-    throw new PackagerError('EUSAGE', `--output names a directory, not the zip's file: ${out}`, {
-      hint: `pass the zip's file name, e.g. --output ${path.join(out, defaultName)}`,
+export async function prepareOutputFile(file: string, o: { option: string; what: string; example: string }): Promise<void> {
+  if ((await stat(file).catch(() => undefined))?.isDirectory()) {
+    throw new PackagerError('EUSAGE', `${o.option} names a directory, not the ${o.what}'s file: ${file}`, {
+      hint: `pass the ${o.what}'s file name, e.g. ${o.option} ${path.join(file, o.example)}`,
     });
   }
-  const dir = path.dirname(out);
+  const dir = path.dirname(file);
   try {
     await mkdir(dir, { recursive: true });
     await access(dir, constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way' : (code ?? String(err));
-    throw new PackagerError('EUSAGE', `Cannot write the zip into ${dir}: ${why}`, {
-      hint: 'pass --output with a path in a directory you can write to',
+    throw new PackagerError('EUSAGE', `Cannot write the ${o.what} into ${dir}: ${why}`, {
+      hint: `pass ${o.option} with a path in a directory you can write to`,
     });
   }
 }

@@ -37,7 +37,7 @@ import {
 import { channelRefs } from '../resolve/conda/index.js';
 import type { CommandContext } from './run.js';
 import { formatBytes } from './console.js';
-import { checkCacheDir, prepareOutputDir, loadManifestReporting, resolveCacheDir, retryTuning } from './common.js';
+import { checkCacheDir, loadManifestReporting, prepareOutputFile, resolveCacheDir, retryTuning } from './common.js';
 import { ensureLock, lockPathFor } from './lock-step.js';
 import { checkBudget, checkWrittenZip, estimateLine, estimateSize, type BudgetItem, type SizeEstimate } from './size-budget.js';
 import { sbomArtifacts } from './sbom-step.js';
@@ -115,7 +115,9 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
   const out = path.resolve(o.output ?? defaultName);
   // before the lock and the downloads: a typo here should not cost them
   await checkCacheDir(cacheDir);
-  await prepareOutputDir(out, defaultName);
+  await prepareOutputFile(out, { option: '--output', what: 'zip', example: defaultName });
+  const sbomFile = cached && o.sbom ? path.resolve(o.sbom) : null;
+  if (sbomFile) await prepareOutputFile(sbomFile, { option: '--sbom', what: 'SBOM', example: 'sbom.cdx.json' });
 
   const fullLock = await ensureLock(m, { cacheDir, ctx, update: false });
   const excluded = new Set(selection.excluded);
@@ -199,10 +201,15 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
       await rm(zip.path, { force: true });
       throw err;
     }
-    let sbomFile: string | null = null;
-    if (sbomText !== undefined && o.sbom) {
-      sbomFile = path.resolve(o.sbom);
-      await writeFileAtomic(sbomFile, sbomText);
+    if (sbomText !== undefined && sbomFile) {
+      try {
+        await writeFileAtomic(sbomFile, sbomText);
+      } catch (err) {
+        // the zip is done and stays: only the copy of its SBOM is missing
+        throw new PackagerError('EIO', `Could not write the SBOM to ${sbomFile}: ${(err as Error).message}`, {
+          hint: `the zip was written (${zip.path}, sbom.cdx.json inside it); free space or fix the path, then run again or unzip that file`,
+        });
+      }
       log.info(`Wrote the SBOM (CycloneDX 1.5) to ${sbomFile}`);
     }
     const label = cached ? 'Cached buildpack' : 'Buildpack';

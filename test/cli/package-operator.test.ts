@@ -123,6 +123,20 @@ describe('packaging profiles', () => {
 });
 
 describe('the SBOM', () => {
+  it('exits 1 before any download, writing no zip, when --sbom names a directory or a path under a file', async () => {
+    const root = await makeBuildpackRoot(manifest(origin.url));
+    const dir = path.join(root, 'bin');
+    const isDir = await pkg(root, ['offline', '--sbom', dir]);
+    expect(isDir.code).toBe(1);
+    expect(isDir.stderr).toContain(`error: --sbom names a directory, not the SBOM's file: ${dir}`);
+    expect(isDir.stderr).toContain(`hint: pass the SBOM's file name, e.g. --sbom ${path.join(dir, 'sbom.cdx.json')}`);
+    const underFile = await pkg(root, ['offline', '--sbom', path.join(root, 'VERSION', 'sbom.json')]);
+    expect(underFile.code).toBe(1);
+    expect(underFile.stderr).toContain(`error: Cannot write the SBOM into ${path.join(root, 'VERSION')}: a file is in the way`);
+    expect(origin.requests).toHaveLength(0);
+    expect((await readdir(root)).filter((f) => f.endsWith('.zip'))).toEqual([]);
+  });
+
   it('is in the zip, identical to --sbom FILE, valid CycloneDX 1.5, and the same bytes on a rebuild', async () => {
     const root = await makeBuildpackRoot(manifest(origin.url));
     const out = path.join(root, 'bp.zip');
