@@ -59,6 +59,13 @@ export function selectLockEntries(lock: Lock | undefined, stack: string | undefi
   return (lock?.artifacts ?? []).filter((e) => lockEntryOnStack(e, stack));
 }
 
+/** Refuses a buildpack version that cannot name the zip or fill VERSION: empty, or with spaces or slashes. */
+export function checkBuildpackVersion(version: string): void {
+  if (!/^[^\s/]+$/.test(version)) {
+    throw new PackagerError('EUSAGE', `Not a usable buildpack version: ${JSON.stringify(version)}`, { hint: 'use a version like 1.2.3 (no spaces or slashes)' });
+  }
+}
+
 /** Every entry of the zip (buildpack files, packaged manifest, VERSION, cached artifacts and their indexes). */
 export async function planBundle(input: BundlePlanInput): Promise<BundlePlan> {
   const { manifest: m, stack, cached } = input;
@@ -71,9 +78,7 @@ export async function planBundle(input: BundlePlanInput): Promise<BundlePlan> {
       hint: m.include_files ? 'add bin/compile to the buildpack and to include_files' : 'add bin/compile to the buildpack (and do not exclude it)',
     });
   }
-  if (!/^[^\s/]+$/.test(input.version)) {
-    throw new PackagerError('EUSAGE', `Not a usable buildpack version: ${JSON.stringify(input.version)}`, { hint: 'use a version like 1.2.3 (no spaces or slashes)' });
-  }
+  checkBuildpackVersion(input.version);
 
   const entries: ZipEntry[] = [...own, { name: 'VERSION', source: { data: `${input.version}\n` } }];
   const index: IndexRow[] = [];

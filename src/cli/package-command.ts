@@ -17,6 +17,7 @@ import {
 import {
   SBOM_PATH,
   applySelection,
+  checkBuildpackVersion,
   copyBuildpackRoot,
   deprecationHits,
   deprecationWarning,
@@ -110,6 +111,10 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
   const knownLock = wantsSelection && cached ? await loadLock(lockPathFor(m)).catch(() => undefined) : undefined;
   const selection = resolvePackagingSelection(m, flags, { cached, modeWord: cachedWord, lock: knownLock });
   const version = o.version ?? (await readVersion(root, m));
+  // What the zip step would refuse, refused before the lock and the downloads
+  // (the version also names the zip, so it goes before making --output's directory).
+  checkBuildpackVersion(version);
+  zipTimestamp();
   const cacheDir = resolveCacheDir(o.cacheDir);
   const defaultName = zipFileName({ language: m.language, cached, stack, version, profile: selection.infix });
   const out = path.resolve(o.output ?? defaultName);

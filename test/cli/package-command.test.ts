@@ -264,6 +264,20 @@ describe('bin/package offline', () => {
     expect(r2.stderr).toContain("unknown command 'sideways'");
   });
 
+  it.each([
+    [['--version', 'a/b'], {}, 'error: Not a usable buildpack version: "a/b"'],
+    [['--version', ''], {}, 'error: Not a usable buildpack version: ""'],
+    [[], { SOURCE_DATE_EPOCH: '1e9' }, 'error: SOURCE_DATE_EPOCH is not a whole number of seconds: 1e9'],
+  ])('refuses %j %j with exit 1 before any download, making nothing', async (args, env, message) => {
+    const root = await makeBuildpackRoot(manifest(origin.url));
+    const r = await runBin('package', ['offline', '--cache-dir', path.join(root, 'c'), ...args], { cwd: root, env });
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')).toContain(message);
+    expect(origin.requests).toHaveLength(0);
+    // the version names the default zip: "a/b" must not have made a directory for it
+    expect((await readdir(root)).filter((f) => f.startsWith('python_buildpack'))).toEqual([]);
+  });
+
   it('makes a missing directory for --output, as for --sbom', async () => {
     const root = await makeBuildpackRoot(manifest(origin.url));
     const out = path.join(root, 'dist', 'nested', 'bp.zip');
