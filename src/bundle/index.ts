@@ -27,7 +27,7 @@ export {
   type CondaChannelConfig,
 } from './conda-channel.js';
 export { pypiTreeEntries, escapeHtml } from './pypi-tree.js';
-export { checkBuildpackVersion, planBundle, selectDependencies, selectLockEntries, CC_MANIFEST_LIMIT, type BundlePlan, type BundlePlanInput } from './plan.js';
+export { buildpackOwnFiles, checkBuildpackVersion, planBundle, selectDependencies, selectLockEntries, CC_MANIFEST_LIMIT, type BundlePlan, type BundlePlanInput } from './plan.js';
 export { verifyBundle, MAX_BUNDLE_BYTES, type VerifyReport, type VerifyProblem } from './verify.js';
 export { sbomDocument, sbomJson, uuidV5, SBOM_PATH, type SbomArtifact, type SbomInput } from './sbom.js';
 export { condaPurl, pypiPurl, genericPurl, condaChannelName } from './purl.js';

@@ -38,6 +38,8 @@ export interface BundlePlanInput {
    * with the resolver's channel alias rules). Default: conda.channels as written.
    */
   condaChannels?: CondaChannelConfig[];
+  /** The buildpack's own files (buildpackOwnFiles), when cli/ collected them before downloading; default: collected here. */
+  ownFiles?: ZipEntry[];
   logger?: Logger;
 }
 
@@ -66,18 +68,28 @@ export function checkBuildpackVersion(version: string): void {
   }
 }
 
+/**
+ * The buildpack's own files for the zip (include_files, or everything but
+ * the exclusions), without manifest.yml and VERSION, which the plan writes;
+ * refuses a missing include_files entry or a buildpack with no bin/compile.
+ */
+export async function buildpackOwnFiles(root: string, m: Manifest): Promise<ZipEntry[]> {
+  const own = (await collectBuildpackFiles(root, m)).filter((e) => e.name !== 'manifest.yml' && e.name !== 'VERSION');
+  if (!own.some((e) => e.name === 'bin/compile')) {
+    throw new PackagerError('EBUNDLE', `The buildpack has no bin/compile, which cf create-buildpack requires: ${root}`, {
+      file: m.path,
+      hint: m.include_files ? 'add bin/compile to the buildpack and to include_files' : 'add bin/compile to the buildpack (and do not exclude it)',
+    });
+  }
+  return own;
+}
+
 /** Every entry of the zip (buildpack files, packaged manifest, VERSION, cached artifacts and their indexes). */
 export async function planBundle(input: BundlePlanInput): Promise<BundlePlan> {
   const { manifest: m, stack, cached } = input;
   const logger = input.logger ?? silentLogger;
 
-  const own = (await collectBuildpackFiles(input.root, m)).filter((e) => e.name !== 'manifest.yml' && e.name !== 'VERSION');
-  if (!own.some((e) => e.name === 'bin/compile')) {
-    throw new PackagerError('EBUNDLE', `The buildpack has no bin/compile, which cf create-buildpack requires: ${input.root}`, {
-      file: m.path,
-      hint: m.include_files ? 'add bin/compile to the buildpack and to include_files' : 'add bin/compile to the buildpack (and do not exclude it)',
-    });
-  }
+  const own = input.ownFiles ?? (await buildpackOwnFiles(input.root, m));
   checkBuildpackVersion(input.version);
 
   const entries: ZipEntry[] = [...own, { name: 'VERSION', source: { data: `${input.version}\n` } }];

@@ -17,6 +17,7 @@ import {
 import {
   SBOM_PATH,
   applySelection,
+  buildpackOwnFiles,
   checkBuildpackVersion,
   copyBuildpackRoot,
   deprecationHits,
@@ -151,6 +152,9 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
       log.info(`Running pre_package: ${m.pre_package}`);
       await runPrePackage(m.pre_package, work, { logger: log });
     }
+    // what pre_package left, collected before any download: a missing
+    // include_files entry or bin/compile should not cost the whole download
+    const ownFiles = await buildpackOwnFiles(work, pm);
 
     // Cache hits are not re-hashed before the zip is written: writeZip checks
     // each one as it copies it, so every byte is read once, not twice. One that
@@ -174,7 +178,7 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
       const condaChannels = m.conda
         ? m.conda.channels.flatMap((c) => channelRefs(c, m.conda!.channel_alias)).map((r) => ({ url: r.url, subdirs: m.conda!.subdirs }))
         : undefined;
-      const plan = await planBundle({ root: work, manifest: pm, version, stack, cached, lock, dependencyFiles, artifactFiles, condaChannels, logger: log });
+      const plan = await planBundle({ root: work, manifest: pm, version, stack, cached, lock, dependencyFiles, artifactFiles, condaChannels, ownFiles, logger: log });
       let sbomText: string | undefined;
       if (cached) {
         sbomText = sbomJson({
