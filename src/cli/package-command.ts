@@ -215,9 +215,12 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
         await writeFileAtomic(sbomFile, sbomText);
       } catch (err) {
         // the zip is done and stays: only the copy of its SBOM is missing
-        throw new PackagerError('EIO', `Could not write the SBOM to ${sbomFile}: ${(err as Error).message}`, {
-          hint: `the zip was written (${zip.path}, sbom.cdx.json inside it); free space or fix the path, then run again or unzip that file`,
-        });
+        throw new PackagerError(
+          'EIO',
+          `Could not write the SBOM to ${sbomFile}: ${(err as Error).message}`,
+          { hint: `the zip was written (${zip.path}, sbom.cdx.json inside it); free space or fix the path, then run again or unzip that file` },
+          { cause: err },
+        );
       }
       log.info(`Wrote the SBOM (CycloneDX 1.5) to ${sbomFile}`);
     }

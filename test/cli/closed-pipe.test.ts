@@ -9,6 +9,9 @@ import { tolerateClosedPipes } from '../../src/cli/closed-pipe.js';
 import { runBin } from '../helpers/run-cli.js';
 import { INCLUDE_FILES, makeBuildpackRoot } from './buildpack-root.js';
 
+// no dependencies: the run writes a zip and its log lines without any download
+const NO_DEPENDENCIES = `---\nlanguage: python\ndependencies: []\n${INCLUDE_FILES}`;
+
 function sink(): Writable {
   return new Writable({ write: (_chunk, _enc, cb) => cb() });
 }
@@ -37,7 +40,7 @@ describe('a closed pipe on the command line', () => {
   });
 
   it('bin/package offline still writes its zip and exits 0 when stderr is closed before its first log line', async () => {
-    const root = await makeBuildpackRoot(`---\nlanguage: python\ndependencies: []\n${INCLUDE_FILES}`);
+    const root = await makeBuildpackRoot(NO_DEPENDENCIES);
     const out = path.join(root, 'out.zip');
     // without --json, which keeps stderr quiet: the log lines go there
     const r = await runBin('package', ['offline', '--cache-dir', path.join(root, 'cache'), '--output', out], { cwd: root, closed: 'stderr' });
@@ -47,7 +50,7 @@ describe('a closed pipe on the command line', () => {
   });
 
   it('bin/package offline --json exits 0 with its zip written when the reader of stdout is gone', async () => {
-    const root = await makeBuildpackRoot(`---\nlanguage: python\ndependencies: []\n${INCLUDE_FILES}`);
+    const root = await makeBuildpackRoot(NO_DEPENDENCIES);
     const out = path.join(root, 'out.zip');
     const r = await runBin('package', ['offline', '--cache-dir', path.join(root, 'cache'), '--output', out, '--json'], { cwd: root, closed: 'stdout' });
     expect(r.stderr).not.toMatch(/EPIPE|Unhandled 'error'/);

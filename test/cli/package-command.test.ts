@@ -280,7 +280,7 @@ describe('bin/package offline', () => {
 
   it('refuses an include_files entry that does not exist with exit 1 before any download', async () => {
     const root = await makeBuildpackRoot(manifest(origin.url).replace('include_files:\n', 'include_files:\n- bin/typo\n'));
-    const r = await runBin('package', ['offline', '--cache-dir', path.join(root, 'c')], { cwd: root });
+    const r = await packageOffline(root);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error: include_files names a file that does not exist: bin/typo');
     expect(origin.requests).toHaveLength(0);
