@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ideal-pipeline.sh ORIGIN_DIR PORT — ONE run of the "ideal stock-tool pipeline" of
-# ../shared/bench/limits.sh (same commands: 8-way curl straight to disk, sha256sum -c
+# bench/tools/limits.sh (same commands: 8-way curl straight to disk, sha256sum -c
 # 2-way, zip -0 -r), so bench/run.mjs can time it in the same iteration as the baseline
 # and our packager (limits.sh keeps the best of several runs of each stage instead).
 # Prints one line: download=<s> verify=<s> zip0=<s> total=<s>. Temp files removed at exit.

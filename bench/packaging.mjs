@@ -28,7 +28,7 @@ export async function benchPackaging({ profiles, runs, port, log }) {
     await mkdir(path.join(root, 'bin'), { recursive: true });
     for (const f of ['manifest.yml', 'VERSION']) await copyFile(path.join(origin.dir, f), path.join(root, f));
     for (const f of await readdir(path.join(origin.dir, 'bin'))) await copyFile(path.join(origin.dir, 'bin', f), path.join(root, 'bin', f));
-    const ours = (o) => timed(PACKAGE, ['offline', '--manifest', path.join(root, 'manifest.yml'), '--cache-dir', cache, '--output', path.join(work, 'ours.zip'), '--json'], { cwd: work, env: quietEnv() });
+    const ours = () => timed(PACKAGE, ['offline', '--manifest', path.join(root, 'manifest.yml'), '--cache-dir', cache, '--output', path.join(work, 'ours.zip'), '--json'], { cwd: work, env: quietEnv() });
     try {
       // warm-up, not counted: node's modules and the origin's files in the page cache
       await run('sh', ['-c', `cat ${path.join(origin.dir, 'deps')}/*/* >/dev/null`]);

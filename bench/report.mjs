@@ -93,9 +93,9 @@ export function renderReport(r, { quick }) {
   if (r.packaging?.length) {
     md.push('## Packaging');
     md.push('');
-    md.push('Data sets from `../shared/bench/make-origin.sh` (incompressible files named and sized like wheels and installers, a Cloud Foundry manifest with their sha256), served by nginx on loopback. In every iteration, in this order:');
+    md.push('Data sets from `bench/tools/make-origin.sh` (incompressible files named and sized like wheels and installers, a Cloud Foundry manifest with their sha256), served by nginx on loopback. In every iteration, in this order:');
     md.push('');
-    md.push('- **baseline**: `../shared/bench/baseline-ruby-gem.sh`, the Ruby buildpack-packager\'s cached packaging step for step (sequential `curl`, `sha256sum`, copy, `zip -r`);');
+    md.push('- **baseline**: `bench/tools/baseline-ruby-gem.sh`, the Ruby buildpack-packager\'s cached packaging step for step (sequential `curl`, `sha256sum`, copy, `zip -r`);');
     md.push('- **ideal pipeline**: `bench/ideal-pipeline.sh`, one run of `limits.sh`\'s ideal stock-tool pipeline (8-way `curl` to disk, `sha256sum -c` 2-way, `zip -0 -r`); its last stage is the **`zip -0`** figure, i.e. `zip -0` over the same files;');
     md.push('- **ours, cold**: `bin/package offline --cache-dir <empty> --json` (any stack, like the baseline), checked to have downloaded every file;');
     md.push('- **ours, warm**: the same command again with everything cached (every cache entry re-verified, as the product always does: while it is copied into the zip);');
@@ -149,7 +149,7 @@ export function renderReport(r, { quick }) {
     });
     md.push('![packaging time](packaging-time.svg) ![packaging RSS](packaging-rss.svg)');
     md.push('');
-    md.push(...packagingBounds(P, r));
+    md.push(...packagingBounds(P));
   }
 
   // ---------------------------------------------------------------- resolve
@@ -216,7 +216,7 @@ export function renderReport(r, { quick }) {
     const x = r.mirror;
     md.push('## Mirror');
     md.push('');
-    md.push(`A bundle zip written with the product's zip writer from the same data sets: 300 wheels under \`pypi/files/\` with PEP 503 pages, and the 6 large files as \`.conda\` packages in a channel. \`bin/mirror serve bundle.zip\` (reading the zip in place) against Debian's nginx (2 workers, sendfile on, access log off; \`../shared/bench/origin.sh\`) serving \`bin/mirror export\` of the same zip; both get the same URL lists from \`wrk\` 4.1 (\`bench/wrk-paths.lua\` cycles through them). **Small files**: the ${x.smallFiles} URLs of at most 64 KiB (simple pages and the smallest wheels; mean ${(x.meanSmallBytes / 1024).toFixed(1)} KiB), \`wrk -t2 -c64 -d${x.seconds}s\`. **Large files**: the ${x.largeFiles} packages (${(x.largeBytes / MB).toFixed(0)} MB), \`wrk -t2 -c4 -d${x.seconds}s\`. Every URL is fetched once on both servers before measuring. The mirror's RSS is VmHWM from /proc after \`-c200\` runs on both sets against a fresh process. Errors or non-2xx answers: ${x.errors + x.c200.errors}.`);
+    md.push(`A bundle zip written with the product's zip writer from the same data sets: 300 wheels under \`pypi/files/\` with PEP 503 pages, and the 6 large files as \`.conda\` packages in a channel. \`bin/mirror serve bundle.zip\` (reading the zip in place) against Debian's nginx (2 workers, sendfile on, access log off; \`bench/tools/origin.sh\`) serving \`bin/mirror export\` of the same zip; both get the same URL lists from \`wrk\` 4.1 (\`bench/wrk-paths.lua\` cycles through them). **Small files**: the ${x.smallFiles} URLs of at most 64 KiB (simple pages and the smallest wheels; mean ${(x.meanSmallBytes / 1024).toFixed(1)} KiB), \`wrk -t2 -c64 -d${x.seconds}s\`. **Large files**: the ${x.largeFiles} packages (${(x.largeBytes / MB).toFixed(0)} MB), \`wrk -t2 -c4 -d${x.seconds}s\`. Every URL is fetched once on both servers before measuring. The mirror's RSS is VmHWM from /proc after \`-c200\` runs on both sets against a fresh process. Errors or non-2xx answers: ${x.errors + x.c200.errors}.`);
     md.push('');
     md.push('| | nginx | mirror | mirror / nginx |');
     md.push('| --- | ---: | ---: | ---: |');
@@ -246,7 +246,7 @@ export function renderReport(r, { quick }) {
   if (r.limits) {
     md.push('## This machine\'s limits');
     md.push('');
-    md.push('`../shared/bench/limits.sh` on the large set, in the same run (best of 3 for each figure; MB = 10^6 bytes):');
+    md.push('`bench/tools/limits.sh` on the large set, in the same run (best of 3 for each figure; MB = 10^6 bytes):');
     md.push('');
     md.push(...r.limits.trim().split('\n').filter((l) => l.startsWith('|') || l.startsWith('set:')).map((l) => (l.startsWith('set:') ? `${l}\n` : l)));
     md.push('');
@@ -281,7 +281,7 @@ function bar(s, digits) {
   return { y: s.median, min: s.min, max: s.max, text: s.median.toFixed(digits) };
 }
 
-function packagingBounds(P, r) {
+function packagingBounds(P) {
   const out = [];
   out.push('### What bounds the packaging figures');
   out.push('');

@@ -2,7 +2,7 @@
 // npm run bench [-- --quick] [-- --only packaging,resolve,shim,mirror,limits] [-- --render]
 //
 // Measures packaging, resolving, the curl shim and the mirror side by side with
-// the incumbent's algorithm and this machine's limits (../shared/bench), and
+// the incumbent's algorithm and this machine's limits (bench/tools), and
 // writes bench/BENCHMARKS.md + bench/*.svg (full run) or bench/out/BENCHMARKS.quick.md
 // + bench/out/*.svg (--quick: fewer runs and sizes, so the committed report is
 // never replaced by a rougher one). Raw numbers go to bench/out/results*.json;
@@ -88,7 +88,7 @@ async function measureAll() {
   await section('mirror', () => benchMirror({ runs: plan.mirrorRuns, seconds: plan.mirrorSeconds, port, log }));
   if (plan.limits) {
     await section('limits', async () => {
-      log('limits: ../shared/bench/limits.sh on the large set');
+      log('limits: bench/tools/limits.sh on the large set');
       const origin = await ensureOrigin('large', port);
       return (await must(path.join(SHARED, 'limits.sh'), [origin.dir, String(await freePort())])).stdout;
     });

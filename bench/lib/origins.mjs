@@ -1,4 +1,4 @@
-// The shared benchmark data sets (../shared/bench/make-origin.sh) and the nginx
+// The shared benchmark data sets (bench/tools/make-origin.sh) and the nginx
 // that serves them (origin.sh), plus a registry of what must be stopped when
 // the run ends, however it ends.
 import { cp, mkdir, readFile, rm, symlink } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { must, run } from './measure.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const SHARED = path.resolve(ROOT, '../shared/bench');
+export const SHARED = path.join(ROOT, 'bench/tools');
 export const OUT = path.join(ROOT, 'bench/out');
 /**
  * A copy of bin/ and dist/ taken when the run starts: the product measured

@@ -4,7 +4,7 @@
 # which file, and the sha256 every copy is checked against. Shared by the
 # curl/wget shims and bin/supply. Needs bash, coreutils and grep only.
 #
-# Files read (written by `bin/package offline`, DESIGN.md section 5):
+# Files read (written by `bin/package offline`, docs/BUNDLE.md):
 #   dependencies/index.tsv    url <TAB> path-in-zip <TAB> sha256 <TAB> size          (URLs redacted)
 #   dependencies/url_map.tsv  match-regex <TAB> name <TAB> version ("$1".."$9" allowed)
 #   dependencies/names.tsv    name <TAB> version <TAB> path <TAB> sha256 <TAB> size <TAB> url [<TAB> cf_stacks]

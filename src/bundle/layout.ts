@@ -1,5 +1,5 @@
 // Where things sit inside a buildpack zip, and what the zip is called
-// (DESIGN.md section 5). Pure string functions: every other bundle module,
+// (docs/BUNDLE.md). Pure string functions: every other bundle module,
 // the mirror and `verify` derive paths from here so they can never disagree.
 import { createHash } from 'node:crypto';
 import { PackagerError } from '../core/errors.js';

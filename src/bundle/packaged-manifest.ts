@@ -45,7 +45,7 @@ export function installerDependencyName(e: Pick<LockEntry, 'flavor' | 'name'>): 
   return (e.flavor ?? e.name).toLowerCase();
 }
 
-/** The packaged manifest.yml text (DESIGN.md section 5). */
+/** The packaged manifest.yml text (docs/BUNDLE.md). */
 export function packagedManifestYaml(m: Manifest, o: PackagedManifestOptions): string {
   const deps = m.dependencies.filter((d) => dependencyOnStack(d, o.stack)).map((d) => packagedDependency(d, o));
   const installers = (o.installers ?? o.lock?.artifacts.filter((a) => a.kind === 'installer') ?? []).filter((e) => lockEntryOnStack(e, o.stack));

@@ -1,4 +1,4 @@
-// DESIGN.md section 4: 0 ok; 1 usage / bad manifest; 2 network / download
+// docs/CLI.md, "Exit codes": 0 ok; 1 usage / bad manifest; 2 network / download
 // failure; 3 checksum mismatch; 4 resolution failure. Only cli/ picks exit codes.
 import type { ErrorCode } from '../core/index.js';
 

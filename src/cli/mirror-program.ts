@@ -109,7 +109,7 @@ export function buildMirrorProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
-/** Entry point: parses argv and exits with the DESIGN.md exit code. */
+/** Entry point: parses argv and exits with the documented exit code (docs/CLI.md). */
 export async function main(argv: string[]): Promise<void> {
   tolerateClosedPipes();
   let code = 0;

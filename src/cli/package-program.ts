@@ -104,7 +104,7 @@ export function buildPackageProgram(setExit: (code: number) => void, argv: reado
   return program;
 }
 
-/** Entry point: parses argv and exits with the DESIGN.md exit code. */
+/** Entry point: parses argv and exits with the documented exit code (docs/CLI.md). */
 export async function main(argv: string[]): Promise<void> {
   tolerateClosedPipes();
   let code = 0;

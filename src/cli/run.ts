@@ -1,4 +1,4 @@
-// Wraps a command action: maps errors to DESIGN.md exit codes, prints them
+// Wraps a command action: maps errors to the exit codes of docs/CLI.md, prints them
 // (text or --json), and makes Ctrl-C / SIGTERM abort work cleanly so that
 // temp files are removed and nothing half-written keeps a final name.
 import { PackagerError } from '../core/index.js';

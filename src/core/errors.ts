@@ -1,6 +1,6 @@
 // One error class for everything the product reports to a user. The `code` is
 // stable (scripts and tests match on it); `cli/` maps codes to exit codes
-// (DESIGN.md section 4). Data goes in fields, never only in the message.
+// (docs/CLI.md). Data goes in fields, never only in the message.
 
 /** Stable error codes, grouped by the exit code `cli/` gives them. */
 export type ErrorCode =

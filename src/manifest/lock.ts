@@ -1,5 +1,5 @@
 // manifest.lock.yml: what `bin/package resolve` decided, one entry per artifact
-// (DESIGN.md section 3). Users commit it and diff it, so serialisation is
+// (docs/MANIFEST.md). Users commit it and diff it, so serialisation is
 // deterministic: entries sorted, keys in one fixed order, nothing that depends
 // on the order resolvers happened to finish in.
 import yaml from 'js-yaml';

@@ -1,7 +1,7 @@
 // manifest.yml: Cloud Foundry's keys (both packagers' schemas: the Ruby gem's
 // kwalify schema lib/buildpack/packager/manifest_schema.yml and libbuildpack's
 // packager/models.go) plus this buildpack's resolved sections `miniconda:`,
-// `conda:` and `pip:` (DESIGN.md section 3). Validation reports every problem
+// `conda:` and `pip:` (docs/MANIFEST.md). Validation reports every problem
 // with its key path and line/column; unknown top-level keys only warn.
 import path from 'node:path';
 import { PackagerError } from '../core/errors.js';
@@ -93,7 +93,7 @@ export function parseManifest(text: string, file: string): { manifest: Manifest;
     const what = value === undefined || value === null ? 'empty' : `a ${Array.isArray(value) ? 'list' : typeof value}`;
     throw new PackagerError('EMANIFEST', `${file}: the manifest must be a YAML mapping (language:, dependencies:, ...), but it is ${what}`, {
       file,
-      hint: 'Start from the example in DESIGN.md section 3 or the upstream python-buildpack manifest.yml.',
+      hint: 'Start from the example in docs/MANIFEST.md or the upstream python-buildpack manifest.yml.',
     });
   }
   const raw = value;

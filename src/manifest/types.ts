@@ -1,6 +1,6 @@
 // The shapes of manifest.yml (Cloud Foundry keys + this buildpack's resolved
 // sections) and of manifest.lock.yml. These types are the contract between
-// manifest/, resolve/*, bundle/ and cli/; see DESIGN.md section 3.
+// manifest/, resolve/*, bundle/ and cli/; see docs/MANIFEST.md.
 
 /** Where a value sits in its YAML file (1-based). */
 export interface Position {

@@ -408,7 +408,6 @@ function queryParam(query: string, name: string): string | undefined {
 
 /** Control and non-ASCII characters percent-encoded, so a log line stays one line. */
 function printable(s: string, max: number): string {
-  // eslint-disable-next-line no-control-regex
   const clean = s.replace(/[^\x21-\x7e]/g, (c) => [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
   return clean.length > max ? `${clean.slice(0, max)}...` : clean;
 }

@@ -1,6 +1,6 @@
 // A complete cached bundle for tests: the minimal fixture buildpack, its two
 // manifest dependencies (bytes written here), a Miniforge "installer", two real
-// conda packages and two real wheels from shared/upstream, and a lock naming them.
+// conda packages and two real wheels from fixtures/upstream, and a lock naming them.
 import { createHash } from 'node:crypto';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';

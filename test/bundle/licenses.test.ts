@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { licenseChoices, spdxExpression, spdxId } from '../../src/bundle/licenses.js';
 
 describe('licenseChoices', () => {
-  // Strings as real metadata writes them: shared/upstream wheels' METADATA and conda repodata records.
+  // Strings as real metadata writes them: fixtures/upstream wheels' METADATA and conda repodata records.
   it.each([
     ['MIT', [{ license: { id: 'MIT' } }]], // anyio, black, click_loglevel
     ['zlib', [{ license: { id: 'Zlib' } }]], // pkgs/main zlib record: SPDX ids match case-insensitively

@@ -3,7 +3,6 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/paths.js';
 import { runBin } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -7,11 +7,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mjs';
 import { FIXTURES } from '../helpers/paths.js';
+import { warnIfNoCondaClient } from '../helpers/conda-client.js';
 import { runBin } from '../helpers/run-cli.js';
 import { NET_ISOLATION, suiteDir } from '../staging/run-script.js';
 import { runInApp, stageApp } from '../staging/stage-app.js';
 
-if (!process.env.CONDA_CLIENT) console.warn('[e2e] CONDA_CLIENT is unset: the real-conda staging case is SKIPPED');
+warnIfNoCondaClient('the real-conda end-to-end staging case is');
 
 let dir: string;
 let zip: string;

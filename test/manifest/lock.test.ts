@@ -63,7 +63,7 @@ describe('serializeLock', () => {
   it('writes a header comment, sorted entries and a fixed key order', () => {
     const text = serializeLock(lock);
     expect(text.startsWith('# manifest.lock.yml: written by `bin/package resolve`; do not edit by hand.\n')).toBe(true);
-    const names = [...text.matchAll(/^  - kind: (\S+)\n    name: (\S+)\n    version: (\S+)/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+    const names = [...text.matchAll(/^ {2}- kind: (\S+)\n {4}name: (\S+)\n {4}version: (\S+)/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
     expect(names).toEqual(["conda zlib 1.2.11", "installer miniconda3 py312_24.5.0-0", "wheel requests 2.30.0", "wheel requests 2.31.0", "wheel six '1.0'"]);
     expect(text).toMatchInlineSnapshot(`
       "# manifest.lock.yml: written by \`bin/package resolve\`; do not edit by hand.

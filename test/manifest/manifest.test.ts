@@ -259,7 +259,7 @@ describe('positions', () => {
     expect(manifestPosition(manifest, 'dependencies[1]')).toEqual({ line: 11, column: 3 });
     expect(manifestPosition(manifest, 'dependencies[1].sha256')).toEqual({ line: 14, column: 11 });
     expect(at('language')).toMatch(/^python\n/);
-    expect(at('dependencies[1]')).toMatch(/^name: python\n  version: 3.11.4/);
+    expect(at('dependencies[1]')).toMatch(/^name: python\n {2}version: 3.11.4/);
     expect(at('dependencies[1].sha256')).toMatch(new RegExp(`^${SHA_B}\n`));
     expect(at('dependencies[0].cf_stacks[0]')).toMatch(/^cflinuxfs4]/);
     expect(at('dependencies[1].cf_stacks')).toMatch(/^- cflinuxfs3/);

@@ -1,4 +1,4 @@
-// Real conda (CONDA_CLIENT, e.g. /work/conda-client/conda: conda 23.7.4)
+// Real conda (CONDA_CLIENT, docs/TESTING.md; conda 23.7.4 here)
 // against the mirror's http channel: a dry-run solve and a real install of a
 // tiny noarch package. Never --offline (conda's offline mode ignores http
 // channels); conda runs hermetically (own HOME, empty condarc, temp package
@@ -11,11 +11,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSite, startMirrorServer, type AccessLogEntry, type MirrorServer, type MirrorSite } from '../../src/mirror/index.js';
+import { CONDA_CLIENT, warnIfNoCondaClient } from '../helpers/conda-client.js';
 import { tempDir } from '../helpers/tmp.js';
 import { buildMirrorBundle } from './fixture.js';
 
-const CONDA = process.env.CONDA_CLIENT;
-if (!CONDA) console.log('skipping real conda against the mirror: set CONDA_CLIENT to a conda executable (see /work/conda-client/README.md)');
+const CONDA = CONDA_CLIENT;
+warnIfNoCondaClient('real conda against the mirror is');
 
 const run = promisify(execFile);
 

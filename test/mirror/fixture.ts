@@ -1,5 +1,5 @@
 // A cached bundle for the mirror's tests, made with the bundle API from real
-// files in shared/upstream: two conda channels (conda-forge: the tiny noarch
+// files in fixtures/upstream: two conda channels (conda-forge: the tiny noarch
 // run_exports_versions 1.0/2.0 that real conda installs; pkgs/main: zlib in
 // both formats plus upstream's current_repodata.json), a PyPI tree (three
 // wheels, an sdist with a mixed-case name, a 4 MB compiled wheel, and a PEP 658

@@ -1,6 +1,6 @@
 // A full disk under each place the packager writes: the download cache, the
 // output zip's directory, and TMPDIR (where the buildpack root is copied for
-// pre_package). Each must fail cleanly: exit 2 (DESIGN.md: a full disk while
+// pre_package). Each must fail cleanly: exit 2 (docs/CLI.md: a full disk while
 // downloading or writing), a message that says the disk is full and where,
 // a hint, no stack trace, and no partial file left on the full disk. The
 // small disk is a tmpfs (needs root, as CI has); without it, `ulimit -f`

@@ -2,7 +2,7 @@
 // on the first attempt only and on every attempt, for packaging (`offline`
 // downloading a locked conda package) and for resolving (`resolve` reading the
 // installer index, conda repodata and a PyPI simple page). Each case checks
-// the exit code (DESIGN.md section 4), that a failure names the URL, that the
+// the exit code (docs/CLI.md), that a failure names the URL, that the
 // cache holds only verified files, that no zip (or lock) appears under its
 // final name on failure, and that a success is sound. Cases run concurrently:
 // each has its own origin, directory and cache.
@@ -76,7 +76,7 @@ function queueFor(name: FaultName, mode: Mode, p: string, size: number, other: s
 /** Outcomes that end in success whichever attempt they hit. */
 const ALWAYS_FINE = new Set<FaultName>(['slow 1 KiB/s body', 'redirect to another host']);
 
-/** Packaging: DESIGN.md exit codes for a download failure. */
+/** Packaging: docs/CLI.md exit codes for a download failure. */
 function packagingExit(name: FaultName, mode: Mode): number {
   if (ALWAYS_FINE.has(name)) return 0;
   if (name === 'wrong bytes' || name === 'wrong Content-Length') return 3; // size/checksum mismatch, never retried

@@ -11,7 +11,7 @@
 // runs, the lock, every entry of both zips, the SBOM beside the zip, the
 // cache, `bin/mirror serve`'s access log (asked for URLs that carry secrets)
 // and `bin/mirror export`'s tree. Where an artifact shows a URL, the redacted
-// form (`-redacted-`, DESIGN.md section 4) must be there: the grep looked at
+// form (`-redacted-`, docs/CLI.md) must be there: the grep looked at
 // the right bytes, not at an empty file.
 // What this found when written: a channel_alias token (`.../t/<token>`, no
 // path after it) was copied into the zips' manifest.yml; the mirror's access

@@ -1,5 +1,5 @@
 // Hand-built cached (or online) buildpack directories with real files, in the
-// layout `bin/package offline` writes (DESIGN.md section 5): the repo's bin/,
+// layout `bin/package offline` writes (docs/BUNDLE.md): the repo's bin/,
 // stand-in installers under dependencies/<md5(uri)>/, a conda channel made of
 // conda-index's real test packages, a PEP 503 tree of real wheels, and the TSV
 // indexes the shim and bin/supply read. Used until the packager can build them.
@@ -45,7 +45,7 @@ export interface BundleOptions {
   installers?: InstallerSpec[];
   /** Conda packages (file names in conda-index's noarch fixture) for channel conda-forge. */
   condaPackages?: string[];
-  /** Wheel file names from shared/upstream/pypi/wheels. */
+  /** Wheel file names from fixtures/upstream/pypi/wheels. */
   wheels?: string[];
   dependencies?: ExtraDependency[];
   urlMap?: Array<{ match: string; name: string; version: string }>;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures what the curl shim costs on top of the copy itself, with a 10,000-line
-# dependencies/index.tsv (DESIGN.md asks for well under 50 ms). Not a test (no
+# dependencies/index.tsv (the target is well under 50 ms). Not a test (no
 # timing assertions in tests): run it and read the numbers.
 #   test/staging/shim-timing.sh [ROWS] [RUNS]
 set -euo pipefail

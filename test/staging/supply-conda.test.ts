@@ -6,6 +6,7 @@
 import { stat, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONDA_CLIENT, warnIfNoCondaClient } from '../helpers/conda-client.js';
 import { FIXTURES } from '../helpers/paths.js';
 import { tempDir } from '../helpers/tmp.js';
 import { CONDA_INDEX_NOARCH, digestsOf, makeBundle } from './bundle-dir.js';
@@ -13,10 +14,7 @@ import { suiteDir } from './run-script.js';
 import { runInApp, stageApp } from './stage-app.js';
 
 const CONDA_PIP = path.join(FIXTURES, 'apps/conda-pip');
-const CONDA_CLIENT = process.env.CONDA_CLIENT;
-if (!CONDA_CLIENT) {
-  console.warn('[staging tests] CONDA_CLIENT is unset: the real-conda staging cases are SKIPPED (set CONDA_CLIENT=/path/to/conda)');
-}
+warnIfNoCondaClient('the real-conda staging cases are');
 
 const V1 = 'run_exports_versions-1.0-he35c369_0.tar.bz2';
 const V2 = 'run_exports_versions-2.0-h39de5ba_0.tar.bz2';

@@ -85,11 +85,10 @@ async function indexJsonFromTar(tar: Readable): Promise<Buffer | undefined> {
 
 function zstdStream(): Transform {
   let dec: { push(chunk: Uint8Array, final?: boolean): void } | undefined;
-  let t: Transform;
   const ready = import('fzstd').then(({ Decompress }) => {
     dec = new Decompress((chunk) => t.push(Buffer.from(chunk)));
   });
-  t = new Transform({
+  const t: Transform = new Transform({
     transform(chunk: Buffer, _e, cb) {
       ready
         .then(() => {

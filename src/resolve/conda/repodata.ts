@@ -529,8 +529,7 @@ export async function decompressRepodata(src: string, dest: string, codec: 'zst'
   try {
     if (codec === 'zst') {
       const { Decompress } = await import('fzstd');
-      let push: ((b: Uint8Array) => void) | undefined;
-      const t = new Transform({
+      const t: Transform = new Transform({
         transform(chunk: Buffer, _enc, cb) {
           try {
             dec.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
@@ -548,8 +547,7 @@ export async function decompressRepodata(src: string, dest: string, codec: 'zst'
           }
         },
       });
-      push = (b) => t.push(Buffer.from(b));
-      const dec = new Decompress((chunk) => push!(chunk));
+      const dec = new Decompress((chunk) => t.push(Buffer.from(chunk)));
       await pipeline(createReadStream(src), t, createWriteStream(dest));
     } else {
       const { default: bz2 } = await import('unbzip2-stream');

@@ -175,7 +175,7 @@ export function compareVersions(a: string, b: string): number {
 
 /** A leaf spec, or [op, ...children] with op `,` (and) or `|` (or). */
 type Tree = string | TreeNode;
-interface TreeNode extends Array<Tree> {}
+type TreeNode = Tree[];
 
 function invalidSpec(spec: string, reason: string): PackagerError {
   return new PackagerError('EINPUT', `Invalid conda version spec: "${spec}" (${reason})`, {

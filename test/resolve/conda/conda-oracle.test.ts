@@ -1,7 +1,6 @@
 // Real conda (23.7.4, classic solver) as the oracle: the same specs on the
-// same fixture channels must give the same files. Needs CONDA_CLIENT=<path of
-// the conda wrapper> (see /work/conda-client/README.md on the dev machines);
-// skipped with a message otherwise. conda runs hermetically: its own HOME,
+// same fixture channels must give the same files. Needs CONDA_CLIENT
+// (docs/TESTING.md); skipped with a message otherwise. conda runs hermetically: its own HOME,
 // empty condarc, temp package cache, file:// channels only, glibc 2.35 (cflinuxfs4).
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -9,12 +8,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { solve } from '../../../src/resolve/conda/solver.js';
+import { CONDA_CLIENT, warnIfNoCondaClient } from '../../helpers/conda-client.js';
 import { FIXTURES } from '../../helpers/paths.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { fixtureSource } from './fixture-source.js';
 
-const CONDA = process.env.CONDA_CLIENT;
-if (!CONDA) console.log('skipping the real-conda oracle comparison: set CONDA_CLIENT to a conda 23.7.4 executable');
+const CONDA = CONDA_CLIENT;
+warnIfNoCondaClient('the real-conda oracle comparisons are');
 
 const run = promisify(execFile);
 

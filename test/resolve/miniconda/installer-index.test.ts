@@ -24,7 +24,7 @@ describe('parseInstallerIndex on the fixture archive page', () => {
     });
   });
 
-  it('carries exactly the published checksums of ../shared/upstream/conda/miniconda-installers.tsv', () => {
+  it('carries exactly the published checksums of fixtures/upstream/conda/miniconda-installers.tsv', () => {
     const tsv = readFileSync(path.join(UPSTREAM, 'conda/miniconda-installers.tsv'), 'utf8').trim().split('\n').slice(1);
     const miniconda = tsv.map((l) => l.split('\t')).filter(([f]) => f!.startsWith('Miniconda3-'));
     expect(miniconda).toHaveLength(4);

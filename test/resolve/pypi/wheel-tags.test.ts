@@ -5,7 +5,7 @@ import { bestTagPriority, expandPlatforms, glibcPlatforms, muslPlatforms, suppor
 import { parseWheelFilename } from '../../../src/resolve/pypi/wheel-filename.js';
 import { UPSTREAM } from '../../helpers/paths.js';
 
-// The matrix in shared/upstream/pypi/README.md was computed with python
+// The matrix in fixtures/upstream/pypi/README.md was computed with python
 // `packaging` 26.2 for these exact wheels; every cell must agree, index included.
 const README = readFileSync(path.join(UPSTREAM, 'pypi/README.md'), 'utf8');
 
