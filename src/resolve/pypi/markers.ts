@@ -2,7 +2,7 @@
 // environment (the stack's Python and platform), never this machine's.
 // Spec: https://packaging.python.org/en/latest/specifications/dependency-specifiers/#environment-markers
 // `and` binds tighter than `or`: `a or b and c` is `a or (b and c)`.
-import { PackagerError } from '../../core/index.js';
+import { PackagerError, normalizeProjectName } from '../../core/index.js';
 import { matchesSpecifier, parseSpecifier, tryParseVersion } from './pep440.js';
 
 export type MarkerVariable =
@@ -168,10 +168,6 @@ export function parseMarker(text: string): Marker {
   return marker;
 }
 
-/** PEP 503 normalisation, which PEP 685 applies to extra names too. */
-function normalizeExtra(s: string): string {
-  return s.toLowerCase().replace(/[-_.]+/g, '-');
-}
 
 function compare(lhs: string, op: MarkerOp, rhs: string): boolean {
   if (op === 'in') return rhs.includes(lhs);
@@ -226,8 +222,9 @@ export function evaluateMarker(marker: Marker, env: MarkerEnvironment, extra = '
       let l = value(marker.lhs);
       let r = value(marker.rhs);
       if (isExtra) {
-        l = normalizeExtra(l);
-        r = normalizeExtra(r);
+        // PEP 685: extra names compare normalised as project names are
+        l = normalizeProjectName(l);
+        r = normalizeProjectName(r);
       }
       return compare(l, marker.op, r);
     }

@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+// Parse: the three readers of PEP 503 simple pages on generated pages, in
+// process: the resolver (`parseSimpleHtml`), the mirror (`projectLinks`, the
+// PEP 691 JSON view) and `verify` (a zip holding only the page). Pages of
+// 4,000, 16,000 and 100,000 links as large HTML-only indexes serve them, and
+// tag soup: 40,000 `<a>` never closed, and 40,000 `<a` that never end.
+// Each (page, reader) runs in its own child process with a deadline, so a
+// reader that does not finish is reported as such instead of stopping the run.
+//
+//   node bench/parse-simple.mjs [--runs N] [--deadline S] [--dist DIR] [--only CASE,..]
+//
+// prints a Markdown table; --dist measures another build's dist/ (e.g. a
+// worktree of an older commit, for before/after figures).
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const HERE = fileURLToPath(import.meta.url);
+const ROOT = path.resolve(path.dirname(HERE), '..');
+
+export const PAGES = [
+  { name: 'links-4k', what: '4,000 links', links: 4000 },
+  { name: 'links-16k', what: '16,000 links', links: 16000 },
+  { name: 'links-100k', what: '100,000 links', links: 100000 },
+  { name: 'soup-unclosed', what: '40,000 `<a href>` without `</a>`', soup: 'unclosed' },
+  { name: 'soup-open', what: '40,000 `<a ` without `>`', soup: 'open' },
+];
+export const READERS = ['resolver', 'mirror', 'verify'];
+
+const HEX = 'ab'.repeat(32);
+
+/** The page's HTML: the shape PyPI and bundle/pypi-tree.ts write (relative hrefs, sha256 fragment, data-requires-python). */
+export function pageHtml(p) {
+  if (p.soup === 'unclosed') return Array.from({ length: 40000 }, (_, i) => `<a href="../../files/pkg-${i}.tar.gz">pkg-${i}.tar.gz\n`).join('');
+  if (p.soup === 'open') return '<a '.repeat(40000);
+  const rows = [];
+  for (let i = 0; i < p.links; i++) {
+    const f = `pkg-1.${i}-py3-none-any.whl`;
+    rows.push(`    <a href="../../files/${f}#sha256=${HEX}" data-requires-python="&gt;=3.8">${f}</a><br>`);
+  }
+  return `<!DOCTYPE html>\n<html>\n  <head>\n    <meta name="pypi:repository-version" content="1.0">\n    <title>Links for pkg</title>\n  </head>\n  <body>\n    <h1>Links for pkg</h1>\n${rows.join('\n')}\n  </body>\n</html>\n`;
+}
+
+/** In the child: times `runs` parses of one page by one reader, one line of seconds each. */
+async function child(dist, pageName, reader, runs) {
+  const page = PAGES.find((p) => p.name === pageName);
+  const html = pageHtml(page);
+  let parse;
+  if (reader === 'resolver') {
+    const { parseSimpleHtml } = await import(pathToFileURL(path.join(dist, 'resolve/pypi/simple-index.js')).href);
+    parse = () => parseSimpleHtml(html, 'https://pypi.example/simple/pkg/');
+  } else if (reader === 'mirror') {
+    const { projectLinks } = await import(pathToFileURL(path.join(dist, 'mirror/pep691.js')).href);
+    parse = () => projectLinks('/pypi/simple/pkg/', html);
+  } else {
+    const { verifyBundle } = await import(pathToFileURL(path.join(dist, 'bundle/verify.js')).href);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-parse-'));
+    mkdirSync(path.join(dir, 'pypi/simple/pkg'), { recursive: true });
+    writeFileSync(path.join(dir, 'pypi/simple/index.html'), '<a href="pkg/">pkg</a>\n');
+    writeFileSync(path.join(dir, 'pypi/simple/pkg/index.html'), html);
+    execFileSync('zip', ['-qr', 'b.zip', 'pypi'], { cwd: dir });
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    parse = () => verifyBundle(path.join(dir, 'b.zip'));
+  }
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    try {
+      await parse();
+    } catch {
+      // a reader may refuse the page (a truncated tag); the time to say so is what counts
+    }
+    process.stdout.write(`${((performance.now() - t) / 1000).toFixed(4)}\n`);
+  }
+}
+
+/** One (page, reader) in a child process: { seconds: [...], timedOut }. */
+function measureOne(dist, page, reader, runs, deadlineSeconds) {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [HERE, '--child', dist, page, reader, String(runs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let timedOut = false;
+    c.stdout.on('data', (d) => (out += d));
+    c.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      c.kill('SIGKILL');
+    }, deadlineSeconds * 1000);
+    c.on('error', reject);
+    c.on('close', (code) => {
+      clearTimeout(timer);
+      if (code !== 0 && !timedOut) return reject(new Error(`${page}/${reader} exited ${code}: ${err.slice(-2000)}`));
+      resolve({ seconds: out.trim().split('\n').filter(Boolean).map(Number), timedOut });
+    });
+  });
+}
+
+const median = (v) => {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Every (page, reader): [{ page, what, reader, min, median, max, n, timedOut, deadline }]. */
+export async function benchParse({ runs = 3, deadline = 60, dist = path.join(ROOT, 'dist'), only, log = () => {} } = {}) {
+  const results = [];
+  for (const p of PAGES.filter((x) => !only || only.includes(x.name))) {
+    for (const reader of READERS) {
+      log(`parse: ${p.name} by the ${reader}`);
+      const r = await measureOne(dist, p.name, reader, runs, deadline);
+      const s = r.seconds;
+      results.push({ page: p.name, what: p.what, reader, n: s.length, min: Math.min(...s), median: s.length ? median(s) : NaN, max: Math.max(...s), timedOut: r.timedOut, deadline });
+    }
+  }
+  return results;
+}
+
+/** One cell: `0.12 (0.11–0.13)` s, or `> 60` when the reader did not finish. */
+export function parseCell(x) {
+  if (x.timedOut && x.n === 0) return `> ${x.deadline}`;
+  const f = (v) => v.toFixed(3);
+  const body = x.n === 1 || x.min === x.max ? f(x.median) : `${f(x.median)} (${f(x.min)}–${f(x.max)})`;
+  return x.timedOut ? `${body}, then > ${x.deadline} for the rest` : body;
+}
+
+/** The Markdown table of benchParse's results: a row per page, a column per reader. */
+export function parseTable(results) {
+  const lines = ['| page | resolver s | mirror (PEP 691 view) s | verify s |', '| --- | ---: | ---: | ---: |'];
+  for (const p of PAGES) {
+    const row = READERS.map((r) => results.find((x) => x.page === p.name && x.reader === r));
+    if (row.every((x) => !x)) continue;
+    lines.push(`| ${p.what} | ${row.map((x) => (x ? parseCell(x) : 'n/a')).join(' | ')} |`);
+  }
+  return lines;
+}
+
+if (process.argv[2] === '--child') {
+  const [dist, page, reader, runs] = process.argv.slice(3);
+  await child(dist, page, reader, Number(runs));
+} else if (process.argv[1] === HERE) {
+  const args = process.argv.slice(2);
+  const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
+  const results = await benchParse({
+    runs: Number(opt('--runs', 3)),
+    deadline: Number(opt('--deadline', 60)),
+    dist: path.resolve(opt('--dist', path.join(ROOT, 'dist'))),
+    only: opt('--only', undefined)?.split(','),
+    log: (m) => process.stderr.write(`${m}\n`),
+  });
+  process.stdout.write(`${parseTable(results).join('\n')}\n`);
+}
