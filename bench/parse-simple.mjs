@@ -7,7 +7,7 @@
 // Each (page, reader) runs in its own child process with a deadline, so a
 // reader that does not finish is reported as such instead of stopping the run.
 //
-//   node bench/parse-simple.mjs [--runs N] [--deadline S] [--dist DIR] [--only CASE,..]
+//   node bench/parse-simple.mjs [--runs N] [--deadline S] [--dist DIR] [--pages links:4000,open:40000,..]
 //
 // prints a Markdown table; --dist measures another build's dist/ (e.g. a
 // worktree of an older commit, for before/after figures).
@@ -20,23 +20,28 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(HERE), '..');
 
-export const PAGES = [
-  { name: 'links-4k', what: '4,000 links', links: 4000 },
-  { name: 'links-16k', what: '16,000 links', links: 16000 },
-  { name: 'links-100k', what: '100,000 links', links: 100000 },
-  { name: 'soup-unclosed', what: '40,000 `<a href>` without `</a>`', soup: 'unclosed' },
-  { name: 'soup-open', what: '40,000 `<a ` without `>`', soup: 'open' },
-];
+/** Pages as `<kind>:<count>`: `links` (a project page), `unclosed` (`<a href>` never closed), `open` (`<a ` never ended). */
+export const PAGES = ['links:4000', 'links:16000', 'links:100000', 'unclosed:40000', 'open:40000'];
 export const READERS = ['resolver', 'mirror', 'verify'];
 
 const HEX = 'ab'.repeat(32);
 
-/** The page's HTML: the shape PyPI and bundle/pypi-tree.ts write (relative hrefs, sha256 fragment, data-requires-python). */
-export function pageHtml(p) {
-  if (p.soup === 'unclosed') return Array.from({ length: 40000 }, (_, i) => `<a href="../../files/pkg-${i}.tar.gz">pkg-${i}.tar.gz\n`).join('');
-  if (p.soup === 'open') return '<a '.repeat(40000);
+/** What a page is, for the report. */
+export function pageTitle(page) {
+  const [kind, count] = page.split(':');
+  const n = Number(count).toLocaleString('en-US');
+  return { links: `${n} links`, unclosed: `${n} \`<a href>\` without \`</a>\``, open: `${n} \`<a \` without \`>\`` }[kind];
+}
+
+/** The page's HTML; links as PyPI and bundle/pypi-tree.ts write them (relative href, sha256 fragment, data-requires-python). */
+export function pageHtml(page) {
+  const [kind, count] = page.split(':');
+  const n = Number(count);
+  if (kind === 'unclosed') return Array.from({ length: n }, (_, i) => `<a href="../../files/pkg-${i}.tar.gz">pkg-${i}.tar.gz\n`).join('');
+  if (kind === 'open') return '<a '.repeat(n);
+  if (kind !== 'links') throw new Error(`unknown page ${page}`);
   const rows = [];
-  for (let i = 0; i < p.links; i++) {
+  for (let i = 0; i < n; i++) {
     const f = `pkg-1.${i}-py3-none-any.whl`;
     rows.push(`    <a href="../../files/${f}#sha256=${HEX}" data-requires-python="&gt;=3.8">${f}</a><br>`);
   }
@@ -48,8 +53,7 @@ export function pageHtml(p) {
  * CPU seconds of the process (the machine is shared; wall time would count
  * the others' work).
  */
-async function child(dist, pageName, reader, runs) {
-  const page = PAGES.find((p) => p.name === pageName);
+async function child(dist, page, reader, runs) {
   const html = pageHtml(page);
   let parse;
   if (reader === 'resolver') {
@@ -109,14 +113,14 @@ const median = (v) => {
 };
 
 /** Every (page, reader): [{ page, what, reader, min, median, max, n, timedOut, deadline }]. */
-export async function benchParse({ runs = 3, deadline = 60, dist = path.join(ROOT, 'dist'), only, log = () => {} } = {}) {
+export async function benchParse({ runs = 3, deadline = 60, dist = path.join(ROOT, 'dist'), pages = PAGES, log = () => {} } = {}) {
   const results = [];
-  for (const p of PAGES.filter((x) => !only || only.includes(x.name))) {
+  for (const page of pages) {
     for (const reader of READERS) {
-      log(`parse: ${p.name} by the ${reader}`);
-      const r = await measureOne(dist, p.name, reader, runs, deadline);
+      log(`parse: ${page} by the ${reader}`);
+      const r = await measureOne(dist, page, reader, runs, deadline);
       const s = r.seconds;
-      results.push({ page: p.name, what: p.what, reader, n: s.length, min: Math.min(...s), median: s.length ? median(s) : NaN, max: Math.max(...s), timedOut: r.timedOut, deadline });
+      results.push({ page, what: pageTitle(page), reader, n: s.length, min: Math.min(...s), median: s.length ? median(s) : NaN, max: Math.max(...s), timedOut: r.timedOut, deadline });
     }
   }
   return results;
@@ -133,10 +137,9 @@ export function parseCell(x) {
 /** The Markdown table of benchParse's results: a row per page, a column per reader. */
 export function parseTable(results) {
   const lines = ['| page | resolver CPU s | mirror (PEP 691 view) CPU s | verify CPU s |', '| --- | ---: | ---: | ---: |'];
-  for (const p of PAGES) {
-    const row = READERS.map((r) => results.find((x) => x.page === p.name && x.reader === r));
-    if (row.every((x) => !x)) continue;
-    lines.push(`| ${p.what} | ${row.map((x) => (x ? parseCell(x) : 'n/a')).join(' | ')} |`);
+  for (const page of [...new Set(results.map((x) => x.page))]) {
+    const row = READERS.map((r) => results.find((x) => x.page === page && x.reader === r));
+    lines.push(`| ${pageTitle(page)} | ${row.map((x) => (x ? parseCell(x) : 'n/a')).join(' | ')} |`);
   }
   return lines;
 }
@@ -151,7 +154,7 @@ if (process.argv[2] === '--child') {
     runs: Number(opt('--runs', 3)),
     deadline: Number(opt('--deadline', 60)),
     dist: path.resolve(opt('--dist', path.join(ROOT, 'dist'))),
-    only: opt('--only', undefined)?.split(','),
+    pages: opt('--pages', PAGES.join(',')).split(','),
     log: (m) => process.stderr.write(`${m}\n`),
   });
   process.stdout.write(`${parseTable(results).join('\n')}\n`);
