@@ -10,7 +10,7 @@ import path from 'node:path';
 import { PackagerError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
-import { redactText } from '../core/redact.js';
+import { redactOutput, redactText } from '../core/redact.js';
 import { isByProduct } from './buildpack-files.js';
 
 const TAIL_BYTES = 4096;
@@ -128,7 +128,7 @@ export function runPrePackage(command: string, dir: string, o: { logger?: Logger
         resolve();
         return;
       }
-      const output = redactText(lastLines(tail.subarray(Math.max(0, tail.length - TAIL_BYTES)).toString('utf8')));
+      const output = redactOutput(lastLines(tail.subarray(Math.max(0, tail.length - TAIL_BYTES)).toString('utf8')));
       const how = signal ? `killed by ${signal}` : `exit code ${code}`;
       reject(
         new PackagerError('EPREPACKAGE', `pre_package command failed (${how}): ${shown}${output ? `\n${output}` : ''}`, {
