@@ -9,6 +9,8 @@ export * from './artifact.js';
 export * from './integrity.js';
 export * from './atomic-file.js';
 export * from './stacks.js';
+export * from './plain-name.js';
+export * from './regular-file.js';
 export * from './text.js';
 export * from './project-name.js';
 export * from './html-entities.js';
