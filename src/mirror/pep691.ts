@@ -133,10 +133,20 @@ export function rootProjects(html: string): string[] {
   for (const a of scanAnchors(html).anchors) {
     const href = a.attrs.get('href');
     if (typeof href !== 'string') continue;
-    const name = a.text || decodeURIComponent(href.replace(/\/+$/, '').split('/').pop() ?? '');
+    const name = a.text || lastSegment(href);
     if (name) names.add(normalizeProjectName(name));
   }
   return [...names].sort();
+}
+
+/** `a/b%2Bc/` -> `b+c`; as written when it does not decode (`%zz`). */
+function lastSegment(href: string): string {
+  const last = href.replace(/\/+$/, '').split('/').pop() ?? '';
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
 }
 
 /** Decoded path an href resolves to from `pagePath`, or undefined when it names another host or is malformed. */

@@ -128,6 +128,10 @@ describe('JSON pages from the bundle HTML', () => {
     ]);
   });
 
+  it('names root-page projects from the href when the anchor has no text, even one that does not decode', () => {
+    expect(rootProjects('<a href="Foo.Bar/"></a><a href="%zz/"></a><a href="x/">X_Y</a>')).toEqual(['%zz', 'foo-bar', 'x-y']);
+  });
+
   it('reads every link of a page whose anchors are never closed', () => {
     expect(projectLinks('/pypi/simple/x/', '<a href="x-1.tar.gz">x-1.tar.gz<br>\n<a href="x-2.tar.gz">x-2.tar.gz<br>\n').map((l) => l.filename)).toEqual(['x-1.tar.gz', 'x-2.tar.gz']);
   });
