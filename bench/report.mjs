@@ -277,7 +277,7 @@ export function renderReport(r, { quick }) {
   md.push('node bench/run.mjs --render    # re-render the report from bench/out/results.json');
   md.push('```');
   md.push('');
-  md.push('Data sets are generated once into `$BENCH_CACHE` (default `~/.cache/buildpack-bench`, as `limits.sh`) and reused; everything else goes to `bench/out/` (git-ignored) and is removed after each section. The nginx and mirror processes the harness starts are stopped by PID, also on failure. Timing never happens inside the test suite.');
+  md.push('Data sets are generated once into `$BENCH_CACHE` (default `~/.cache/buildpack-bench`, as `limits.sh`) and reused; everything else goes to `bench/out/` (git-ignored) and is removed after each section. The nginx and mirror processes the harness starts are stopped by PID, also on failure. Timing never happens inside the test suite, but for the generous CPU bounds of `test/reliability/simple-pages.test.ts` (a quadratic parser is unmistakable at those sizes).');
   md.push('');
   return { markdown: md.join('\n'), charts };
 }
