@@ -309,7 +309,7 @@ class CondaRun {
               hint: 'add the channel the environment was built from to conda.channels',
             });
           }
-          chosen.push(found.sort((a, b) => compareCandidates(a, b, true))[0]!);
+          chosen.push(found.sort(compareCandidates)[0]!);
         }
       } else if (input.kind === 'urls') {
         let list: UrlEntry[] = input.entries;
