@@ -4,7 +4,7 @@
 // is repeatable without touching any index.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_STACK, PackagerError, type Logger } from '../core/index.js';
+import { DEFAULT_STACK, PackagerError, isPackagerError, type Logger } from '../core/index.js';
 import { fetchDocument, fetchArtifact } from '../fetch/index.js';
 import { loadLock, manifestStacks, resolveInputsSha256, writeLock, compareLockEntries, type Lock, type LockEntry, type Manifest } from '../manifest/index.js';
 import { resolveInstallers } from '../resolve/miniconda/index.js';
@@ -54,7 +54,14 @@ export async function ensureLock(
   const log = o.ctx.reporter;
   const lockPath = lockPathFor(m);
   const inputs = resolveInputsSha256(m, await inputFiles(m));
-  const existing = await loadLock(lockPath);
+  const existing = await loadLock(lockPath).catch((err: unknown) => {
+    // --update replaces the lock, so one this version cannot read must not stop it
+    if (o.update && isPackagerError(err, 'ELOCK')) {
+      log.warn(`${LOCK_FILE} cannot be read (${err.message}); resolving it anew`);
+      return undefined;
+    }
+    throw err;
+  });
   if (existing && existing.inputs_sha256 === inputs && !o.update) {
     log.info(`Using ${LOCK_FILE} (${existing.artifacts.length} artifacts, inputs unchanged)`);
     return existing;
@@ -83,7 +90,10 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
   let pipFromConda: string[] = [];
   if (m.conda) {
     log.info(`Resolving conda packages from ${m.conda.channels.length} channel(s)`);
-    const conda = await resolveConda({ conda: m.conda, stacks, manifestDir: path.dirname(m.path) }, { fetchDocument: (u) => getDocument(u), logger: log });
+    const conda = await resolveConda(
+      { conda: m.conda, stacks, manifestDir: path.dirname(m.path) },
+      { fetchDocument: (u) => getDocument(u), fetchFile: (a) => fetchArtifact(a, fetchOpts), logger: log },
+    );
     entries.push(...conda.entries);
     pipFromConda = conda.pipRequirements;
   }

@@ -9,7 +9,9 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Artifact } from '../../core/artifact.js';
 import { PackagerError, isPackagerError } from '../../core/errors.js';
+import { sriFromHex } from '../../core/integrity.js';
 import type { Logger } from '../../core/log.js';
 import { redactUrl } from '../../core/redact.js';
 import { stackInfo, type StackInfo } from '../../core/stacks.js';
@@ -31,6 +33,12 @@ export interface CondaResolveContext {
   /** Fetches a document (repodata.json) into a file; `url` is the final URL, redacted. */
   fetchDocument(url: string): Promise<{ path: string; url: string }>;
   logger: Logger;
+  /**
+   * Downloads a package file (verified by the md5 it is given) into the
+   * cache and returns its sha256: how the lock gets a sha256 for a record of
+   * a channel that publishes md5 only (the old `free` channel, old conda-index).
+   */
+  fetchFile?(a: Artifact): Promise<{ sha256: string; size: number }>;
   /**
    * Try `repodata.json.zst` before `repodata.json` (default true): conda-forge
    * serves it at a tenth of the size. A 4xx answer falls back to the plain file.
@@ -160,13 +168,13 @@ class CondaRun {
         const source = new IndexedRecordSource(await this.subdirIndexes(refs, subdirs), virtual, localRecords);
         const roots = [...specs, ...localRecords.map((r) => `${LOCAL_CHANNEL}::${r.name}==${r.version}=${r.build}`)];
         log.info(`Solving ${roots.length} conda spec(s) for ${platform} (${groupStacks.map((s) => s.name).join(', ')})`);
-        chosen = await solve(roots, source);
+        chosen = await solve(roots, source, { warn: (t) => log.warn(t) });
       } else {
         chosen = [];
       }
       for (const r of chosen) {
-        if (!r.sha256) log.warn(`${redactUrl(r.url)}: the channel publishes no sha256 for it; the lock keeps md5 only`);
         const e = toLockEntry(r, groupStacks.map((s) => s.name));
+        if (!e.sha256) await this.addSha256(e, r);
         const key = `${e.channel}|${e.subdir}|${e.filename}`;
         const prev = entries.get(key);
         if (prev) prev.cf_stacks = [...new Set([...prev.cf_stacks, ...e.cf_stacks])].sort();
@@ -184,6 +192,24 @@ class CondaRun {
       pipRequirements: [...new Set(pip)],
       channels,
     };
+  }
+
+  /** Downloads a record that has md5 only, to record the sha256 of its bytes beside the md5. */
+  private async addSha256(e: LockEntry, r: SolverRecord): Promise<void> {
+    const shown = redactUrl(r.url);
+    if (!r.md5) {
+      throw new PackagerError('EBADINDEX', `The channel publishes neither sha256 nor md5 for ${r.fn}: ${shown}`, {
+        url: shown,
+        hint: 'the file cannot be verified; pin another build (name=version=build) or fix the channel index',
+      });
+    }
+    if (!this.ctx.fetchFile) {
+      throw new PackagerError('EINTERNAL', `No way to download ${r.fn} to compute its sha256 (the channel publishes md5 only)`, { url: shown });
+    }
+    this.ctx.logger.info(`${shown}: the channel publishes md5 only; downloading it to record its sha256`);
+    const f = await this.ctx.fetchFile({ kind: 'conda', name: r.name, version: r.version, url: r.url, integrity: sriFromHex(r.md5, 'md5'), ...(r.size ? { size: r.size } : {}) });
+    e.sha256 = f.sha256;
+    e.size = f.size;
   }
 
   /** Reads every `conda.files` entry: environment files are parsed, package files read. */

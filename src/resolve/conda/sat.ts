@@ -16,6 +16,7 @@ const FALSE = 2;
 interface Pb {
   lits: number[];
   coeffs: number[];
+  bound: number;
   /** bound minus the coefficients of the literals now true */
   slack: number;
 }
@@ -125,7 +126,7 @@ export class Sat {
     if (this.broken) return false;
     this.cancelUntil(0);
     const order = lits.map((_, i) => i).sort((a, b) => coeffs[b]! - coeffs[a]!);
-    const pb: Pb = { lits: order.map((i) => lits[i]!), coeffs: order.map((i) => coeffs[i]!), slack: bound };
+    const pb: Pb = { lits: order.map((i) => lits[i]!), coeffs: order.map((i) => coeffs[i]!), bound, slack: bound };
     const pi = this.pbs.length;
     this.pbs.push(pb);
     pb.lits.forEach((l, i) => {
@@ -213,7 +214,7 @@ export class Sat {
       for (let k = 0; k < occ.length; k += 2) {
         const pi = occ[k]!;
         const pb = this.pbs[pi]!;
-        if (pb.slack < 0) return pb.lits.filter((l) => this.value(l) === TRUE).map(neg);
+        if (pb.slack < 0) return this.pbExplain(pb, -1, pb.bound, Infinity);
         for (let m = 0; m < pb.lits.length && pb.coeffs[m]! > pb.slack; m++) {
           const l = pb.lits[m]!;
           if (this.value(l) === UNDEF) this.enqueue(neg(l), -(pi + 2));
@@ -228,11 +229,25 @@ export class Sat {
     const r = this.reasons[v]!;
     if (r >= 0) return this.clauses[r]!;
     const pb = this.pbs[-r - 2]!;
-    const pos = this.trailPos[v]!;
-    const out = [this.vals[v] === TRUE ? 2 * v : 2 * v + 1];
-    for (const l of pb.lits) {
+    const i = pb.lits.findIndex((l) => l >> 1 === v);
+    return [this.vals[v] === TRUE ? 2 * v : 2 * v + 1, ...this.pbExplain(pb, v, pb.bound - pb.coeffs[i]!, this.trailPos[v]!)];
+  }
+
+  /**
+   * Negations of true literals of `pb` (assigned before trail position `pos`,
+   * other than variable `skip`) whose coefficients add up to more than
+   * `limit`: few and large ones first, so learnt clauses stay short.
+   */
+  private pbExplain(pb: Pb, skip: number, limit: number, pos: number): number[] {
+    const out: number[] = [];
+    let sum = 0;
+    for (let k = 0; k < pb.lits.length && sum <= limit; k++) {
+      const l = pb.lits[k]!;
       const u = l >> 1;
-      if (u !== v && this.value(l) === TRUE && this.trailPos[u]! < pos) out.push(neg(l));
+      if (u !== skip && this.value(l) === TRUE && this.trailPos[u]! < pos) {
+        out.push(neg(l));
+        sum += pb.coeffs[k]!;
+      }
     }
     return out;
   }
@@ -265,6 +280,14 @@ export class Sat {
       reason = this.reasonOf(p >> 1);
     }
     learnt[0] = neg(p);
+    // drop literals implied by others of the clause (MiniSat's local minimisation)
+    let j = 1;
+    for (let k = 1; k < learnt.length; k++) {
+      const v = learnt[k]! >> 1;
+      const r = this.reasons[v]!;
+      if (r === -1 || !this.reasonOf(v).slice(1).every((q) => this.seen[q >> 1] || this.levels[q >> 1] === 0)) learnt[j++] = learnt[k]!;
+    }
+    learnt.length = j;
     for (const v of touched) this.seen[v] = 0;
     let back = 0;
     if (learnt.length > 1) {

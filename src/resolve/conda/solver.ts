@@ -7,8 +7,9 @@
 // channel and version of the requested packages, track_features count,
 // featureless records, build and noarch of the requested packages, channel,
 // version, build and noarch of every other package, the number of packages,
-// and timestamps when that still leaves a choice. Remaining ties go to the
-// record first in conda's version_key order (conda leaves them to picosat).
+// and timestamps when that still leaves a choice. Remaining ties go to
+// whatever the (deterministic) SAT search meets first, as conda leaves them
+// to picosat.
 // Also checks that a complete environment (conda list -e, @EXPLICIT,
 // conda-lock) is closed. Pure apart from RecordSource reads.
 
@@ -27,6 +28,8 @@ export interface RecordSource {
 export interface SolveOptions {
   /** Give up (ERESOLVE) after this many SAT conflicts; guards against pathological inputs. */
   maxConflicts?: number;
+  /** Told when an objective was left at the best solution found rather than its proven optimum. */
+  warn?: (text: string) => void;
 }
 
 /** A dependency as conda's Resolve.ms_depends sees it: a spec on a name, or a `features` entry. */
@@ -114,7 +117,12 @@ export async function solve(rootSpecs: readonly string[], source: RecordSource, 
     }
   }
   const reduced = index.reduce(specs);
-  return new Problem(index, reduced, specs, source, options.maxConflicts ?? 1_000_000).run();
+  const problem = new Problem(index, reduced, specs, source, options.maxConflicts ?? 1_000_000);
+  const chosen = problem.run();
+  if (problem.approximate) {
+    options.warn?.(`conda specs ${rootSpecs.join(' ')}: proving one of conda's preferences optimal was cut short after ${STEP_CONFLICTS} conflicts; conda may pick other builds`);
+  }
+  return chosen;
 }
 
 /** Every record of every name reachable from the specs (conda/core/index.py get_reduced_index). */
@@ -382,12 +390,22 @@ class Reduced {
 
 type Objective = Map<number, number>;
 
+/**
+ * Conflicts one bisection step of an objective may take. Past it the best
+ * solution found so far is kept for that objective: conda would go on proving
+ * optimality (it takes up to minutes on R channels with r/mro variants);
+ * solve() then says the result may differ from conda's.
+ */
+const STEP_CONFLICTS = 5_000;
+
 /** The SAT encoding of a reduced index and conda's sequence of objectives. */
 class Problem {
   private readonly sat = new Sat();
   private readonly varOf = new Map<SolverRecord, number>();
   private readonly recOf: SolverRecord[] = [];
   private best: number[] = [];
+  /** True when some objective was left at the best solution found instead of its proven optimum. */
+  approximate = false;
 
   constructor(
     private readonly index: Index,
@@ -406,9 +424,11 @@ class Problem {
     return result === 'sat';
   }
 
-  private solveWith(assumptions: number[]): boolean {
-    const budget = this.maxConflicts - this.sat.conflicts;
-    const ok = this.check(this.sat.solve(assumptions, budget));
+  private solveWith(assumptions: number[], stepBudget = Infinity): boolean | undefined {
+    const budget = Math.min(stepBudget, this.maxConflicts - this.sat.conflicts);
+    const result = this.sat.solve(assumptions, budget);
+    if (result === 'budget' && budget === stepBudget) return undefined;
+    const ok = this.check(result);
     if (ok) {
       this.best = [];
       for (let v = 1; v <= this.sat.numVars; v++) this.best[v] = this.sat.modelValue(v) ? 1 : 0;
@@ -449,7 +469,7 @@ class Problem {
     });
     // hint for the first search: the best records first, installed
     for (const [, group] of this.r2.groups) group.forEach((r, i) => this.varOf.has(r) && sat.prefer(this.varOf.get(r)!, 1 / (i + 2)));
-    if (!this.solveWith(guards.map((g) => lit(g)))) throw this.unsatisfiable(guards);
+    if (!this.solveWith(guards.map((g) => lit(g)))) throw this.unsatisfiable(guards); // no step budget: never undefined
     for (const g of guards) sat.addClause([lit(g)]);
 
     const requested = new Set(this.specs.map((s) => s.exactName!));
@@ -470,7 +490,6 @@ class Problem {
     if (!this.converged()) {
       for (const [k, w] of reqT) t.set(k, w);
       this.minimize(t);
-      if (!this.converged()) this.minimize(this.orderMetric());
     }
     return this.chosen().sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   }
@@ -563,17 +582,17 @@ class Problem {
     return eq;
   }
 
-  /** conda's generate_package_count over the names no spec asked for. */
+  /** conda's generate_package_count over the names no spec asked for: one variable per name, true when a record of it is installed. */
   private packageCount(names: string[]): Objective {
     const eq: Objective = new Map();
-    for (const n of names) for (const r of this.r2.groups.get(n) ?? []) eq.set(this.varOf.get(r)!, 1);
-    return eq;
-  }
-
-  /** Last tie-break: each record's place in conda's version_key order within its name. */
-  private orderMetric(): Objective {
-    const eq: Objective = new Map();
-    for (const [name, group] of this.r2.groups) if (!isVirtual(name)) group.forEach((r, i) => i && eq.set(this.varOf.get(r)!, i));
+    for (const n of names) {
+      const vars = (this.r2.groups.get(n) ?? []).map((r) => this.varOf.get(r)!);
+      const m = this.sat.newVar();
+      for (const v of vars) this.sat.addClause([lit(v, true), lit(m)]);
+      this.sat.addClause([lit(m, true), ...vars.map((v) => lit(v))]);
+      this.best[m] = vars.some((v) => this.best[v]) ? 1 : 0;
+      eq.set(m, 1);
+    }
     return eq;
   }
 
@@ -583,10 +602,10 @@ class Problem {
     const chosen = [...this.varOf.values()].filter((v) => this.best[v]);
     this.sat.addClause([lit(g, true), ...chosen.map((v) => lit(v, true))]);
     const keep = this.best;
-    const other = this.check(this.sat.solve([lit(g)], this.maxConflicts - this.sat.conflicts));
+    const result = this.sat.solve([lit(g)], Math.min(STEP_CONFLICTS, this.maxConflicts - this.sat.conflicts));
     this.sat.addClause([lit(g, true)]);
     this.best = keep;
-    return !other;
+    return result === 'unsat';
   }
 
   /**
@@ -595,6 +614,16 @@ class Problem {
    * objectives cannot undo earlier ones.
    */
   private minimize(objective: Objective, trymax = false): void {
+    const t0 = performance.now();
+    const c0 = this.sat.conflicts;
+    try {
+      this.minimize2(objective, trymax);
+    } finally {
+      if (process.env.CONDA_SOLVER_DEBUG) console.error(`minimize ${objective.size} terms: ${Math.round(performance.now() - t0)} ms, ${this.sat.conflicts - c0} conflicts`);
+    }
+  }
+
+  private minimize2(objective: Objective, trymax = false): void {
     let terms = [...objective].filter(([, c]) => c > 0);
     if (terms.length === 0) return;
     const maxval = Math.max(...terms.map(([, c]) => c));
@@ -618,7 +647,15 @@ class Problem {
           const total = terms.reduce((s, [, c]) => s + c, 0);
           if (mid < total) this.sat.addAtMost([...terms.map(([v]) => lit(v)), lit(g)], [...terms.map(([, c]) => c), total - mid], total);
         }
-        if (!this.solveWith([lit(g)])) {
+        const found = this.solveWith([lit(g)], STEP_CONFLICTS);
+        if (found === undefined) {
+          // proving this bound takes too long: keep the best solution found so far
+          this.sat.addClause([lit(g, true)]);
+          this.keepBound(terms, hi);
+          this.approximate = true;
+          return;
+        }
+        if (!found) {
           this.sat.addClause([lit(g, true)]);
           lo = mid + 1;
           try0 = undefined;
@@ -642,6 +679,12 @@ class Problem {
         lo = bestval;
       }
     }
+  }
+
+  /** Makes `sum(terms) <= bound` permanent (the best solution meets it). */
+  private keepBound(terms: [number, number][], bound: number): void {
+    const total = terms.reduce((s, [, c]) => s + c, 0);
+    if (bound < total) this.sat.addAtMost(terms.map(([v]) => lit(v)), terms.map(([, c]) => c), bound);
   }
 
   // ---- explaining a failure ----
