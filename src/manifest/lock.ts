@@ -94,7 +94,7 @@ function readEntry(r: FieldReader, item: unknown, key: string): LockEntry | unde
   if (kind !== undefined && !KINDS.includes(kind as LockKind)) {
     r.problem(at('kind'), `unknown artifact kind: ${kind}`, { wanted: KINDS.join(', '), found: kind });
   }
-  const sha256 = r.string(m.sha256, at('sha256'), true);
+  const sha256 = m.sha256 === '' ? '' : r.string(m.sha256, at('sha256'), true);
   if (sha256 === '') {
     r.problem(at('sha256'), 'is empty (an older bin/package locked an md5-only conda package without its sha256)', {
       hint: 'run `bin/package resolve --update`: it downloads such packages once and records their sha256 beside the md5',

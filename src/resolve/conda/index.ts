@@ -22,6 +22,7 @@ import { readLocalPackage, type LocalPackage } from './local-package.js';
 import { KNOWN_SUBDIRS, MatchSpec, canonicalChannelName, parseDistName, type ChannelRef } from './match-spec.js';
 import { IndexedRecordSource, packageBaseUrl, type SubdirIndex } from './record-source.js';
 import { RepodataIndex, decompressRepodata, toRepodataRecord } from './repodata.js';
+import { SHARD_INDEX_FILE, ShardedIndex, type SubdirRecords } from './shards.js';
 import { compareCandidates, virtualPackages, type SolverRecord } from './select.js';
 import { describeRecord, solve, verifyClosed } from './solver.js';
 
@@ -39,6 +40,12 @@ export interface CondaResolveContext {
    * a channel that publishes md5 only (the old `free` channel, old conda-index).
    */
   fetchFile?(a: Artifact): Promise<{ sha256: string; size: number }>;
+  /**
+   * Try CEP-16 sharded repodata (`repodata_shards.msgpack.zst`) first (default
+   * true): only the shards of the names the solver needs are fetched. A 4xx
+   * answer falls back to repodata.json(.zst).
+   */
+  preferShards?: boolean;
   /**
    * Try `repodata.json.zst` before `repodata.json` (default true): conda-forge
    * serves it at a tenth of the size. A 4xx answer falls back to the plain file.
@@ -99,8 +106,8 @@ export async function resolveConda(input: { conda: CondaSection; stacks: string[
 }
 
 class CondaRun {
-  private readonly indexes = new Map<string, Promise<RepodataIndex>>();
-  private readonly opened: RepodataIndex[] = [];
+  private readonly indexes = new Map<string, Promise<SubdirRecords>>();
+  private readonly opened: SubdirRecords[] = [];
   /** Channels that only @EXPLICIT / conda-lock URLs named (not in conda.channels), with the subdirs used. */
   private readonly urlChannels = new Map<string, Set<string>>();
   private tmp?: string;
@@ -256,7 +263,7 @@ class CondaRun {
     );
   }
 
-  private index(repodataUrl: string, subdir: string): Promise<RepodataIndex> {
+  private index(repodataUrl: string, subdir: string): Promise<SubdirRecords> {
     let p = this.indexes.get(repodataUrl);
     if (!p) {
       p = this.openIndex(repodataUrl, subdir);
@@ -265,10 +272,12 @@ class CondaRun {
     return p;
   }
 
-  private async openIndex(repodataUrl: string, subdir: string): Promise<RepodataIndex> {
+  private async openIndex(repodataUrl: string, subdir: string): Promise<SubdirRecords> {
     const log = this.ctx.logger;
     let file: string;
     let shown: string | undefined;
+    const sharded = /^https?:\/\//i.test(repodataUrl) && this.ctx.preferShards !== false ? await this.openShards(repodataUrl, subdir) : undefined;
+    if (sharded) return sharded;
     if (/^file:\/\//i.test(repodataUrl)) {
       file = fileURLToPath(repodataUrl);
       try {
@@ -286,6 +295,28 @@ class CondaRun {
       throw new PackagerError('EBADINDEX', `repodata.json says it is for ${infoSubdir}, not ${subdir}: ${redactUrl(repodataUrl)}`, { url: redactUrl(repodataUrl), wanted: subdir, found: infoSubdir });
     }
     log.debug(`${redactUrl(repodataUrl)}: ${index.count} records`);
+    return index;
+  }
+
+  /** The CEP-16 shard index next to `repodata.json`, or undefined when the channel has none (a 4xx answer). */
+  private async openShards(repodataUrl: string, subdir: string): Promise<ShardedIndex | undefined> {
+    const indexUrl = repodataUrl.replace(/repodata\.json$/, SHARD_INDEX_FILE);
+    let file: string;
+    try {
+      file = (await this.ctx.fetchDocument(indexUrl)).path;
+    } catch (err) {
+      const status = isPackagerError(err, 'EHTTP') ? Number(err.details.status) : NaN;
+      if (!(status >= 400 && status < 500)) throw err;
+      this.ctx.logger.debug(`${redactUrl(indexUrl)}: HTTP ${status}, no sharded repodata`);
+      return undefined;
+    }
+    const index = await ShardedIndex.open(file, indexUrl, redactUrl(indexUrl), subdir, async (url) => (await this.ctx.fetchDocument(url)).path);
+    const infoSubdir = index.info.subdir;
+    if (typeof infoSubdir === 'string' && infoSubdir !== subdir) {
+      throw new PackagerError('EBADINDEX', `${SHARD_INDEX_FILE} says it is for ${infoSubdir}, not ${subdir}: ${redactUrl(indexUrl)}`, { url: redactUrl(indexUrl), wanted: subdir, found: infoSubdir });
+    }
+    this.opened.push(index);
+    this.ctx.logger.debug(`${redactUrl(indexUrl)}: ${index.count} package names (sharded)`);
     return index;
   }
 
