@@ -108,7 +108,10 @@ export class Sat {
       if (val === FALSE || lits.includes(l)) continue;
       lits.push(l);
     }
-    if (lits.length === 0) return (this.broken = true) && false;
+    if (lits.length === 0) {
+      this.broken = true;
+      return false;
+    }
     if (lits.length === 1) {
       this.enqueue(lits[0]!, -1);
       if (this.propagate() !== null) this.broken = true;
@@ -133,7 +136,10 @@ export class Sat {
       this.pbOcc[l]!.push(pi, pb.coeffs[i]!);
       if (this.value(l) === TRUE) pb.slack -= pb.coeffs[i]!;
     });
-    if (pb.slack < 0) return (this.broken = true) && false;
+    if (pb.slack < 0) {
+      this.broken = true;
+      return false;
+    }
     for (let i = 0; i < pb.lits.length && pb.coeffs[i]! > pb.slack; i++) {
       if (this.value(pb.lits[i]!) === UNDEF) this.enqueue(neg(pb.lits[i]!), -1);
     }

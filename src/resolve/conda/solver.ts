@@ -601,10 +601,9 @@ class Problem {
     const g = this.sat.newVar();
     const chosen = [...this.varOf.values()].filter((v) => this.best[v]);
     this.sat.addClause([lit(g, true), ...chosen.map((v) => lit(v, true))]);
-    const keep = this.best;
+    // the model stays `best`: this search only asks whether another exists
     const result = this.sat.solve([lit(g)], Math.min(STEP_CONFLICTS, this.maxConflicts - this.sat.conflicts));
     this.sat.addClause([lit(g, true)]);
-    this.best = keep;
     return result === 'unsat';
   }
 
@@ -614,16 +613,6 @@ class Problem {
    * objectives cannot undo earlier ones.
    */
   private minimize(objective: Objective, trymax = false): void {
-    const t0 = performance.now();
-    const c0 = this.sat.conflicts;
-    try {
-      this.minimize2(objective, trymax);
-    } finally {
-      if (process.env.CONDA_SOLVER_DEBUG) console.error(`minimize ${objective.size} terms: ${Math.round(performance.now() - t0)} ms, ${this.sat.conflicts - c0} conflicts`);
-    }
-  }
-
-  private minimize2(objective: Objective, trymax = false): void {
     let terms = [...objective].filter(([, c]) => c > 0);
     if (terms.length === 0) return;
     const maxval = Math.max(...terms.map(([, c]) => c));
