@@ -47,7 +47,7 @@ async function channel(mb, log) {
 }
 
 /** Resolves against each size `runs` times, cold then warm. */
-export async function benchResolve({ sizes, runs, log }) {
+export async function benchResolve({ sizes, runs, log, product = PRODUCT }) {
   const results = [];
   for (const mb of sizes) {
     const ch = await channel(mb, log);
@@ -65,7 +65,7 @@ export async function benchResolve({ sizes, runs, log }) {
     const cache = path.join(work, 'cache');
     const resolve = async () => {
       await rm(path.join(work, 'manifest.lock.yml'), { force: true });
-      const r = await timed(path.join(PRODUCT, 'bin/package'), ['resolve', '--manifest', manifest, '--cache-dir', cache], { cwd: work });
+      const r = await timed(path.join(product, 'bin/package'), ['resolve', '--manifest', manifest, '--cache-dir', cache], { cwd: work });
       const lock = await readFile(path.join(work, 'manifest.lock.yml'), 'utf8');
       return { seconds: r.seconds, rssMiB: r.maxRssKiB / 1024, artifacts: (lock.match(/^\s*- kind: conda/gm) ?? []).length };
     };
@@ -163,11 +163,25 @@ export async function benchCondaSets({ runs, log, previous }) {
   return results;
 }
 
-// node bench/resolve.mjs --conda-sets [runs]: only the real sets (under flock /work/bench.lock), JSON on stdout
-if (process.argv[1] === new URL(import.meta.url).pathname && process.argv.includes('--conda-sets')) {
+// By hand, under flock /work/bench.lock, JSON on stdout:
+//   node bench/resolve.mjs --conda-sets [runs]    the real sets, this product and BENCH_PREVIOUS alternated
+//   node bench/resolve.mjs --big [MB] [rounds]     the synthetic repodata, this product then BENCH_PREVIOUS, per round
+if (process.argv[1] === new URL(import.meta.url).pathname) {
   const { snapshotProduct } = await import('./lib/origins.mjs');
+  const arg = (flag, i) => Number(process.argv[process.argv.indexOf(flag) + i]);
+  const log = (m) => process.stderr.write(`${m}\n`);
   await snapshotProduct();
-  const runs = Number(process.argv[process.argv.indexOf('--conda-sets') + 1]) || 3;
-  const out = await benchCondaSets({ runs, log: (m) => process.stderr.write(`${m}\n`), previous: process.env.BENCH_PREVIOUS });
-  process.stdout.write(JSON.stringify(out, null, 1) + '\n');
+  if (process.argv.includes('--conda-sets')) {
+    const out = await benchCondaSets({ runs: arg('--conda-sets', 1) || 3, log, previous: process.env.BENCH_PREVIOUS });
+    process.stdout.write(JSON.stringify(out, null, 1) + '\n');
+  } else if (process.argv.includes('--big')) {
+    const out = [];
+    for (let round = 0; round < (arg('--big', 2) || 3); round++) {
+      for (const [label, product] of [['this', PRODUCT], ...(process.env.BENCH_PREVIOUS ? [['previous', process.env.BENCH_PREVIOUS]] : [])]) {
+        const [r] = await benchResolve({ sizes: [arg('--big', 1) || 300], runs: 1, log, product });
+        out.push({ label, round, ...r });
+      }
+    }
+    process.stdout.write(JSON.stringify(out, null, 1) + '\n');
+  }
 }
