@@ -711,7 +711,8 @@ class Problem {
     seen.add(r.name);
     for (const dep of this.index.depends(r)) {
       if (dep.optional) continue;
-      const text = dep.spec?.original ?? `a package with the ${dep.feature} feature`;
+      let text = dep.spec?.original ?? `a package with the ${dep.feature} feature`;
+      if (r.name === 'python' && text === 'pip' && !r.depends.includes('pip')) text = "pip (conda adds pip to python's depends)";
       const m = this.index.findMatches(dep);
       if (m.length === 0) {
         const what = isVirtual(dep.name) ? 'which the target stack does not provide' : 'which no configured channel provides';
