@@ -7,4 +7,5 @@ export * from './redact.js';
 export * from './artifact.js';
 export * from './integrity.js';
 export * from './atomic-file.js';
+export * from './process-alive.js';
 export * from './stacks.js';
