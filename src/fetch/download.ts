@@ -4,9 +4,9 @@
 // `Range: bytes=<n>-` guarded by `If-Range: <validator>` (RFC 9110 section 13.1.5),
 // so the origin sends either the rest of the same file (206) or all of the new
 // one (200), never a splice of two versions.
+import { createWriteStream, statSync, unlinkSync, writeFileSync, type WriteStream } from 'node:fs';
 import { PackagerError } from '../core/errors.js';
 import type { Artifact } from '../core/artifact.js';
-import { createWriteStream, statSync, unlinkSync, writeFileSync, type WriteStream } from 'node:fs';
 import { Digester, digestFile, feedFile, hexOf, integrityOf, type FileDigests } from './digests.js';
 import type { ContentCache, ContentKey, Lease } from './content-cache.js';
 import { diskError, httpStatusError, isDiskError, integrityError, sizeError, truncatedError, type Subject } from './fetch-errors.js';
