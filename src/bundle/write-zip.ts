@@ -12,8 +12,6 @@
 // can hold its CRC-32 before its bytes.
 // Format: https://pkware.cachefly.net/webdocs/casestudies/APPNOTE.TXT
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -230,22 +228,25 @@ interface Source {
   signal: AbortSignal | undefined;
 }
 
-/** Reads `size` bytes of an open file from its start, a chunk at a time (ESIZE when it ends early). */
-async function* chunksOf(src: Source): AsyncGenerator<Buffer> {
-  if (src.size === 0) return;
-  let read = 0;
-  const stream = createReadStream('', { fd: src.fh, start: 0, end: src.size - 1, highWaterMark: CHUNK, autoClose: false });
-  try {
-    for await (const chunk of stream) {
-      src.signal?.throwIfAborted();
-      read += (chunk as Buffer).length;
-      yield chunk as Buffer;
+/**
+ * Reads `size` bytes of an open file from its start, a chunk at a time (ESIZE
+ * when it ends early). Each chunk is `buffer` refilled: use it before asking
+ * for the next; without `buffer`, every chunk is a new one.
+ */
+async function* chunksOf(src: Source, buffer?: Buffer): AsyncGenerator<Buffer> {
+  for (let pos = 0; pos < src.size; ) {
+    src.signal?.throwIfAborted();
+    const buf = buffer ?? Buffer.allocUnsafe(CHUNK);
+    let n: number;
+    try {
+      ({ bytesRead: n } = await src.fh.read(buf, 0, Math.min(buf.length, src.size - pos), pos));
+    } catch (err) {
+      throw readError(err, src.file, src.entry.name);
     }
-  } catch (err) {
-    if (src.signal?.aborted || isPackagerError(err)) throw err;
-    throw readError(err, src.file, src.entry.name);
+    if (n === 0) throw changedError(src.entry, src.file);
+    pos += n;
+    yield buf.subarray(0, n);
   }
-  if (read !== src.size) throw changedError(src.entry, src.file);
 }
 
 /**
@@ -260,7 +261,7 @@ async function storeFile(out: ZipOutput, src: Source, e: { name: Buffer; offset:
   let crc = entry.crc32 ?? 0;
   if (!trusted) {
     const d = new Digester();
-    for await (const chunk of chunksOf({ ...src, onBytes: () => {} })) d.update(chunk);
+    for await (const chunk of chunksOf(src, out.readBuffer)) d.update(chunk);
     const digests = d.digest();
     checkIntegrity(entry, entry.sha256 !== undefined ? digests.sha256 : undefined, digests.size, src.file);
     crc = digests.crc32;
@@ -268,7 +269,7 @@ async function storeFile(out: ZipOutput, src: Source, e: { name: Buffer; offset:
   const rec: CentralRecord = { name: e.name, flags: FLAG_UTF8, method: METHOD_STORE, crc, compressedSize: size, size, offset: e.offset, mode: e.mode };
   await out.write(localHeader(rec, e.dos, size >= MAX32));
   let again = 0;
-  for await (const chunk of chunksOf(src)) {
+  for await (const chunk of chunksOf(src, out.readBuffer)) {
     if (!trusted) again = crc32(chunk, again);
     await out.write(chunk);
     src.onBytes(chunk.length);
@@ -309,44 +310,55 @@ async function deflateFile(out: ZipOutput, src: Source, e: { name: Buffer; offse
 class ZipOutput {
   /** Bytes of the zip so far (the offset of the next byte). */
   pos = 0;
+  /** The one buffer source files are read into (entries are written one at a time). */
+  readonly readBuffer = Buffer.allocUnsafe(CHUNK);
   private readonly hash = createHash('sha256');
-  private failure: Error | undefined;
+  /** Small writes (headers, small entries) gathered into one. */
+  private readonly pending = Buffer.allocUnsafe(CHUNK);
+  private used = 0;
 
-  private constructor(private readonly stream: WriteStream) {
-    stream.on('error', (err) => (this.failure ??= err));
-  }
+  private constructor(private readonly fh: FileHandle) {}
 
   /** Creates `file` (which must not exist) for writing. */
   static async create(file: string): Promise<ZipOutput> {
-    const stream = createWriteStream(file, { flags: 'wx', mode: 0o644, highWaterMark: CHUNK });
-    await once(stream, 'open');
-    return new ZipOutput(stream);
+    return new ZipOutput(await open(file, 'wx', 0o644));
   }
 
-  /** Appends `b`; waits while too much is queued for the disk. */
+  /** Appends `b`; the caller may reuse `b` once this resolves. */
   async write(b: Buffer): Promise<void> {
-    if (this.failure) throw this.failure;
     this.hash.update(b);
     this.pos += b.length;
-    if (!this.stream.write(b)) await once(this.stream, 'drain');
+    if (this.used + b.length > this.pending.length) await this.flush();
+    if (b.length >= this.pending.length / 2) {
+      await writeAll(this.fh, b);
+    } else {
+      b.copy(this.pending, this.used);
+      this.used += b.length;
+    }
   }
 
-  /** Flushes and closes the file; its size and sha256. */
+  private async flush(): Promise<void> {
+    if (this.used === 0) return;
+    await writeAll(this.fh, this.pending.subarray(0, this.used));
+    this.used = 0;
+  }
+
+  /** Writes what is gathered and closes the file; its size and sha256. */
   async close(): Promise<{ size: number; sha256: string }> {
-    if (this.failure) throw this.failure;
-    this.stream.end();
-    await once(this.stream, 'close');
-    if (this.failure) throw this.failure;
+    await this.flush();
+    await this.fh.close();
     return { size: this.pos, sha256: this.hash.digest('hex') };
   }
 
   /** Closes the file after a failure (the caller removes it). */
   async abandon(): Promise<void> {
-    if (this.stream.closed) return;
-    const closed = once(this.stream, 'close').catch(() => undefined);
-    this.stream.destroy();
-    await closed;
+    await this.fh.close().catch(() => undefined);
   }
+}
+
+/** Writes all of `b` at the file's current position. */
+async function writeAll(fh: FileHandle, b: Buffer): Promise<void> {
+  for (let done = 0; done < b.length; ) done += (await fh.write(b, done, b.length - done)).bytesWritten;
 }
 
 interface DosTime {

@@ -25,7 +25,8 @@ import ssri from 'ssri';
 import { PackagerError } from '../core/errors.js';
 import { type HashAlgorithm } from '../core/integrity.js';
 import { processAlive } from '../core/process-alive.js';
-import { digestFile, hexOf, integrityOf } from './digests.js';
+import { digestFileOffThread } from './digest-pool.js';
+import { hexOf, integrityOf } from './digests.js';
 import { diskError } from './fetch-errors.js';
 import type { CachedFile } from './options.js';
 
@@ -78,6 +79,14 @@ const writing = new Set<string>();
 
 function isENOENT(err: unknown): boolean {
   return (err as { code?: string }).code === 'ENOENT';
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function removeIfPresent(file: string): void {
@@ -185,16 +194,15 @@ export class ContentCache {
    */
   async check(key: ContentKey, size?: number): Promise<CacheCheck> {
     const file = this.contentPath(key);
-    const hashIt = async () => {
-      try {
-        return await digestFile(file, key.algorithm);
-      } catch (err) {
-        if (isENOENT(err)) return undefined;
-        throw diskError(err, undefined, file);
-      }
-    };
-    const digests = (await hashIt()) ?? (this.adoptLegacy(key) ? await hashIt() : undefined);
-    if (!digests) return { status: 'missing' };
+    // a miss costs a stat, not a round trip to a digest worker
+    if (!isFile(file) && !this.adoptLegacy(key)) return { status: 'missing' };
+    let digests;
+    try {
+      digests = await digestFileOffThread(file, { md5: key.algorithm === 'md5' });
+    } catch (err) {
+      if (isENOENT(err)) return { status: 'missing' }; // removed meanwhile (found corrupt by another run)
+      throw diskError(err, undefined, file);
+    }
     const hex = hexOf(digests, key.algorithm)!;
     if (hex !== key.hex.toLowerCase() || (size !== undefined && digests.size !== size)) {
       removeIfPresent(file);

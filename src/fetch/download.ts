@@ -141,7 +141,7 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
     headers.range = `bytes=${have}-`;
     headers['if-range'] = meta.validator;
     try {
-      await feedFile(digester, lease.data, 0, offset);
+      feedFile(digester, lease.data, 0, offset);
     } catch (err) {
       throw diskError(err, subject.what, lease.data);
     }
@@ -166,7 +166,7 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
     await res.body.dump().catch(() => {});
     // The partial may already hold the whole file (killed between the last byte and the rename).
     if (parseContentRange(header(res.headers, 'content-range'))?.total === offset) {
-      return { digests: await digestFile(lease.data, key.algorithm), resumed: true };
+      return { digests: digestFile(lease.data, key.algorithm), resumed: true };
     }
     cache.discardPartial(lease.data);
     throw transient(new PackagerError('ENETWORK', `Cannot download ${subject.what} from ${subject.url}: the server refused to resume at byte ${offset}`, { url: subject.url }));
