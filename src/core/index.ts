@@ -9,3 +9,5 @@ export * from './integrity.js';
 export * from './atomic-file.js';
 export * from './process-alive.js';
 export * from './stacks.js';
+export * from './plain-name.js';
+export * from './regular-file.js';
