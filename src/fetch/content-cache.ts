@@ -25,8 +25,7 @@ import ssri from 'ssri';
 import { PackagerError } from '../core/errors.js';
 import { type HashAlgorithm } from '../core/integrity.js';
 import { processAlive } from '../core/process-alive.js';
-import { digestFileOffThread } from './digest-pool.js';
-import { hexOf, integrityOf } from './digests.js';
+import { digestFile, hexOf, integrityOf } from './digests.js';
 import { diskError } from './fetch-errors.js';
 import type { CachedFile } from './options.js';
 
@@ -79,14 +78,6 @@ const writing = new Set<string>();
 
 function isENOENT(err: unknown): boolean {
   return (err as { code?: string }).code === 'ENOENT';
-}
-
-function isFile(file: string): boolean {
-  try {
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
 }
 
 function removeIfPresent(file: string): void {
@@ -192,17 +183,18 @@ export class ContentCache {
    * Re-hashes the entry for `key`. A corrupt or wrong-sized entry is removed so
    * the caller fetches it again; a sound one comes back with its digests.
    */
-  async check(key: ContentKey, size?: number): Promise<CacheCheck> {
+  check(key: ContentKey, size?: number): CacheCheck {
     const file = this.contentPath(key);
-    // a miss costs a stat, not a round trip to a digest worker
-    if (!isFile(file) && !this.adoptLegacy(key)) return { status: 'missing' };
-    let digests;
-    try {
-      digests = await digestFileOffThread(file, { md5: key.algorithm === 'md5' });
-    } catch (err) {
-      if (isENOENT(err)) return { status: 'missing' }; // removed meanwhile (found corrupt by another run)
-      throw diskError(err, undefined, file);
-    }
+    const hashIt = () => {
+      try {
+        return digestFile(file, key.algorithm);
+      } catch (err) {
+        if (isENOENT(err)) return undefined;
+        throw diskError(err, undefined, file);
+      }
+    };
+    const digests = hashIt() ?? (this.adoptLegacy(key) ? hashIt() : undefined);
+    if (!digests) return { status: 'missing' };
     const hex = hexOf(digests, key.algorithm)!;
     if (hex !== key.hex.toLowerCase() || (size !== undefined && digests.size !== size)) {
       removeIfPresent(file);
@@ -212,7 +204,7 @@ export class ContentCache {
   }
 
   /** Verifies the entry for an SRI string (see check). */
-  async verify(integrity: string, size?: number): Promise<CacheCheck> {
+  verify(integrity: string, size?: number): CacheCheck {
     return this.check(ContentCache.keyOf(integrity), size);
   }
 

@@ -25,7 +25,7 @@ async function fromCache(a: Artifact, run: Run): Promise<CachedFile | undefined>
   const { cache, opts } = run;
   const what = artifactLabel(a);
   const key = ContentCache.keyOf(a.integrity, what);
-  const hit = await cache.check(key, a.size);
+  const hit = cache.check(key, a.size);
   if (hit.status === 'ok') {
     const shown = redactUrl(a.url);
     // a run killed after it published this entry left its partial
