@@ -14,7 +14,7 @@ import { auditCache } from './support/cache-audit.js';
 import { expectCleanExit, runPackage } from './support/cli.js';
 import { caseDir } from './support/dirs.js';
 import { record } from './support/report.js';
-import { lockedRootFor, lockedTemplate, PATHS, world } from './support/worlds.js';
+import { slowInstallerWorld } from './support/worlds.js';
 
 const RUNS = 4;
 const TRIALS = 3;
@@ -28,12 +28,7 @@ let manifest: string;
 let root: string;
 
 beforeAll(async () => {
-  const template = await lockedTemplate();
-  w = await world();
-  w.setFile(PATHS.installer, BIG);
-  w.setFaults(PATHS.installer, [{ forever: { slow: { chunk: 256 * 1024, intervalMs: 8 } } }]);
-  const installerSha = /sha256: ([0-9a-f]{64})/.exec(template.lock.slice(template.lock.indexOf('kind: installer')))![1]!;
-  ({ root, manifest } = await lockedRootFor(template, w.url, (lock) => lock.replace(installerSha, sha(BIG))));
+  ({ w, root, manifest } = await slowInstallerWorld(BIG));
 }, 120_000);
 afterAll(async () => w?.close());
 

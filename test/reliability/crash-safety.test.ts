@@ -19,7 +19,7 @@ import { caseDir } from './support/dirs.js';
 import { mulberry32, suiteSeed } from './support/prng.js';
 import { record } from './support/report.js';
 import { snapshotTree } from './support/tree.js';
-import { lockedRootFor, lockedTemplate, PATHS, world } from './support/worlds.js';
+import { PATHS, slowInstallerWorld } from './support/worlds.js';
 
 const FULL = process.env.RELIABILITY_FULL === '1';
 const KILLS = FULL ? 20 : 4;
@@ -68,12 +68,7 @@ async function packageRun(cache: string, out: string, kill?: KillPoint, tmpdir?:
 
 beforeAll(async () => {
   console.log(`crash safety: seed ${seed} (replay with RELIABILITY_SEED=${seed}), ${KILLS} kills of bin/package and of bin/mirror export`);
-  const template = await lockedTemplate();
-  w = await world();
-  w.setFile(PATHS.installer, BIG);
-  w.setFaults(PATHS.installer, [{ forever: { slow: { chunk: 256 * 1024, intervalMs: 8 } } }]);
-  const installerSha = /sha256: ([0-9a-f]{64})/.exec(template.lock.slice(template.lock.indexOf('kind: installer')))![1]!;
-  ({ root, manifest } = await lockedRootFor(template, w.url, (lock) => lock.replace(installerSha, sha(BIG))));
+  ({ w, root, manifest } = await slowInstallerWorld(BIG));
   for (const p of [PATHS.installer, PATHS.condaPackage, PATHS.wheel, PATHS.dependency, '/pypi/files/simplewheel-1.0-py2.py3-none-any.whl']) {
     artifacts.set(p, sha(new Uint8Array((await (await fetch(`${w.url}${p}`)).arrayBuffer()) as ArrayBuffer)));
   }
