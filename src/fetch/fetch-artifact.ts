@@ -67,10 +67,9 @@ export async function fetchArtifact(a: Artifact, o: FetchOptions): Promise<Cache
 
 /**
  * Fetches every artifact, `concurrency` downloads (and cache checks) at a
- * time; results in input order. Artifacts with the
- * same checksum are fetched once. After the first failure no new download
- * starts; those in flight finish (and stay cached), then the first error is
- * thrown.
+ * time; results in input order. Artifacts with the same checksum are fetched
+ * once. After the first failure no new download starts; those in flight
+ * finish (and stay cached), then the first error is thrown.
  */
 export async function fetchArtifacts(list: Artifact[], o: FetchOptions): Promise<CachedFile[]> {
   const opts = resolveOptions(o);
