@@ -198,6 +198,25 @@ describe('resuming interrupted downloads', () => {
     expect(o.requests.map((r) => [r.headers.range, r.status])).toEqual([[`bytes=${ZLIB.size}-`, 416]]);
   });
 
+  it('never takes over the partial of a download another live process is writing', async () => {
+    const o = await origin({ files: { [ZLIB.urlPath]: ZLIB.file }, faults: { [ZLIB.urlPath]: [slow] } });
+    const cacheDir = await tempDir();
+    const a = zlibArtifact(o.url + ZLIB.urlPath);
+    const child = spawn(process.execPath, [childJs, JSON.stringify({ artifact: a, cacheDir })], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let stdout = '';
+    child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+    const exited = once(child, 'exit');
+    await until(async () => (await sizeOf(await partialOf(cacheDir, ZLIB.sha256))) >= 16_384, 'the child writing its partial', child);
+    // this process lists tmp/ now, with the child's partial in it
+    const mine = await fetchArtifact(a, { cacheDir, ...FAST });
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ sha256: ZLIB.sha256, fromCache: false });
+    expect(mine).toMatchObject({ sha256: ZLIB.sha256 });
+    expect(o.requestsFor(ZLIB.urlPath).map((r) => r.headers.range)).toEqual([undefined, undefined]);
+    expect(await listFiles(path.join(cacheDir, 'tmp'))).toEqual([]);
+  });
+
   it('gives a second live writer of the same file a partial of its own, and never takes over a live one', async () => {
     const o = await origin({ files: { [ZLIB.urlPath]: ZLIB.file }, faults: { [ZLIB.urlPath]: [slow, slow] } });
     const cacheDir = await tempDir();
