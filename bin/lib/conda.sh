@@ -313,7 +313,6 @@ bundle_sha_for_path() {
 # a mismatch purges it from the package cache and fails staging.
 conda_verify_linked() {
   local prefix=$1 pkgs=$2 meta url rel fn bad=0
-  [[ $BP_CACHED == yes ]] || return 0
   for meta in "$prefix"/conda-meta/*.json; do
     [[ -f $meta ]] || continue
     url=$(grep -o -m1 '"url": *"file://[^"]*"' "$meta" || true)
@@ -332,6 +331,23 @@ conda_verify_linked() {
     fi
   done
   ((bad == 0)) || fail "conda installed a package whose bytes differ from the buildpack's index; staging stopped"
+}
+
+# run_conda LABEL ARGS...: conda (CONDA_BIN) with its output in the log, --offline when
+# cached; on failure, names what the bundle lacks (PackagesNotFoundError) and stops.
+run_conda() {
+  local label=$1 m
+  shift
+  local -a offline=() missing items=()
+  [[ $BP_CACHED == yes ]] && offline=(--offline)
+  run_logged "$WORK/conda.log" "$CONDA_BIN" "$@" "${offline[@]}" && return 0
+  mapfile -t missing < <(conda_parse_missing "$WORK/conda.log")
+  if ((${#missing[@]})); then
+    for m in "${missing[@]}"; do items+=("conda package $m ($label)"); done
+    missing_many "${items[@]}"
+    exit 1
+  fi
+  fail "conda could not install $label from the buildpack (output above)"
 }
 
 # conda_parse_missing LOG: package names conda reported as unavailable
