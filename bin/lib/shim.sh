@@ -79,62 +79,67 @@ shim_check_method() {
 # Every option that takes a value consumes it (`--retry 3` is not taken for a URL), and
 # an option the tool would not know is a usage error, never guessed.
 shim_parse_args() {
-  local a name value cluster c no_more=no
+  local -a args=("$@")
+  local next=0 a rest c no_more=no
   local long_value=${SHIM_LONG_VALUE//$'\n'/ } long_flags=${SHIM_LONG_FLAGS//$'\n'/ }
-  while (($#)); do
-    a=$1
-    shift
+  while ((next < ${#args[@]})); do
+    a=${args[next]}
+    next=$((next + 1))
     if [[ $no_more == yes || $a != -* || $a == - ]]; then
       urls+=("$a")
       continue
     fi
     case $a in
       --) no_more=yes ;;
-      --*)
-        name=${a#--}
-        value=''
-        [[ $name == *=* ]] && value=${name#*=}
-        if [[ $long_value == *" ${name%%=*} "* ]]; then
-          if [[ $name != *=* ]]; then
-            (($#)) || shim_bad_option needs-value "--$name"
-            value=$1
-            shift
-          fi
-          handle_value "${name%%=*}" "$value"
-        elif [[ $long_flags == *" ${name%%=*} "* ]]; then
-          handle_flag "${name%%=*}"
-        else
-          shim_bad_option unknown "--${name%%=*}"
-        fi
-        ;;
+      --*=*) shim_option "${a%%=*}" "${a#*=}" ;;
+      --*) shim_option "$a" ;;
       *)
         if [[ $SHIM_WORD_FLAGS == *" $a "* ]]; then
           handle_flag "${a#-}"
           continue
         fi
-        cluster=${a#-}
-        while [[ -n $cluster ]]; do
-          c=${cluster:0:1}
-          cluster=${cluster:1}
-          if [[ $SHIM_SHORT_VALUE == *"$c"* ]]; then
-            if [[ -n $cluster ]]; then
-              value=$cluster
-              cluster=''
-            else
-              (($#)) || shim_bad_option needs-value "-$c"
-              value=$1
-              shift
-            fi
-            handle_value "$c" "$value"
-          elif [[ $SHIM_SHORT_FLAGS == *"$c"* ]]; then
-            handle_flag "$c"
+        rest=${a#-}
+        while [[ -n $rest ]]; do
+          c=${rest:0:1}
+          rest=${rest:1}
+          if [[ -n $rest && $SHIM_SHORT_VALUE == *"$c"* ]]; then
+            shim_option "-$c" "$rest" # -ofile: the rest of the word is the value
+            rest=''
           else
-            shim_bad_option unknown "-$c"
+            shim_option "-$c"
           fi
         done
         ;;
     esac
   done
+}
+
+# shim_option -X|--NAME [VALUE]: one option of shim_parse_args, handed to the tool. One
+# that takes a value and was given none in its word takes the next argument.
+shim_option() {
+  local opt=$1 name=${1#-} takes_value=no is_flag=no
+  name=${name#-}
+  if [[ -z $name ]]; then
+    :
+  elif [[ $opt == --* ]]; then
+    [[ $long_value == *" $name "* ]] && takes_value=yes
+    [[ $long_flags == *" $name "* ]] && is_flag=yes
+  else
+    [[ $SHIM_SHORT_VALUE == *"$name"* ]] && takes_value=yes
+    [[ $SHIM_SHORT_FLAGS == *"$name"* ]] && is_flag=yes
+  fi
+  if [[ $takes_value == yes ]]; then
+    if (($# < 2)); then
+      ((next < ${#args[@]})) || shim_bad_option needs-value "$opt"
+      set -- "$opt" "${args[next]}"
+      next=$((next + 1))
+    fi
+    handle_value "$name" "$2"
+  elif [[ $is_flag == yes ]]; then
+    handle_flag "$name"
+  else
+    shim_bad_option unknown "$opt"
+  fi
 }
 
 # shim_url OPERAND -> REPLY: the URL curl or wget fetches for a command-line
