@@ -1,13 +1,14 @@
 // Pipfile.lock (pipfile-spec 6), read as `pipenv install --deploy` /
 // `pipenv sync` installs it: the `default` category (plus the categories asked
 // for: `develop` holds [dev-packages]), each entry whose `markers` hold for the
-// target, pinned with `==`. The lock records hashes but no file names: each
+// target, pinned with `==`; a package in several categories is taken from
+// the first (`default` first), as pipenv's merge lets `default` win. The lock records hashes but no file names: each
 // package carries every sha256 it accepts, and the packager takes the best
 // file for the target among those. It records no dependency graph, so there is
 // no closure to check.
 // Format: https://pipenv.pypa.io/en/latest/pipfile.html (pipfile-spec 6)
 import { normalizeName } from '../requirement.js';
-import { evaluateMarker } from '../markers.js';
+import { evaluateMarker, type LockMarkerSets } from '../markers.js';
 import { pythonLabel } from './choose-file.js';
 import { isTable, lockError, lockMarker, parseJsonLock, pathInsideApp, sha256From, type Table, urlFilename, type Where, describeWhere } from './lock-source.js';
 import { finish } from './pylock.js';
@@ -57,17 +58,25 @@ export function readPipfileLock(text: string, opts: LockReadOptions): LockedEnvi
       const where: Where = { file, key: `${category}.${name}` };
       if (at >= 0) where.line = at + 1;
       if (!isTable(value)) throw lockError(`${describeWhere(where)}: ${name} must be an object`, where, { hint: HINT });
-      if (typeof value.markers === 'string' && !evaluateMarker(lockMarker(value.markers, where), target.markerEnv)) continue;
+      if (typeof value.markers === 'string' && !evaluateMarker(lockMarker(value.markers, where), target.markerEnv, '', categorySets(category))) continue;
       const p = entry(name, value, where, indexByName, defaultIndex, localProjects);
       if (!p) continue;
-      const earlier = packages.get(p.key);
-      if (earlier && earlier.version !== p.version) {
-        throw lockError(`${describeWhere(where)}: ${name} ${p.version} conflicts with ${earlier.version} (${earlier.source})`, where, { hint: HINT });
-      }
-      if (!earlier) packages.set(p.key, p);
+      // pipenv merges the categories with `default` winning (a develop pin of the same package yields)
+      if (!packages.has(p.key)) packages.set(p.key, p);
     }
   }
   return finish('Pipfile.lock', file, [...packages.values()], localProjects);
+}
+
+/**
+ * Recent pipenv writes `'dev' in dependency_groups` into the markers of
+ * [dev-packages] entries and strips it again at install, the category having
+ * chosen the package already: it holds for the entry's own category.
+ */
+function categorySets(category: string): LockMarkerSets {
+  const groups = new Set([normalizeName(category)]);
+  if (category === 'develop') groups.add('dev');
+  return { extras: new Set(), dependency_groups: groups };
 }
 
 function entry(name: string, v: Table, where: Where, indexByName: Map<string, string>, defaultIndex: string, localProjects: LocalProject[]): LockedPackage | undefined {
