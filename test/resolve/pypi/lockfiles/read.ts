@@ -28,7 +28,7 @@ export function textOf(file: string): string {
 
 export function read(format: LockFormat, file: string, o: ReadOpts = {}): LockedEnvironment {
   const text = (o.edit ?? ((t) => t))(textOf(file));
-  return readLockFile(format, text, { file: path.basename(file), target: target(o.python, o.arch), groups: o.groups ?? [], extras: o.extras ?? [] });
+  return readLockFile(format, text, { file: format, target: target(o.python, o.arch), groups: o.groups ?? [], extras: o.extras ?? [] });
 }
 
 export function refused(format: LockFormat, file: string, o: ReadOpts = {}) {
