@@ -82,6 +82,23 @@ describe('pylock.toml (PEP 751)', () => {
     expect(read('pylock.toml', WRITTEN).localProjects).toEqual([{ name: 'lock-demo-app', path: '.', editable: true }]);
   });
 
+  it('ranks fitting wheels as pip does: the cp311 manylinux wheel over abi3 and pure wheels of the same package, a higher build tag on a tie', () => {
+    const more = (t: string) =>
+      t.replace(
+        'wheels = [\n    { name = "markupsafe-3.0.3-cp310',
+        `wheels = [\n    { name = "markupsafe-3.0.3-py3-none-any.whl", url = "http://127.0.0.1:8751/files/markupsafe-3.0.3-py3-none-any.whl", hashes = { sha256 = "${'1'.repeat(64)}" } },\n` +
+          `    { name = "markupsafe-3.0.3-cp38-abi3-manylinux_2_17_x86_64.whl", url = "http://127.0.0.1:8751/files/markupsafe-3.0.3-cp38-abi3-manylinux_2_17_x86_64.whl", hashes = { sha256 = "${'2'.repeat(64)}" } },\n` +
+          `    { name = "markupsafe-3.0.3-1-py3-none-any.whl", url = "http://127.0.0.1:8751/files/markupsafe-3.0.3-1-py3-none-any.whl", hashes = { sha256 = "${'3'.repeat(64)}" } },\n` +
+          '    { name = "markupsafe-3.0.3-cp310',
+      );
+    const pick = (python: string) => read('pylock.toml', WRITTEN, { python, edit: (t) => withoutCharsetNormalizer(more(t)) }).packages.find((p) => p.key === 'markupsafe')!.file!.filename;
+    expect(pick('3.11.9')).toBe('markupsafe-3.0.3-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl');
+    expect(pick('3.13.1')).toBe('markupsafe-3.0.3-cp38-abi3-manylinux_2_17_x86_64.whl');
+    // only pure wheels fit an aarch64 stack: the build-tagged one wins the tie
+    const arm = read('pylock.toml', WRITTEN, { arch: 'aarch64', edit: (t) => withoutCharsetNormalizer(more(t)) });
+    expect(arm.packages.find((p) => p.key === 'markupsafe')!.file!.filename).toBe('markupsafe-3.0.3-1-py3-none-any.whl');
+  });
+
   it('refuses groups and extras the lock does not declare, naming the ones it does', () => {
     expect(refused('pylock.toml', WRITTEN, { groups: ['docs'] }).message).toMatch(/has no dependency group "docs": its `dependency-groups` declares test/);
     expect(refused('pylock.toml', WRITTEN, { extras: ['fast'] }).message).toMatch(/has no extra "fast": its `extras` declares async/);
