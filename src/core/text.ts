@@ -1,4 +1,5 @@
-// Bytes to text for the files users write: one decoder for every reader of them.
+// Bytes to text for the files users write, one decoder for every reader of
+// them; and percent-decoding that keeps what does not decode.
 import { PackagerError, type ErrorCode } from './errors.js';
 
 /**
@@ -39,4 +40,13 @@ function firstInvalidUtf8(b: Uint8Array): number {
     i += n + 1;
   }
   return Math.max(0, b.length - 1);
+}
+
+/** decodeURIComponent, or the text as written when it is not valid percent-encoding (`%zz`): for names read from links. */
+export function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

@@ -6,6 +6,7 @@
 // https://peps.python.org/pep-0714/ (core-metadata), https://peps.python.org/pep-0592/ (yanked).
 import { normalizeProjectName } from '../core/project-name.js';
 import { scanAnchors } from '../core/html-anchors.js';
+import { percentDecoded } from '../core/text.js';
 
 export const SIMPLE_JSON = 'application/vnd.pypi.simple.v1+json';
 export const SIMPLE_HTML = 'application/vnd.pypi.simple.v1+html';
@@ -133,20 +134,10 @@ export function rootProjects(html: string): string[] {
   for (const a of scanAnchors(html).anchors) {
     const href = a.attrs.get('href');
     if (typeof href !== 'string') continue;
-    const name = a.text || lastSegment(href);
+    const name = a.text || percentDecoded(href.replace(/\/+$/, '').split('/').pop() ?? '');
     if (name) names.add(normalizeProjectName(name));
   }
   return [...names].sort();
-}
-
-/** `a/b%2Bc/` -> `b+c`; as written when it does not decode (`%zz`). */
-function lastSegment(href: string): string {
-  const last = href.replace(/\/+$/, '').split('/').pop() ?? '';
-  try {
-    return decodeURIComponent(last);
-  } catch {
-    return last;
-  }
 }
 
 /** Decoded path an href resolves to from `pagePath`, or undefined when it names another host or is malformed. */

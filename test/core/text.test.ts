@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeText, isPackagerError } from '../../src/core/index.js';
+import { decodeText, isPackagerError, percentDecoded } from '../../src/core/index.js';
 
 const errorOf = (bytes: number[]) => {
   try {
@@ -28,5 +28,13 @@ describe('decodeText: the bytes of a file the user wrote', () => {
     ['a sequence cut short at the end', [0x61, 0xe2, 0x82], 2],
   ])('finds %s', (_what, bytes, column) => {
     expect(errorOf(bytes).column).toBe(column);
+  });
+});
+
+describe('percentDecoded', () => {
+  it('decodes percent-encoding and keeps what does not decode as written', () => {
+    expect(percentDecoded('a%2Bb%20c.whl')).toBe('a+b c.whl');
+    expect(percentDecoded('%zz-1.0.tar.gz')).toBe('%zz-1.0.tar.gz');
+    expect(percentDecoded('%E0%A4%A')).toBe('%E0%A4%A');
   });
 });

@@ -15,6 +15,7 @@
 import { PackagerError } from '../../core/errors.js';
 import { scanAnchors } from '../../core/html-anchors.js';
 import { decodeHtmlText } from '../../core/html-entities.js';
+import { percentDecoded } from '../../core/text.js';
 import { redactUrl } from '../../core/redact.js';
 
 export interface InstallerListing {
@@ -92,7 +93,7 @@ function readRow(cells: { tag: string; html: string }[], columns: (Column | unde
     .anchors.map((a) => a.attrs.get('href'))
     .find((h) => typeof h === 'string');
   let filename = cellText(nameHtml);
-  if (!filename && hrefValue) filename = safeDecode(hrefValue.split(/[?#]/)[0]!.split('/').pop() ?? '');
+  if (!filename && hrefValue) filename = percentDecoded(hrefValue.split(/[?#]/)[0]!.split('/').pop() ?? '');
   // "Parent Directory" links and blank spacer rows are not files.
   if (!filename || /\s/.test(filename) || filename.endsWith('/')) return undefined;
 
@@ -123,14 +124,6 @@ function splitCells(row: string): { tag: string; html: string }[] {
   const re = /<(td|th)\b[^>]*>([\s\S]*?)(?=<\/t[dh]\s*>|<t[dh]\b|$)/gi;
   for (let m = re.exec(row); m; m = re.exec(row)) cells.push({ tag: m[1]!.toLowerCase(), html: m[2]! });
   return cells;
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
 
 function cellText(html: string): string {

@@ -5,7 +5,7 @@
 // Spec: https://packaging.python.org/en/latest/specifications/simple-repository-api/
 // HTML is read by core's anchor scanner (attributes in any order, any quoting,
 // entities decoded, `<base href>` honoured); hrefs resolve against the page URL.
-import { type HtmlAnchor, PackagerError, redactText, redactUrl, scanAnchors } from '../../core/index.js';
+import { type HtmlAnchor, PackagerError, percentDecoded, redactText, redactUrl, scanAnchors } from '../../core/index.js';
 
 export interface IndexFile {
   filename: string;
@@ -57,12 +57,7 @@ function parseHashFragment(fragment: string): Record<string, string> | string {
 }
 
 function filenameFromUrl(url: URL): string {
-  const last = url.pathname.split('/').filter(Boolean).pop() ?? '';
-  try {
-    return decodeURIComponent(last);
-  } catch {
-    return last;
-  }
+  return percentDecoded(url.pathname.split('/').filter(Boolean).pop() ?? '');
 }
 
 function metadataAttr(value: string | undefined): IndexFile['coreMetadata'] {
