@@ -150,6 +150,33 @@ describe('exportSite', () => {
   });
 });
 
+describe('opening an export', () => {
+  it('serves the JSON pages it wrote as they are, and makes them for an export without them', async () => {
+    const dir = await tempDir();
+    await exportSite(site, dir);
+    const fromDir = await openSite(dir);
+    try {
+      expect([...fromDir.json.keys()].sort()).toEqual([...site.json.keys()].sort());
+      expect(fromDir.json.get('/pypi/simple/simplewheel/')).toMatchObject({ entry: 'pypi/simple/simplewheel/index.json', sha256: site.json.get('/pypi/simple/simplewheel/')!.sha256 });
+    } finally {
+      await fromDir.close();
+    }
+    // as an export made before JSON pages were exported
+    const index = (await readExportIndex(dir))!;
+    for (const name of Object.keys(index.files).filter((n) => n.endsWith('/index.json'))) {
+      delete index.files[name];
+      await rm(path.join(dir, name));
+    }
+    await writeFile(path.join(dir, EXPORT_INDEX), JSON.stringify(index));
+    const older = await openSite(dir);
+    try {
+      for (const [page, f] of site.json) expect(older.json.get(page)?.data?.equals(f.data!), page).toBe(true);
+    } finally {
+      await older.close();
+    }
+  });
+});
+
 describe('a bundle and its export', () => {
   it('give the same bytes on every path: mirror on the zip, mirror on the export, nginx on the export', async () => {
     const dir = await tempDir();

@@ -543,6 +543,18 @@ describe('answerFor (what a request gets, without a socket)', () => {
     expect(rep('GET', '/manifest.yml')).toMatchObject({ status: 404 });
   });
 
+  it('answers a page without a JSON form (too large to convert) as HTML, or 406 to a client that takes only JSON', async () => {
+    const own = await openSite(bundle.zip);
+    try {
+      own.json.delete('/pypi/simple/simplewheel/');
+      expect(answerFor(own, 'GET', '/pypi/simple/simplewheel/', PIP_ACCEPT)).toMatchObject({ kind: 'representation', rep: { file: { path: '/pypi/simple/simplewheel/' }, contentType: 'application/vnd.pypi.simple.v1+html' } });
+      expect(answerFor(own, 'GET', '/pypi/simple/simplewheel/', 'application/vnd.pypi.simple.v1+json')).toMatchObject({ kind: 'text', status: 406 });
+      expect(answerFor(own, 'GET', '/pypi/simple/', 'application/vnd.pypi.simple.v1+json')).toMatchObject({ kind: 'representation', rep: { file: { path: '/pypi/simple/index.json' } } });
+    } finally {
+      await own.close();
+    }
+  });
+
   it('builds a 304 head with every header of the 200 but the body type and length', () => {
     const file = site.get(bundle.paths.wheel)!;
     const heads = headsOf({ file, contentType: file.contentType }, '"abc"', 'Thu, 01 Jan 1981 00:00:00 GMT');
