@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { DEFAULT_STACK, PackagerError, isPackagerError, readRegularFile, type Logger } from '../core/index.js';
 import { fetchDocument, fetchArtifact } from '../fetch/index.js';
-import { loadLock, manifestStacks, resolveInputsSha256, writeLock, compareLockEntries, type Lock, type LockEntry, type Manifest } from '../manifest/index.js';
+import { loadLock, manifestStacks, resolveInputsSha256, writeLock, compareLockEntries, entryNameProblem, type Lock, type LockEntry, type Manifest } from '../manifest/index.js';
 import { resolveInstallers } from '../resolve/miniconda/index.js';
 import { resolveConda } from '../resolve/conda/index.js';
 import { resolvePypi } from '../resolve/pypi/index.js';
@@ -56,7 +56,14 @@ export async function ensureLock(
   const log = o.ctx.reporter;
   const lockPath = lockPathFor(m);
   const inputs = resolveInputsSha256(m, await inputFiles(m));
-  const existing = await loadLock(lockPath);
+  const existing = await loadLock(lockPath).catch((err: unknown) => {
+    // --update replaces the lock, so one this version cannot read must not stop it
+    if (o.update && isPackagerError(err, 'ELOCK')) {
+      log.warn(`${LOCK_FILE} cannot be read (${err.message}); resolving it anew`);
+      return undefined;
+    }
+    throw err;
+  });
   if (existing && existing.inputs_sha256 === inputs && !o.update) {
     log.info(`Using ${LOCK_FILE} (${existing.artifacts.length} artifacts, inputs unchanged)`);
     return existing;
@@ -85,7 +92,10 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
   let pipFromConda: string[] = [];
   if (m.conda) {
     log.info(`Resolving conda packages from ${m.conda.channels.length} channel(s)`);
-    const conda = await resolveConda({ conda: m.conda, stacks, manifestDir: path.dirname(m.path) }, { fetchDocument: (u) => getDocument(u), logger: log });
+    const conda = await resolveConda(
+      { conda: m.conda, stacks, manifestDir: path.dirname(m.path) },
+      { fetchDocument: (u) => getDocument(u), fetchFile: (a) => fetchArtifact(a, fetchOpts), logger: log },
+    );
     entries.push(...conda.entries);
     pipFromConda = conda.pipRequirements;
   }
@@ -102,6 +112,15 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
         },
       )),
     );
+  }
+  for (const e of entries) {
+    const unusable = entryNameProblem(e);
+    if (unusable) {
+      throw new PackagerError('ERESOLVE', `The index offers ${e.kind} ${e.name} ${e.version} under a name the zip cannot hold: ${unusable}`, {
+        url: e.uri,
+        hint: 'this record is malformed upstream; pin another version or build, or ask the index owner to fix it',
+      });
+    }
   }
   return entries.sort(compareLockEntries);
 }

@@ -2,12 +2,12 @@
 // (docs/MANIFEST.md). Users commit it and diff it, so serialisation is
 // deterministic: entries sorted, keys in one fixed order, nothing that depends
 // on the order resolvers happened to finish in.
-import yaml from 'js-yaml';
 import { PackagerError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { isHexDigest } from '../core/integrity.js';
 import { FieldReader, isMapping, preview } from './fields.js';
 import { childPath, loadYamlSource, readYamlFile } from './yaml-source.js';
+import { dumpYaml } from './yaml-dump.js';
 import type { Lock, LockEntry, LockKind } from './types.js';
 
 export const LOCK_VERSION = 1;
@@ -85,6 +85,22 @@ export function parseLock(text: string, file: string): Lock {
   return { lock_version: LOCK_VERSION, inputs_sha256: inputs!, artifacts };
 }
 
+/**
+ * Why an entry's names cannot become paths in the zip, or undefined: the file
+ * name and subdir must each be one plain path segment (no `/`, `\\`, `..`,
+ * query, control characters) of at most 255 bytes, which unzip and every
+ * Linux file system can create; the name must not contain a path either.
+ */
+export function entryNameProblem(e: Pick<LockEntry, 'name' | 'filename' | 'subdir'>): string | undefined {
+  const segment = (what: string, s: string): string | undefined => {
+    // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+    if (s === '' || s === '.' || s === '..' || /[/\\?#\u0000-\u001f\u007f]/.test(s)) return `its ${what} is not a plain file name: ${JSON.stringify(s)}`;
+    if (Buffer.byteLength(s) > 255) return `its ${what} is ${Buffer.byteLength(s)} bytes, longer than the 255 a file name may have (unzip cannot create it)`;
+    return undefined;
+  };
+  return segment('file name', e.filename) ?? (e.subdir !== undefined ? segment('subdir', e.subdir) : undefined) ?? segment('name', e.name);
+}
+
 function readEntry(r: FieldReader, item: unknown, key: string): LockEntry | undefined {
   const m = r.mapping(item, key, true);
   if (!m) return undefined;
@@ -94,8 +110,12 @@ function readEntry(r: FieldReader, item: unknown, key: string): LockEntry | unde
   if (kind !== undefined && !KINDS.includes(kind as LockKind)) {
     r.problem(at('kind'), `unknown artifact kind: ${kind}`, { wanted: KINDS.join(', '), found: kind });
   }
-  const sha256 = r.string(m.sha256, at('sha256'), true);
-  if (sha256 !== undefined && !isHexDigest(sha256, 'sha256')) r.problem(at('sha256'), `not a sha256 digest (64 hexadecimal characters): ${preview(sha256)}`);
+  const sha256 = m.sha256 === '' ? '' : r.string(m.sha256, at('sha256'), true);
+  if (sha256 === '') {
+    r.problem(at('sha256'), 'is empty (an older bin/package locked an md5-only conda package without its sha256)', {
+      hint: 'run `bin/package resolve --update`: it downloads such packages once and records their sha256 beside the md5',
+    });
+  } else if (sha256 !== undefined && !isHexDigest(sha256, 'sha256')) r.problem(at('sha256'), `not a sha256 digest (64 hexadecimal characters): ${preview(sha256)}`);
   const md5 = r.string(m.md5, at('md5'));
   if (md5 !== undefined && !isHexDigest(md5, 'md5')) r.problem(at('md5'), `not an md5 digest (32 hexadecimal characters): ${preview(md5)}`);
   const sizeApprox = m.size_approximate;
@@ -124,6 +144,11 @@ function readEntry(r: FieldReader, item: unknown, key: string): LockEntry | unde
     record,
   };
   if (r.problems.length !== before) return undefined;
+  const unusable = entryNameProblem(e as LockEntry);
+  if (unusable) {
+    r.problem(at('filename'), `artifact ${e.name} ${e.version}: ${unusable}`, { hint: 'resolve again (`bin/package resolve --update`); a lock from another tool may name files the zip cannot hold' });
+    return undefined;
+  }
   return normalizeEntry(e as LockEntry);
 }
 
@@ -172,9 +197,7 @@ function sortKeysDeep(v: unknown): unknown {
 export function serializeLock(lock: Lock): string {
   const artifacts = lock.artifacts.map(normalizeEntry).sort(compareLockEntries);
   const doc = { lock_version: LOCK_VERSION, inputs_sha256: lock.inputs_sha256, artifacts };
-  // DEFAULT_SCHEMA when dumping: strings that another YAML reader could take
-  // for a date or a number (`2024-01-01`, `1.0`) get quoted.
-  const body = yaml.dump(doc, { schema: yaml.DEFAULT_SCHEMA, lineWidth: -1, noRefs: true, sortKeys: false });
+  const body = dumpYaml(doc);
   return HEADER + body;
 }
 
