@@ -31,6 +31,8 @@ export {
   buildExportSite,
   minicondaPage,
   contentTypeFor,
+  cacheControlFor,
+  simpleJsonPath,
   sitePathToFile,
   fileToSitePath,
   isSimplePage,
@@ -41,5 +43,6 @@ export {
   type SiteOptions,
 } from './site.js';
 export { openSite } from './open-site.js';
-export { startMirrorServer, formatAccessLine, type MirrorServer, type MirrorServerOptions, type MirrorStats, type AccessLogEntry } from './server.js';
+export { startMirrorServer, formatAccessLine, answerFor, headsOf, type Answer, type Representation, type MirrorServer, type MirrorServerOptions, type MirrorStats, type AccessLogEntry } from './server.js';
+export { nginxConf, type NginxConfOptions } from './nginx-conf.js';
 export { exportSite, readExportIndex, EXPORT_INDEX, type ExportIndex, type ExportOptions, type ExportResult, type ExportedFile } from './export.js';

@@ -37,19 +37,21 @@ interface MediaRange {
 
 /**
  * Picks HTML or JSON for a simple page. `format` is PEP 691's optional
- * `?format=` parameter, which wins over Accept. Undefined means nothing the
- * client accepts is available (406, as PyPI answers).
+ * `?format=` parameter, which wins over Accept; `json` false when the page
+ * has no JSON form. Undefined means nothing the client accepts is available
+ * (406, as PyPI answers).
  */
-export function negotiateSimple(accept: string | undefined, format?: string): SimpleFormat | undefined {
+export function negotiateSimple(accept: string | undefined, format?: string, json = true): SimpleFormat | undefined {
+  const candidates = json ? CANDIDATES : CANDIDATES.filter((c) => c.format.format !== 'json');
   if (format !== undefined) {
     // `+` in a query string may arrive as a space (form encoding)
     const wanted = format.trim().toLowerCase().replace(/ /g, '+');
-    return CANDIDATES.find((c) => c.type === wanted)?.format;
+    return candidates.find((c) => c.type === wanted)?.format;
   }
-  if (accept === undefined || accept.trim() === '') return CANDIDATES[0]!.format;
+  if (accept === undefined || accept.trim() === '') return candidates[0]!.format;
   const ranges = parseAccept(accept);
   let best: { key: number[]; format: SimpleFormat } | undefined;
-  CANDIDATES.forEach((c, serverOrder) => {
+  candidates.forEach((c, serverOrder) => {
     const [type, subtype] = c.type.split('/') as [string, string];
     let match: { q: number; specificity: number; index: number } | undefined;
     ranges.forEach((r, index) => {
