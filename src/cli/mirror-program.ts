@@ -1,9 +1,9 @@
 // bin/mirror: commander wiring only. `serve` runs until SIGINT/SIGTERM
 // (runCommand turns the signal into an abort; the server then finishes its
 // in-flight responses and the process exits 0); `export` writes static files.
+// The mirror's modules are imported when a command runs, not for `--help`.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { exportSite, formatAccessLine, openSite, startMirrorServer } from '../mirror/index.js';
 import { formatBytes } from './console.js';
 import { batchLines } from './line-batcher.js';
 import { runCommand } from './run.js';
@@ -51,6 +51,7 @@ export function buildMirrorProgram(setExit: (code: number) => void): Command {
     .action(async (bundle: string, flags: ServeFlags) => {
       setExit(
         await runCommand(flags, async (ctx) => {
+          const { formatAccessLine, openSite, startMirrorServer } = await import('../mirror/index.js');
           const site = await openSite(bundle, { logger: ctx.reporter });
           const accessLog = batchLines((lines) => ctx.reporter.infoLines(lines));
           let server;
@@ -92,6 +93,7 @@ export function buildMirrorProgram(setExit: (code: number) => void): Command {
     .action(async (bundle: string, dir: string, flags: { json?: boolean; verbose?: boolean }) => {
       setExit(
         await runCommand(flags, async (ctx) => {
+          const { exportSite, openSite } = await import('../mirror/index.js');
           const site = await openSite(bundle, { logger: ctx.reporter });
           try {
             ctx.reporter.plan(site.files.size, [...site.files.values()].reduce((n, f) => n + f.size, 0));

@@ -5,11 +5,10 @@
 // `Authorization: Basic`, which the redirect interceptor drops when a redirect
 // leaves the origin. `/t/<token>/` paths stay in the URL (anaconda.org style).
 import type { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
+import { EnvHttpProxyAgent, Pool, interceptors, request, type Dispatcher } from 'undici';
 import { PackagerError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
 import { networkError, type Subject } from './fetch-errors.js';
-import { undiciParts } from './undici-parts.js';
 
 /** Redirects followed before giving up (curl's --max-redirs is 50; pip's 30; 10 is plenty for CDNs). */
 export const MAX_REDIRECTS = 10;
@@ -70,8 +69,6 @@ export function header(h: HttpResponse['headers'], name: string): string | undef
   return Array.isArray(v) ? v[0] : v;
 }
 
-// undici is loaded on the first request, not at start, and only the parts used
-// (undici-parts.ts): a run served entirely from the cache never pays for it.
 export class HttpClient {
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
@@ -85,7 +82,6 @@ export class HttpClient {
   /** The dispatcher, made on first use. */
   private dispatcher(): Dispatcher {
     if (!this.agent) {
-      const { EnvHttpProxyAgent, Pool, redirect } = undiciParts();
       const timeouts = { headersTimeout: this.headersTimeoutMs, bodyTimeout: this.bodyTimeoutMs };
       this.agent = new EnvHttpProxyAgent({
         ...timeouts,
@@ -93,7 +89,7 @@ export class HttpClient {
         // The proxy's CONNECT goes through this client: without our timeouts a
         // silent proxy would hold a download for undici's default 300 s.
         clientFactory: (origin: URL | string, o: object) => new Pool(origin, { ...o, ...timeouts }),
-      }).compose(redirect({ maxRedirections: MAX_REDIRECTS }));
+      }).compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS }));
     }
     return this.agent;
   }
@@ -105,7 +101,8 @@ export class HttpClient {
     if (prepared.authorization) headers.authorization = prepared.authorization;
     const dispatcher = this.dispatcher();
     try {
-      const res = await undiciParts().request(dispatcher, prepared.url, {
+      const res = await request(prepared.url, {
+        dispatcher,
         method: 'GET',
         headers,
         headersTimeout: this.headersTimeoutMs,

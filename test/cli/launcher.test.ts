@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/paths.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const run = promisify(execFile);
+
+/** A copy of the launcher `bin/<name>` in a root of its own, with `dist` files the test writes. */
+async function launcherIn(name: 'package' | 'mirror', dist: Record<string, string> = {}): Promise<string> {
+  const dir = await tempDir('launcher-');
+  await mkdir(path.join(dir, 'bin'));
+  await copyFile(path.join(ROOT, 'bin', name), path.join(dir, 'bin', name));
+  await copyFile(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+  for (const [rel, text] of Object.entries(dist)) {
+    await mkdir(path.dirname(path.join(dir, 'dist', rel)), { recursive: true });
+    await writeFile(path.join(dir, 'dist', rel), text);
+  }
+  return path.join(dir, 'bin', name);
+}
+
+async function exitOf(bin: string): Promise<{ code: number; stderr: string }> {
+  try {
+    const r = await run(process.execPath, [bin]);
+    return { code: 0, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stderr: string };
+    return { code: e.code, stderr: e.stderr };
+  }
+}
+
+describe.each(['package', 'mirror'] as const)('bin/%s', (name) => {
+  it('says how to build it when dist/ is missing, and exits 1', async () => {
+    const r = await exitOf(await launcherIn(name));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `error: the ${name === 'package' ? 'packager' : 'mirror'} is not built yet\nhint: run \`npm ci\` (or \`npm run build\`) in the buildpack root first\n`,
+    );
+  });
+
+  it('prints stack traces at the TypeScript source lines, through tsc\'s source maps', async () => {
+    // a compiled entry that fails on its first line, which its map places on line 7 of the .ts source
+    const bin = await launcherIn(name, {
+      [`cli/${name}-main.js`]: `throw new Error('boom');\n//# sourceMappingURL=${name}-main.js.map\n`,
+      [`cli/${name}-main.js.map`]: JSON.stringify({ version: 3, file: `${name}-main.js`, sources: [`../../src/cli/${name}-main.ts`], names: [], mappings: 'AAMA' }),
+    });
+    const r = await exitOf(bin);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('boom');
+    expect(r.stderr).toContain(`src/cli/${name}-main.ts:7:`);
+  });
+});
