@@ -5,7 +5,7 @@
 // `Authorization: Basic`, which the redirect interceptor drops when a redirect
 // leaves the origin. `/t/<token>/` paths stay in the URL (anaconda.org style).
 import type { Readable } from 'node:stream';
-import { EnvHttpProxyAgent, Pool, interceptors, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { PackagerError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
 import { networkError, type Subject } from './fetch-errors.js';
@@ -69,10 +69,17 @@ export function header(h: HttpResponse['headers'], name: string): string | undef
   return Array.isArray(v) ? v[0] : v;
 }
 
+let undici: Promise<typeof import('undici')> | undefined;
+
+/** undici, imported on the first request: a run served from the cache never loads it (bench/BENCHMARKS.md, "Start-up"). */
+function loadUndici(): Promise<typeof import('undici')> {
+  return (undici ??= import('undici'));
+}
+
 export class HttpClient {
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
-  private agent: Dispatcher | undefined;
+  private agent: Promise<Dispatcher> | undefined;
 
   constructor(opts: { headersTimeoutMs: number; bodyTimeoutMs: number }) {
     this.headersTimeoutMs = opts.headersTimeoutMs;
@@ -80,17 +87,17 @@ export class HttpClient {
   }
 
   /** The dispatcher, made on first use. */
-  private dispatcher(): Dispatcher {
-    if (!this.agent) {
+  private dispatcher(): Promise<Dispatcher> {
+    this.agent ??= loadUndici().then(({ EnvHttpProxyAgent, Pool, interceptors }) => {
       const timeouts = { headersTimeout: this.headersTimeoutMs, bodyTimeout: this.bodyTimeoutMs };
-      this.agent = new EnvHttpProxyAgent({
+      return new EnvHttpProxyAgent({
         ...timeouts,
         connect: { timeout: this.headersTimeoutMs },
         // The proxy's CONNECT goes through this client: without our timeouts a
         // silent proxy would hold a download for undici's default 300 s.
         clientFactory: (origin: URL | string, o: object) => new Pool(origin, { ...o, ...timeouts }),
       }).compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS }));
-    }
+    });
     return this.agent;
   }
 
@@ -99,7 +106,8 @@ export class HttpClient {
     const prepared = prepareUrl(raw, opts.subject.what);
     const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...opts.headers };
     if (prepared.authorization) headers.authorization = prepared.authorization;
-    const dispatcher = this.dispatcher();
+    const dispatcher = await this.dispatcher();
+    const { request } = await loadUndici();
     try {
       const res = await request(prepared.url, {
         dispatcher,
@@ -130,7 +138,7 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    if (this.agent) await this.agent.destroy();
+    if (this.agent) await (await this.agent).destroy();
   }
 }
 
