@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -43,12 +43,18 @@ describe.each(['package', 'mirror'] as const)('bin/%s', (name) => {
   it('prints stack traces at the TypeScript source lines, through tsc\'s source maps', async () => {
     // a compiled entry that fails on its first line, which its map places on line 7 of the .ts source
     const bin = await launcherIn(name, {
-      [`cli/${name}-main.js`]: `throw new Error('boom');\n//# sourceMappingURL=${name}-main.js.map\n`,
-      [`cli/${name}-main.js.map`]: JSON.stringify({ version: 3, file: `${name}-main.js`, sources: [`../../src/cli/${name}-main.ts`], names: [], mappings: 'AAMA' }),
+      [`bundled/${name}.js`]: `throw new Error('boom');\n//# sourceMappingURL=${name}.js.map\n`,
+      [`bundled/${name}.js.map`]: JSON.stringify({ version: 3, file: `${name}.js`, sources: [`../../src/cli/${name}-main.ts`], names: [], mappings: 'AAMA' }),
     });
     const r = await exitOf(bin);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('boom');
     expect(r.stderr).toContain(`src/cli/${name}-main.ts:7:`);
+  });
+
+  it('runs a bundle whose source maps lead to the TypeScript sources, not to the compiled dist/', async () => {
+    const map = JSON.parse(await readFile(path.join(ROOT, 'dist/bundled', `${name}.js.map`), 'utf8')) as { sources: string[] };
+    expect(map.sources).toContain(`../../src/cli/${name}-program.ts`);
+    expect(map.sources.filter((s) => s.includes('/dist/'))).toEqual([]);
   });
 });
