@@ -21,13 +21,14 @@ async function launcherIn(name: 'package' | 'mirror', dist: Record<string, strin
   return path.join(dir, 'bin', name);
 }
 
-async function exitOf(bin: string): Promise<{ code: number; stderr: string }> {
+/** Runs `bin` with node (`node bin/package`), or as the executable it is, through `sh`. */
+async function exitOf(bin: string, how: 'node' | 'sh' = 'node'): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(process.execPath, [bin]);
-    return { code: 0, stderr: r.stderr };
+    const r = how === 'node' ? await run(process.execPath, [bin]) : await run('sh', [bin, 'a b', '--c']);
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
-    const e = err as { code: number; stderr: string };
-    return { code: e.code, stderr: e.stderr };
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
 
@@ -38,6 +39,15 @@ describe.each(['package', 'mirror'] as const)('bin/%s', (name) => {
     expect(r.stderr).toBe(
       `error: the ${name === 'package' ? 'packager' : 'mirror'} is not built yet\nhint: run \`npm ci\` (or \`npm run build\`) in the buildpack root first\n`,
     );
+  });
+
+  it('run as an executable, starts node with the young-generation limit and passes arguments and exit code through', async () => {
+    const bin = await launcherIn(name, {
+      [`bundled/${name}.js`]: 'process.stdout.write(JSON.stringify([process.execArgv, process.argv.slice(2)])); process.exitCode = 3;\n',
+    });
+    const r = await exitOf(bin, 'sh');
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout)).toEqual([['--max-semi-space-size=2'], ['a b', '--c']]);
   });
 
   it('prints stack traces at the TypeScript source lines, through tsc\'s source maps', async () => {
