@@ -41,15 +41,6 @@ describe.each(['package', 'mirror'] as const)('bin/%s', (name) => {
     );
   });
 
-  it('run as an executable, starts node with the young-generation limit and passes arguments and exit code through', async () => {
-    const bin = await launcherIn(name, {
-      [`bundled/${name}.js`]: 'process.stdout.write(JSON.stringify([process.execArgv, process.argv.slice(2)])); process.exitCode = 3;\n',
-    });
-    const r = await exitOf(bin, 'sh');
-    expect(r.code).toBe(3);
-    expect(JSON.parse(r.stdout)).toEqual([['--max-semi-space-size=2'], ['a b', '--c']]);
-  });
-
   it('prints stack traces at the TypeScript source lines, through tsc\'s source maps', async () => {
     // a compiled entry that fails on its first line, which its map places on line 7 of the .ts source
     const bin = await launcherIn(name, {
@@ -66,5 +57,16 @@ describe.each(['package', 'mirror'] as const)('bin/%s', (name) => {
     const map = JSON.parse(await readFile(path.join(ROOT, 'dist/bundled', `${name}.js.map`), 'utf8')) as { sources: string[] };
     expect(map.sources).toContain(`../../src/cli/${name}-program.ts`);
     expect(map.sources.filter((s) => s.includes('/dist/'))).toEqual([]);
+  });
+});
+
+describe('bin/package run as an executable', () => {
+  it('starts node through sh with a 2 MiB young generation, and passes arguments and exit code through', async () => {
+    const bin = await launcherIn('package', {
+      'bundled/package.js': 'process.stdout.write(JSON.stringify([process.execArgv, process.argv.slice(2)])); process.exitCode = 3;\n',
+    });
+    const r = await exitOf(bin, 'sh');
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout)).toEqual([['--max-semi-space-size=2'], ['a b', '--c']]);
   });
 });
