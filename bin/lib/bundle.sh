@@ -139,6 +139,9 @@ shim_url() {
   REPLY=$1
   [[ $REPLY == *://* ]] && return 0
   [[ -z $REPLY || $REPLY == -* || $REPLY == *[[:space:]]* ]] && return 1
+  # a scheme already there with one slash or backslashes (http:/u:p@h/x): kept
+  # as written, so it is redacted and looked up as the packager wrote it
+  [[ $REPLY =~ ^[a-zA-Z][a-zA-Z0-9+.-]*:[/\\] ]] && return 0
   REPLY=http://$REPLY
 }
 

@@ -18,6 +18,7 @@ import {
   SBOM_PATH,
   applySelection,
   buildpackOwnFiles,
+  byProductsInside,
   checkBuildpackVersion,
   copyBuildpackRoot,
   deprecationHits,
@@ -145,8 +146,11 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
     checkBudget(estimate, items, o.maxSize, log);
   }
 
-  // pre_package runs in a temp copy before any download, as libbuildpack does.
-  const work = await copyBuildpackRoot(root);
+  // What this run writes inside the root never goes into the zip.
+  const byProducts = byProductsInside(root, [cacheDir, out, ...(sbomFile ? [sbomFile] : [])]);
+  // pre_package runs in a temp copy before any download, as libbuildpack does;
+  // without one, the files are collected from the root itself.
+  const work = m.pre_package ? await copyBuildpackRoot(root, { byProducts }) : root;
   try {
     if (m.pre_package) {
       log.info(`Running pre_package: ${m.pre_package}`);
@@ -154,7 +158,7 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
     }
     // what pre_package left, collected before any download: a missing
     // include_files entry or bin/compile should not cost the whole download
-    const ownFiles = await buildpackOwnFiles(work, pm);
+    const ownFiles = await buildpackOwnFiles(work, pm, { byProducts, alsoInside: work === root ? [] : [root] });
 
     // Cache hits are not re-hashed before the zip is written: writeZip checks
     // each one as it copies it, so every byte is read once, not twice. One that
@@ -241,7 +245,7 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
       artifacts: report,
     };
   } finally {
-    await rm(work, { recursive: true, force: true });
+    if (work !== root) await rm(work, { recursive: true, force: true });
   }
 }
 

@@ -8,3 +8,5 @@ export * from './artifact.js';
 export * from './integrity.js';
 export * from './atomic-file.js';
 export * from './stacks.js';
+export * from './plain-name.js';
+export * from './regular-file.js';
