@@ -1,7 +1,8 @@
 // Everything that goes into one zip, decided in one place so that the packaged
 // manifest, index.tsv, names.tsv, the conda channels and the PyPI tree always
 // name the same paths. cli/ fetches what selectDependencies/selectLockEntries
-// return, then hands the verified files here and writes the plan with writeZip.
+// return, then hands the verified files and their digests here and writes the
+// plan with writeZip.
 import { PackagerError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
@@ -108,7 +109,7 @@ export async function planBundle(input: BundlePlanInput): Promise<BundlePlan> {
       return;
     }
     byPath.set(name, file.sha256.toLowerCase());
-    entries.push({ name, source: { path: file.path }, sha256: file.sha256.toLowerCase(), size: file.size });
+    entries.push({ name, source: { path: file.path }, sha256: file.sha256.toLowerCase(), size: file.size, crc32: file.crc32 });
   };
 
   const locked = selectLockEntries(input.lock, stack);

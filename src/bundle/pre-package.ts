@@ -8,6 +8,7 @@ import { cp, lstat, mkdtemp, readdir, readlink, realpath, rm } from 'node:fs/pro
 import os from 'node:os';
 import path from 'node:path';
 import { PackagerError } from '../core/errors.js';
+import { processAlive } from '../core/process-alive.js';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import { redactOutput, redactText } from '../core/redact.js';
@@ -72,22 +73,13 @@ async function refuseEscapingLink(abs: string, rel: string, realRoot: string): P
 const COPY_PREFIX = 'buildpack-packager-';
 const COPY_NAME = /^buildpack-packager-(\d+)-[A-Za-z0-9]{6}$/;
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 // A run killed with -9 cannot remove its copy: the next run does, so copies
 // do not pile up in TMPDIR. Best effort; never a reason to fail.
 async function removeStaleCopies(tmp: string): Promise<void> {
   const names = await readdir(tmp).catch(() => [] as string[]);
   for (const n of names) {
     const m = COPY_NAME.exec(n);
-    if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) await rm(path.join(tmp, n), { recursive: true, force: true }).catch(() => undefined);
+    if (m && !processAlive(Number(m[1]))) await rm(path.join(tmp, n), { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
