@@ -183,6 +183,9 @@ export function renderReport(r, { quick }) {
     md.push('');
   }
 
+  // ---------------------------------------------------------------- conda sets
+  if (r['conda-sets']?.length) md.push(...condaSetsSection(r['conda-sets']));
+
   // ---------------------------------------------------------------- shim
   if (r.shim?.length) {
     md.push('## Curl shim');
@@ -356,4 +359,21 @@ function mirrorBounds(x) {
   out.push(`- **RSS**: ~${x.c200.idleRssMiB.toFixed(0)} MiB after warm-up (V8, the zip's central directory, cached small bodies), plus per-connection parser state and read buffers at 200 connections; the peak comes from the large files at 200 connections (each streaming through a bounded read buffer) and moves between runs (162 MiB in the full run at de44ae8, 184-189 MiB in the two runs since). The fast front did not change it: alternating the commit before it and this one by hand (a fresh mirror, 10 s of small files then 10 s of large files, both at 200 connections), the peaks were 163-173 MiB before and 162-166 MiB after, with 12,900-13,400 against 21,900-22,400 small-file requests/s.`);
   out.push('');
   return out;
+}
+
+/** The real conda spec sets: this product against the previous one (bench/resolve.mjs benchCondaSets). */
+export function condaSetsSection(rows) {
+  const md = ['## Resolving real conda spec sets', ''];
+  md.push('`bin/package resolve` on real channel snapshots from conda\'s own test data (pkgs/main and pkgs/r of 2018, `file://` channels from `fixtures/upstream/conda/snapshots-2018`), this product against the previous one (`BENCH_PREVIOUS`), runs alternated. Whole-process time and peak RSS; a failed run shows its error.');
+  md.push('');
+  md.push('| specs | channels | packages | this s | this RSS MiB | previous s | previous RSS MiB | previous result |');
+  md.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');
+  for (const x of rows) {
+    const a = x.by.this;
+    const b = x.by.previous;
+    const result = !b ? '' : b.code === 0 ? `${b.artifacts} packages` : `exit ${b.code}: ${b.error.replace(/\|/g, '\\|').slice(0, 90)}`;
+    md.push(`| \`${x.specs.join(' ')}\` | ${x.channels.join(' + ')} | ${a.code === 0 ? a.artifacts : `exit ${a.code}`} | ${fmt(a.time)} | ${fmt(a.rss, 0)} | ${b ? fmt(b.time) : ''} | ${b ? fmt(b.rss, 0) : ''} | ${result} |`);
+  }
+  md.push('');
+  return md;
 }
