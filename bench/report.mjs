@@ -329,7 +329,8 @@ function packagingBounds(P) {
   out.push("| `--max-semi-space-size=2` | cold `small`; cold `mixed` | wall 1.40x (1.17–1.62), CPU 1.16x, RSS 1.06x; RSS 1.10x | 5; 4 | kept, in `bin/package`'s `sh` line (V8 sizes the young generation at start: `v8.setFlagsFromString` cannot) |");
   out.push("| `--liftoff-only` | cold `large` | RSS 1.22x (161 against 132 MiB) | 4 | removed: a V8 testing flag (`--no-wasm-tier-up` gave back only 1.04x); replaced by the next row |");
   out.push("| `--wasm-tiering-budget=2000000000` (undici's WebAssembly HTTP parser stays on V8's baseline compiler; set by `v8.setFlagsFromString` before undici loads), one-thread pipeline | cold `large` | RSS 1.31x (142 against 109 MiB; `--liftoff-only`: 109), CPU 1.20x | 3 | kept |");
-  out.push("| `--no-concurrent-array-buffer-sweeping` | cold `large` | RSS 1.03x, wall within the noise; one-thread pipeline without the row above: RSS 1.15x (3 pairs) | 4 | removed (not measured beside `--wasm-tiering-budget`) |");
+  out.push("| `--no-concurrent-array-buffer-sweeping` | cold `large`; one-thread pipeline with `--wasm-tiering-budget`: cold `large`, cold `small` | RSS 1.03x, wall within the noise; RSS 1.02x, wall 0.93x; RSS 1.02x | 4; 3 | removed |");
+  out.push("| `MALLOC_ARENA_MAX=2` | cold `large`; cold `mixed`; one-thread pipeline with `--wasm-tiering-budget`: cold `large`, cold `small` | RSS 1.07x; 0.99x; 1.02x; 1.04x | 4; 4; 3 | removed |");
   out.push("");
   out.push("Before (commit 77666f6: CommonJS bundle through V8's code cache, an `env -S` shebang with `MALLOC_ARENA_MAX=2 --max-semi-space-size=2 --no-concurrent-array-buffer-sweeping` plus `--liftoff-only`, undici's internal files) against after:");
   out.push("");
@@ -341,8 +342,8 @@ function packagingBounds(P) {
   out.push("| cold `mixed` | this branch | 19.7 s (16.6–21.9), 136 MiB | 28.4 s (17.4–33.5), 149 MiB | wall 1.36x (1.05–1.68), RSS 1.10x | 4 |");
   out.push("| cold `large` | this branch without the flag | 10.6 s (10.4–14.3), 126 MiB | 10.1 s (8.8–12.5), 161 MiB | wall 0.84x (0.78–1.20), RSS 1.28x | 4 |");
   out.push("| warm `large` | this branch without the flag | 6.67 s (6.61–7.11), 91 MiB | 6.71 s (6.45–7.53), 91 MiB | wall 1.02x (0.91–1.12), RSS 1.00x | 4 |");
-  out.push("| cold `large` | this branch with main's one-thread pipeline (f0e3762) | 6.95 s (6.46–10.34), 125 MiB | 6.97 s (5.33–8.41), 109 MiB | wall 0.77x (0.67–1.30), CPU 0.88x, RSS 0.87x | 3 |");
-  out.push("| cold `small` | the same, before `--wasm-tiering-budget` | 3.84 s (2.32–3.89), 124 MiB | 3.10 s (2.39–3.99), 124 MiB | wall 1.03x (0.80–1.04), RSS 1.00x | 3 |");
+  out.push("| cold `large` | this branch with main's one-thread pipeline (f0e3762), load ~6 | 3.93 s (3.35–4.77), 125 MiB | 3.57 s (3.53–3.65), 108 MiB | wall 0.91x (0.74–1.09), CPU 0.87x, RSS 0.87x | 3 |");
+  out.push("| cold `small` | the same | 2.52 s (2.43–2.75), 125 MiB | 2.62 s (2.41–3.43), 133 MiB | wall 1.04x (0.99–1.25), RSS 1.07x | 3 |");
   out.push("| `npx vitest run test/resolve/pypi/pep440.test.ts` | this branch | 27.2 s (23.5–28.3), CPU 6.3 s | 10.9 s (10.3–11.5), CPU 2.6 s | 0.40x | 4 |");
   out.push("");
   out.push("The test run no longer compiles with tsc and bundles with esbuild when no source changed (`test/helpers/global-build.ts`).");
