@@ -3,6 +3,7 @@
 // what each figure is and what bounds it.
 import { fmt } from './lib/measure.mjs';
 import { barChart, lineChart } from './lib/svg.mjs';
+import { parseTable } from './parse-simple.mjs';
 
 const MB = 1e6;
 const TARGETS = {
@@ -16,6 +17,7 @@ const TARGETS = {
   shimMs: 50,
   mirrorRatio: 0.5,
   mirrorRssMiB: 200,
+  parseSeconds: 2,
 };
 
 const verdict = (ok) => (ok ? '**met**' : '**missed**');
@@ -80,6 +82,8 @@ export function renderReport(r, { quick }) {
     rows.push(['mirror vs nginx, large files', `>= ${TARGETS.mirrorRatio}x nginx MB/s`, `${fmt(x.mbpsRatio, 2, 'x')} (${x.mirrorMBps.median.toFixed(0)} vs ${x.nginxMBps.median.toFixed(0)} MB/s)`, verdict(x.mbpsRatio.median >= TARGETS.mirrorRatio)]);
     rows.push(['mirror RSS at 200 connections', `< ${TARGETS.mirrorRssMiB} MiB`, `${x.c200.peakRssMiB.toFixed(0)} MiB peak (${x.c200.idleRssMiB.toFixed(0)} MiB before)`, verdict(x.c200.peakRssMiB < TARGETS.mirrorRssMiB)]);
   }
+  const P100k = (r.parse ?? []).find((x) => x.page === 'links:100000' && x.reader === 'resolver');
+  if (P100k) rows.push(['simple page of 100,000 links, resolver (issue 21)', `< ${TARGETS.parseSeconds} s`, `${fmt(P100k, 2, ' s')} CPU`, verdict(!P100k.timedOut && P100k.median < TARGETS.parseSeconds)]);
   md.push('## Targets (issue 7)');
   md.push('');
   md.push('Judged on the median; the range is min–max over the runs.');
@@ -245,6 +249,16 @@ export function renderReport(r, { quick }) {
     md.push(...mirrorBounds(x));
   }
 
+  // ---------------------------------------------------------------- parse
+  if (r.parse?.length) {
+    md.push('## Reading simple pages');
+    md.push('');
+    md.push('`bench/parse-simple.mjs`: the three readers of PEP 503 pages, all on core\'s one anchor scanner (`src/core/html-anchors.ts`), on generated pages: the resolver (`parseSimpleHtml`), the mirror\'s PEP 691 view (`projectLinks`) and `verify` (a zip holding only the page). CPU seconds of a process per page and reader (the machine is shared: wall time would count the others\' work).');
+    md.push('');
+    md.push(...parseTable(r.parse));
+    md.push('');
+  }
+
   // ---------------------------------------------------------------- limits
   if (r.limits) {
     md.push('## This machine\'s limits');
@@ -262,10 +276,11 @@ export function renderReport(r, { quick }) {
   md.push('npm run bench                  # full: 3 runs per figure, ~15-20 min, ~4 GB disk; writes bench/BENCHMARKS.md + bench/*.svg');
   md.push('npm run bench -- --quick       # 1 run, small+large, 30/100 MB repodata: bench/out/BENCHMARKS.quick.md');
   md.push('npm run bench -- --only=mirror # one section (others are kept from bench/out/results.json)');
+  md.push('node bench/parse-simple.mjs     # the parse section alone, printed (--dist DIR: another build)');
   md.push('node bench/run.mjs --render    # re-render the report from bench/out/results.json');
   md.push('```');
   md.push('');
-  md.push('Data sets are generated once into `$BENCH_CACHE` (default `~/.cache/buildpack-bench`, as `limits.sh`) and reused; everything else goes to `bench/out/` (git-ignored) and is removed after each section. The nginx and mirror processes the harness starts are stopped by PID, also on failure. Timing never happens inside the test suite.');
+  md.push('Data sets are generated once into `$BENCH_CACHE` (default `~/.cache/buildpack-bench`, as `limits.sh`) and reused; everything else goes to `bench/out/` (git-ignored) and is removed after each section. The nginx and mirror processes the harness starts are stopped by PID, also on failure. Timing never happens inside the test suite, but for the generous CPU bounds of `test/reliability/simple-pages.test.ts` (a quadratic parser is unmistakable at those sizes).');
   md.push('');
   return { markdown: md.join('\n'), charts };
 }

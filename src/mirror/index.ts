@@ -21,7 +21,6 @@ export {
   type SimpleLink,
   type LinkedFile,
 } from './pep691.js';
-export { parseSimpleAnchors, unescapeHtml, type SimpleAnchor } from './simple-html.js';
 export { routeRequest, type Route } from './routes.js';
 export type { Source, SourceEntry } from './source.js';
 export { openZipSource } from './zip-source.js';

@@ -17,7 +17,7 @@ import type { Logger } from '../../core/log.js';
 import { redactUrl } from '../../core/redact.js';
 import { stackInfo, type StackInfo } from '../../core/stacks.js';
 import type { CondaSection, LockEntry } from '../../manifest/types.js';
-import { decodeText } from '../../manifest/index.js';
+import { decodeText } from '../../core/text.js';
 import { condaLockForPlatform, isPackageFile, parseEnvFile, type CondaInput, type UrlEntry } from './env-files.js';
 import { readLocalPackage, type LocalPackage } from './local-package.js';
 import { KNOWN_SUBDIRS, MatchSpec, canonicalChannelName, parseDistName, type ChannelRef } from './match-spec.js';
@@ -322,16 +322,26 @@ class CondaRun {
   /** Fetches repodata.json (trying .json.zst first unless told not to): a local JSON file and the redacted URL it came from. */
   private async fetchRepodata(url: string): Promise<{ file: string; url: string }> {
     if (this.ctx.preferZst !== false) {
+      const shown = redactUrl(`${url}.zst`);
+      let zst;
       try {
-        const zst = await this.ctx.fetchDocument(`${url}.zst`);
-        this.tmp ??= await mkdtemp(path.join(os.tmpdir(), 'conda-repodata-'));
-        const out = path.join(this.tmp, `${this.opened.length}-${Math.random().toString(36).slice(2)}.json`);
-        await decompressRepodata(zst.path, out, 'zst', redactUrl(`${url}.zst`));
-        return { file: out, url: redactUrl(`${url}.zst`) };
+        zst = await this.ctx.fetchDocument(`${url}.zst`);
       } catch (err) {
         const status = isPackagerError(err, 'EHTTP') ? Number(err.details.status) : NaN;
         if (!(status >= 400 && status < 500)) throw err;
-        this.ctx.logger.debug(`${redactUrl(url)}.zst: HTTP ${status}, using repodata.json`);
+        this.ctx.logger.debug(`${shown}: HTTP ${status}, using repodata.json`);
+      }
+      if (zst) {
+        this.tmp ??= await mkdtemp(path.join(os.tmpdir(), 'conda-repodata-'));
+        const out = path.join(this.tmp, `${this.opened.length}-${Math.random().toString(36).slice(2)}.json`);
+        try {
+          await decompressRepodata(zst.path, out, 'zst', shown);
+          return { file: out, url: shown };
+        } catch (err) {
+          if (!isPackagerError(err, 'EBADINDEX')) throw err;
+          // as conda does: "Could not decompress ... as zstd. Fall back to .json."
+          this.ctx.logger.warn(`${shown} is not zstd (${(err.cause as Error | undefined)?.message ?? err.message}); using repodata.json`);
+        }
       }
     }
     return { file: (await this.ctx.fetchDocument(url)).path, url: redactUrl(url) };
