@@ -35,7 +35,10 @@ import {
   writeZip,
   zipFileName,
   zipTimestamp,
+  type PackagingSelection,
   type ShippedFile,
+  type WrittenZip,
+  type ZipEntry,
 } from '../bundle/index.js';
 import { channelRefs } from '../resolve/conda/index.js';
 import type { CommandContext } from './run.js';
@@ -90,8 +93,60 @@ export interface PackageResult {
   artifacts: { kind: string; name: string; version: string; uri: string; sha256: string; size: number; from_cache: boolean }[];
 }
 
-/** Builds the zip; returns what --json reports. */
+/** Builds the zip; returns what --json reports. Each step below refuses what it can before the next, slower one. */
 export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): Promise<PackageResult> {
+  const run = await checkRun(o, ctx);
+  const contents = await selectContents(run, o, ctx);
+  // pre_package runs in a temp copy before any download, as libbuildpack does;
+  // without one, the files are collected from the root itself.
+  const work = run.m.pre_package ? await copyBuildpackRoot(run.root, { byProducts: run.byProducts }) : run.root;
+  try {
+    const ownFiles = await collectOwnFiles(run, contents, work, ctx);
+    const fetched = run.cached ? await fetchForZip({ deps: contents.deps, locked: contents.locked, manifest: run.m, stack: run.stack, cacheDir: run.cacheDir, o, ctx }) : undefined;
+    ctx.signal.throwIfAborted();
+    const { zip, sbomText } = await writeBundle(run, contents, { work, ownFiles, fetched }, ctx);
+    if (sbomText !== undefined && run.sbomFile) await writeSbomCopy(run.sbomFile, sbomText, zip.path, ctx.reporter);
+    ctx.reporter.info(`${run.cached ? 'Cached buildpack' : 'Buildpack'} for ${run.stack ?? 'any stack'} created and saved as ${zip.path} (${formatBytes(zip.size)})`);
+    const { estimate, selection } = contents;
+    return {
+      ok: true,
+      zip: zip.path,
+      size: zip.size,
+      sha256: zip.sha256,
+      cached: run.cached,
+      stack: run.stack ?? null,
+      version: run.version,
+      profile: selection.profile ?? null,
+      excluded: selection.excluded,
+      sbom: run.sbomFile,
+      expected_size: estimate ? { bytes: estimate.bytes, at_least: estimate.unknown.length > 0, approximate: estimate.approximate > 0 } : null,
+      artifacts: fetched?.report ?? [],
+    };
+  } finally {
+    if (work !== run.root) await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** What one run packages, and where, once every cheap check has passed. */
+interface PackagingRun {
+  m: Manifest;
+  root: string;
+  cached: boolean;
+  cachedWord: string;
+  stack: string | undefined;
+  version: string;
+  selection: PackagingSelection;
+  cacheDir: string;
+  out: string;
+  sbomFile: string | null;
+  /** Root-relative paths this run writes inside the root: never packaged. */
+  byProducts: string[];
+  /** --max-size in bytes. */
+  maxSize: number | undefined;
+}
+
+/** Loads the manifest and refuses, before the lock and any download, whatever the later steps would refuse. */
+async function checkRun(o: PackageOptions, ctx: CommandContext): Promise<PackagingRun> {
   const log = ctx.reporter;
   if (o.stack && o.anyStack) throw new PackagerError('EUSAGE', 'Pass either --stack or --any-stack, not both');
   const cached = o.mode === 'offline';
@@ -111,120 +166,135 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
   const knownLock = wantsSelection && cached ? await loadLock(lockPathFor(m)).catch(() => undefined) : undefined;
   const selection = resolvePackagingSelection(m, flags, { cached, modeWord: cachedWord, lock: knownLock });
   const version = o.version ?? (await readVersion(root, m));
-  // What the zip step would refuse, refused before the lock and the downloads
-  // (the version also names the zip, so it goes before making --output's directory).
+  // the version also names the zip, so it goes before making --output's directory
   checkBuildpackVersion(version);
   zipTimestamp();
   const cacheDir = resolveCacheDir(o.cacheDir);
   const defaultName = zipFileName({ language: m.language, cached, stack, version, profile: selection.infix });
   const out = path.resolve(o.output ?? defaultName);
-  // before the lock and the downloads: a typo here should not cost them
   await checkCacheDir(cacheDir);
   await prepareOutputFile(out, { option: '--output', what: 'zip', example: defaultName });
   const sbomFile = cached && o.sbom ? path.resolve(o.sbom) : null;
   if (sbomFile) await prepareOutputFile(sbomFile, { option: '--sbom', what: 'SBOM', example: 'sbom.cdx.json' });
+  const byProducts = byProductsInside(root, [cacheDir, out, ...(sbomFile ? [sbomFile] : [])]);
+  return { m, root, cached, cachedWord, stack, version, selection, cacheDir, out, sbomFile, byProducts, maxSize: o.maxSize };
+}
 
-  const fullLock = await ensureLock(m, { cacheDir, ctx, update: false });
+/** What the zip carries (cached) or what staging will download (online). */
+interface Contents {
+  selection: PackagingSelection;
+  /** The manifest and lock with what the selection leaves out removed. */
+  pm: Manifest;
+  lock: Lock | undefined;
+  deps: Dependency[];
+  locked: LockEntry[];
+  estimate: SizeEstimate | null;
+}
+
+/** Loads (or resolves) the lock, applies the packaging selection, warns about deprecations and checks the size budget. */
+async function selectContents(run: PackagingRun, o: PackageOptions, ctx: CommandContext): Promise<Contents> {
+  const log = ctx.reporter;
+  const { m, selection, stack } = run;
+  const fullLock = await ensureLock(m, { cacheDir: run.cacheDir, ctx, update: false });
   const excluded = new Set(selection.excluded);
   const { manifest: pm, lock } = applySelection(m, fullLock, excluded);
   if (selection.excluded.length) {
     log.info(`Leaving out ${selection.excluded.join(', ')}${selection.profile ? ` (packaging profile ${selection.profile}${selection.infix !== selection.profile ? ' + custom' : ''})` : ''}`);
   }
   for (const w of selectionWarnings(m, fullLock, stack, excluded)) log.warn(w);
-
-  let estimate: SizeEstimate | null = null;
-  // What the zip carries (cached) or what staging will download (online).
   const deps = selectDependencies(pm, stack);
   const locked = selectLockEntries(lock, stack);
   warnDeprecations(pm, deps, locked, o.today ?? todayString(new Date(), process.env.BP_TODAY), log);
-  if (cached) {
-    const items = budgetItems(deps, locked, new ContentCache(cacheDir));
+  let estimate: SizeEstimate | null = null;
+  if (run.cached) {
+    const items = budgetItems(deps, locked, new ContentCache(run.cacheDir));
     estimate = estimateSize(items);
     log.info(estimateLine(estimate));
     checkBudget(estimate, items, o.maxSize, log);
   }
+  return { selection, pm, lock, deps, locked, estimate };
+}
 
-  // What this run writes inside the root never goes into the zip.
-  const byProducts = byProductsInside(root, [cacheDir, out, ...(sbomFile ? [sbomFile] : [])]);
-  // pre_package runs in a temp copy before any download, as libbuildpack does;
-  // without one, the files are collected from the root itself.
-  const work = m.pre_package ? await copyBuildpackRoot(root, { byProducts }) : root;
-  try {
-    if (m.pre_package) {
-      log.info(`Running pre_package: ${m.pre_package}`);
-      await runPrePackage(m.pre_package, work, { logger: log });
-    }
-    // what pre_package left, collected before any download: a missing
-    // include_files entry or bin/compile should not cost the whole download
-    const ownFiles = await buildpackOwnFiles(work, pm, { byProducts, alsoInside: work === root ? [] : [root] });
-
-    const dependencyFiles = new Map<Dependency, ShippedFile>();
-    const artifactFiles = new Map<LockEntry, ShippedFile>();
-    const report: PackageResult['artifacts'] = [];
-    if (cached) {
-      const fetched = await fetchForZip({ deps, locked, manifest: m, stack, cacheDir, o, ctx });
-      deps.forEach((d, i) => dependencyFiles.set(d, shipped(fetched.files[i]!)));
-      locked.forEach((e, i) => artifactFiles.set(e, shipped(fetched.files[deps.length + i]!)));
-      report.push(...fetched.report);
-    }
-    ctx.signal.throwIfAborted();
-
-    const condaChannels = m.conda
-      ? m.conda.channels.flatMap((c) => channelRefs(c, m.conda!.channel_alias)).map((r) => ({ url: r.url, subdirs: m.conda!.subdirs }))
-      : undefined;
-    const plan = await planBundle({ root: work, manifest: pm, version, stack, cached, lock, dependencyFiles, artifactFiles, condaChannels, ownFiles, logger: log });
-    let sbomText: string | undefined;
-    if (cached) {
-      sbomText = sbomJson({
-        buildpack: { language: m.language, version, stack, profile: selection.infix, excluded: selection.excluded },
-        tool: { name: TOOL_NAME, version: toolVersion() },
-        artifacts: await sbomArtifacts({ plan, dependencies: dependencyFiles, locked: artifactFiles }),
-        // Reproducible by default: a timestamp only when the build pins one.
-        timestamp: process.env.SOURCE_DATE_EPOCH ? zipTimestamp() : undefined,
-      });
-      plan.entries.push({ name: SBOM_PATH, source: { data: sbomText } });
-    }
-    const zip = await writeZip(plan.entries, out, { logger: log, signal: ctx.signal });
-    log.finish();
-    try {
-      checkWrittenZip(zip.size, o.maxSize, zip.path, log);
-    } catch (err) {
-      await rm(zip.path, { force: true });
-      throw err;
-    }
-    if (sbomText !== undefined && sbomFile) {
-      try {
-        await writeFileAtomic(sbomFile, sbomText);
-      } catch (err) {
-        // the zip is done and stays: only the copy of its SBOM is missing
-        throw new PackagerError(
-          'EIO',
-          `Could not write the SBOM to ${sbomFile}: ${(err as Error).message}`,
-          { hint: `the zip was written (${zip.path}, sbom.cdx.json inside it); free space or fix the path, then run again or unzip that file` },
-          { cause: err },
-        );
-      }
-      log.info(`Wrote the SBOM (CycloneDX 1.5) to ${sbomFile}`);
-    }
-    const label = cached ? 'Cached buildpack' : 'Buildpack';
-    log.info(`${label} for ${stack ?? 'any stack'} created and saved as ${zip.path} (${formatBytes(zip.size)})`);
-    return {
-      ok: true,
-      zip: zip.path,
-      size: zip.size,
-      sha256: zip.sha256,
-      cached,
-      stack: stack ?? null,
-      version,
-      profile: selection.profile ?? null,
-      excluded: selection.excluded,
-      sbom: sbomFile,
-      expected_size: estimate ? { bytes: estimate.bytes, at_least: estimate.unknown.length > 0, approximate: estimate.approximate > 0 } : null,
-      artifacts: report,
-    };
-  } finally {
-    if (work !== root) await rm(work, { recursive: true, force: true });
+/**
+ * Runs pre_package in `work`, then collects the buildpack's own files, before
+ * any download: a missing include_files entry or bin/compile should not cost it.
+ */
+async function collectOwnFiles(run: PackagingRun, contents: Contents, work: string, ctx: CommandContext): Promise<ZipEntry[]> {
+  if (run.m.pre_package) {
+    ctx.reporter.info(`Running pre_package: ${run.m.pre_package}`);
+    await runPrePackage(run.m.pre_package, work, { logger: ctx.reporter });
   }
+  return buildpackOwnFiles(work, contents.pm, { byProducts: run.byProducts, alsoInside: work === run.root ? [] : [run.root] });
+}
+
+/** Lays out the zip (with its SBOM when cached), writes it, and checks its size; returns it and the SBOM text. */
+async function writeBundle(
+  run: PackagingRun,
+  contents: Contents,
+  files: { work: string; ownFiles: ZipEntry[]; fetched?: { files: CachedFile[] } },
+  ctx: CommandContext,
+): Promise<{ zip: WrittenZip; sbomText?: string }> {
+  const log = ctx.reporter;
+  const { m, cached } = run;
+  const { deps, locked, pm, lock, selection } = contents;
+  const dependencyFiles = new Map<Dependency, ShippedFile>();
+  const artifactFiles = new Map<LockEntry, ShippedFile>();
+  if (files.fetched) {
+    const fetched = files.fetched.files;
+    deps.forEach((d, i) => dependencyFiles.set(d, shipped(fetched[i]!)));
+    locked.forEach((e, i) => artifactFiles.set(e, shipped(fetched[deps.length + i]!)));
+  }
+  const condaChannels = m.conda
+    ? m.conda.channels.flatMap((c) => channelRefs(c, m.conda!.channel_alias)).map((r) => ({ url: r.url, subdirs: m.conda!.subdirs }))
+    : undefined;
+  const plan = await planBundle({
+    root: files.work,
+    manifest: pm,
+    version: run.version,
+    stack: run.stack,
+    cached,
+    lock,
+    dependencyFiles,
+    artifactFiles,
+    condaChannels,
+    ownFiles: files.ownFiles,
+    logger: log,
+  });
+  let sbomText: string | undefined;
+  if (cached) {
+    sbomText = sbomJson({
+      buildpack: { language: m.language, version: run.version, stack: run.stack, profile: selection.infix, excluded: selection.excluded },
+      tool: { name: TOOL_NAME, version: toolVersion() },
+      artifacts: await sbomArtifacts({ plan, dependencies: dependencyFiles, locked: artifactFiles }),
+      // Reproducible by default: a timestamp only when the build pins one.
+      timestamp: process.env.SOURCE_DATE_EPOCH ? zipTimestamp() : undefined,
+    });
+    plan.entries.push({ name: SBOM_PATH, source: { data: sbomText } });
+  }
+  const zip = await writeZip(plan.entries, run.out, { logger: log, signal: ctx.signal });
+  log.finish();
+  try {
+    checkWrittenZip(zip.size, run.maxSize, zip.path, log);
+  } catch (err) {
+    await rm(zip.path, { force: true });
+    throw err;
+  }
+  return { zip, sbomText };
+}
+
+/** Writes the SBOM beside the zip (--sbom); the zip is done and stays if this fails. */
+async function writeSbomCopy(sbomFile: string, sbomText: string, zipPath: string, log: Logger): Promise<void> {
+  try {
+    await writeFileAtomic(sbomFile, sbomText);
+  } catch (err) {
+    throw new PackagerError(
+      'EIO',
+      `Could not write the SBOM to ${sbomFile}: ${(err as Error).message}`,
+      { hint: `the zip was written (${zipPath}, sbom.cdx.json inside it); free space or fix the path, then run again or unzip that file` },
+      { cause: err },
+    );
+  }
+  log.info(`Wrote the SBOM (CycloneDX 1.5) to ${sbomFile}`);
 }
 
 /**
