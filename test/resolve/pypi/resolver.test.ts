@@ -99,10 +99,9 @@ describe('choosing a file', () => {
     expect(logger.text()).toMatch(/No wheel of tqdm 999\.0\.0 fits cp311 on cflinuxfs4; bundling the sdist tqdm-999\.0\.0\.tar\.gz: staging will build it/);
   });
 
-  it('takes a pre-release only when nothing else exists or it is asked for', async () => {
+  it('takes a pre-release when nothing else satisfies (pip 26), or when it is asked for', async () => {
     expect(await resolve(UPSTREAM_SET, { requirements: roots('pkg-prerelease') })).toEqual({ 'pkg-prerelease': 'pkg_prerelease-1.0a1-py3-none-any.whl' });
-    const err = await failure(UPSTREAM_SET, { requirements: roots('pkg-prerelease>=0.5') });
-    expect(err.message).toMatch(/Only pre-releases of pkg-prerelease satisfy/);
+    expect(await resolve(UPSTREAM_SET, { requirements: roots('pkg-prerelease>=0.5') })).toEqual({ 'pkg-prerelease': 'pkg_prerelease-1.0a1-py3-none-any.whl' });
     expect(await resolve(UPSTREAM_SET, { requirements: roots('pkg-prerelease>=0.5'), pre: true })).toHaveProperty('pkg-prerelease');
     expect(await resolve(UPSTREAM_SET, { requirements: roots('pkg-prerelease>=1.0a1') })).toHaveProperty('pkg-prerelease');
   });
