@@ -227,7 +227,7 @@ function conflictError(failure: Incompatibility, leaves: Fact[], requires: Requi
   const who = yours.length > 1 ? `${joinAnd(yours)} cannot be installed together` : yours.length === 1 ? `${yours[0]} cannot be installed` : 'Your requirements cannot be installed';
   const over = contested.length ? `: ${yours.length > 1 ? 'they need' : 'it needs'} conflicting versions of ${joinAnd(contested)}` : '';
   const conflict = contested.flatMap((k) =>
-    targets.get(k)!.map((f) => {
+    [...targets.get(k)!].sort((a, b) => Number(b.pkg === ctx.root) - Number(a.pkg === ctx.root)).map((f) => {
       if (f.kind === 'constraint') return `${describeRequirement(f.req as Requirement)} <- constraint (${f.source as string})`;
       const r = f as RequiresFact;
       const tail = r.pkg === ctx.root ? [r.source!] : [text.label(r.pkg, r.v), ...text.chainTo(r.pkg, requires, true).reverse()];
@@ -360,7 +360,7 @@ class Report {
   lines(failure: Incompatibility): string[] {
     if (!isDerived(failure)) return [`Because ${this.text.incompatibility(failure)}, no set of versions satisfies your requirements.`];
     this.count(failure);
-    this.visit(failure, true);
+    this.visit(failure);
     return this.out;
   }
 
