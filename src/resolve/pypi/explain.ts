@@ -226,8 +226,14 @@ function conflictError(failure: Incompatibility, leaves: Fact[], requires: Requi
     .sort();
   const who = yours.length > 1 ? `${joinAnd(yours)} cannot be installed together` : yours.length === 1 ? `${yours[0]} cannot be installed` : 'Your requirements cannot be installed';
   const over = contested.length ? `: ${yours.length > 1 ? 'they need' : 'it needs'} conflicting versions of ${joinAnd(contested)}` : '';
+  // your requirements first, then by requiring project and version
+  const order = (f: Fact): [number, string, number] => (f.kind === 'requires' && f.pkg !== ctx.root ? [1, f.pkg as string, f.v as number] : [0, '', 0]);
+  const byOrder = (a: Fact, b: Fact) => {
+    const [x, y] = [order(a), order(b)];
+    return x[0] - y[0] || (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : x[2] - y[2]);
+  };
   const conflict = contested.flatMap((k) =>
-    [...targets.get(k)!].sort((a, b) => Number(b.pkg === ctx.root) - Number(a.pkg === ctx.root)).map((f) => {
+    [...targets.get(k)!].sort(byOrder).map((f) => {
       if (f.kind === 'constraint') return `${describeRequirement(f.req as Requirement)} <- constraint (${f.source as string})`;
       const r = f as RequiresFact;
       const tail = r.pkg === ctx.root ? [r.source!] : [text.label(r.pkg, r.v), ...text.chainTo(r.pkg, requires, true).reverse()];
@@ -266,8 +272,8 @@ class Texts {
     const all = this.ctx.offer(splitKey(pkg)).versions;
     const idx = bitIndices(bits);
     const v = (i: number) => formatVersion(all[i]!.version);
-    if (idx.length === all.length) return pkg;
     if (idx.length === 1) return `${pkg} ${v(idx[0]!)}`;
+    if (idx.length === all.length) return pkg;
     const first = idx[0]!;
     const last = idx[idx.length - 1]!;
     if (last - first + 1 === idx.length) {
@@ -279,9 +285,10 @@ class Texts {
     return `${pkg} ${shown.join(', ')}${idx.length > 5 ? ` (and ${idx.length - 5} more)` : ''}`;
   }
 
-  /** What must hold for the term's package: `numpy>=2.0`, or `numpy left out or <2.0`. */
+  /** The versions a positive term allows: `numpy>=2.0`, `every version of numpy`. */
   term(t: Term): string {
-    return this.versions(t.pkg, t.bits);
+    const n = this.ctx.offer(splitKey(t.pkg)).versions.length;
+    return n > 1 && bitIndices(t.bits).length === n ? `every version of ${t.pkg}` : this.versions(t.pkg, t.bits);
   }
 
   /**

@@ -82,7 +82,7 @@ export class Solver {
   private level = 0;
   /** Decisions plus conflicts, for the caller's budget. */
   steps = 0;
-  /** How often each package was in a conflict (for a message when the budget runs out). */
+  /** How often each package was in a conflict or had a version refused (for a message when the budget runs out). */
   readonly conflicts = new Map<string, number>();
 
   constructor(
@@ -312,7 +312,8 @@ export class Solver {
       this.add(inc);
       conflict ||= inc.terms.every((t) => t.pkg === pkg || this.relation(t) === Relation.Satisfied);
     }
-    if (!conflict) this.decide(pkg, v);
+    if (conflict) this.conflicts.set(pkg, (this.conflicts.get(pkg) ?? 0) + 1);
+    else this.decide(pkg, v);
     return pkg;
   }
 }

@@ -70,8 +70,8 @@ describe('a conflicting pin on the last line (real projects, real metadata)', ()
     expect(err.details.conflict).toMatchInlineSnapshot(`
       [
         "numpy>=2.3 <- requirements.txt line 16",
-        "numpy<2.3,>=1.22.4 <- scipy 1.13.1 <- scipy<1.14 (requirements.txt line 15)",
         "numpy<1.28.0,>=1.21.6 <- scipy 1.11.1 <- scipy<1.14 (requirements.txt line 15)",
+        "numpy<2.3,>=1.22.4 <- scipy 1.13.1 <- scipy<1.14 (requirements.txt line 15)",
       ]
     `);
     expect(err.details.because).toMatchInlineSnapshot(`
