@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --only packaging,resolve,shim,mirror,limits] [-- --render]
+// npm run bench [-- --quick] [-- --only packaging,resolve,resolve-pip,shim,mirror,limits] [-- --render]
 //
 // Measures packaging, resolving, the curl shim and the mirror side by side with
 // the incumbent's algorithm and this machine's limits (bench/tools), and
@@ -15,6 +15,7 @@ import { freePort, machine, must, run } from './lib/measure.mjs';
 import { OUT, ROOT, SHARED, ensureOrigin, runCleanups, snapshotProduct } from './lib/origins.mjs';
 import { benchPackaging } from './packaging.mjs';
 import { benchResolve } from './resolve.mjs';
+import { benchResolvePip } from './resolve-pip.mjs';
 import { benchShim } from './shim.mjs';
 import { benchMirror } from './mirror.mjs';
 import { renderReport } from './report.mjs';
@@ -23,7 +24,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const renderOnly = args.includes('--render');
 const onlyArg = args.find((a) => a.startsWith('--only'))?.split('=')[1] ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
-const SECTIONS = ['packaging', 'resolve', 'shim', 'mirror', 'limits'];
+const SECTIONS = ['packaging', 'resolve', 'resolve-pip', 'shim', 'mirror', 'limits'];
 const only = new Set(onlyArg ? onlyArg.split(',') : SECTIONS);
 
 const plan = quick
@@ -84,6 +85,7 @@ async function measureAll() {
   };
   await section('packaging', () => benchPackaging({ profiles: plan.profiles, runs: plan.runs, port, log }));
   await section('resolve', () => benchResolve({ sizes: plan.resolveSizes, runs: plan.resolveRuns, log }));
+  await section('resolve-pip', () => benchResolvePip({ runs: plan.runs, log }));
   await section('shim', () => benchShim({ rows: plan.shimRows, runs: plan.shimRuns, calls: plan.shimCalls, log }));
   await section('mirror', () => benchMirror({ runs: plan.mirrorRuns, seconds: plan.mirrorSeconds, port, log }));
   if (plan.limits) {
