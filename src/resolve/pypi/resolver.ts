@@ -16,16 +16,15 @@ import {
   admissionFor,
   admitted,
   isExactPin,
-  offerFor,
   preferenceOrder,
-  requiresPythonOk,
 } from './candidates.js';
 import { type ResolutionContext, describeRequirement, explainBudget, explainFailure } from './explain.js';
+import { Projects } from './project-data.js';
 import { type MarkerEnvironment, evaluateMarker, markerEnvironmentFor } from './markers.js';
 import { type CoreMetadata } from './metadata.js';
-import { type Version, compareVersions, formatVersion, matchesSpecifier, parseVersion, tryParseVersion } from './pep440.js';
+import { type Version, formatVersion, matchesSpecifier, parseVersion } from './pep440.js';
 import { BudgetExceeded, type Incompatibility, NoSolution, Solver, type SolverProvider, bitCount } from './pubgrub.js';
-import { type Requirement, formatRequirement, normalizeName, parseRequirement } from './requirement.js';
+import { type Requirement, formatRequirement } from './requirement.js';
 import { type IndexFile } from './simple-index.js';
 import { tagPriorities } from './wheel-tags.js';
 
@@ -129,7 +128,7 @@ const splitPkg = (pkg: string): { key: string; extra?: string } => {
 /** Resolves requirements for one target. Throws PackagerError (ERESOLVE, ENOTFOUND, ENOMATCH, EINTEGRITY, EINPUT). */
 export async function resolveRequirements(input: ResolveInput, source: ResolverSource, logger: Logger): Promise<ResolvedDist[]> {
   const roots = rootRequirements(input, logger);
-  const projects = new Projects(source, input.target, roots, logger);
+  const projects = new Projects(source, input.target, { url: (k) => roots.urls.get(k), hashes: (k) => roots.hashes.get(k) }, logger);
   const constraints = applicableConstraints(input);
   const admission = await initialAdmission(roots, constraints, projects, input.pre === true);
   for (;;) {
@@ -157,6 +156,8 @@ export async function resolveRequirements(input: ResolveInput, source: ResolverS
 interface Roots {
   list: InputRequirement[];
   keys: Set<string>;
+  /** The file a root `name @ URL` names, per project. */
+  urls: Map<string, string>;
   /** Allowed sha256 per project (hash-checking mode). */
   hashes: Map<string, Set<string>>;
   complete: boolean;
@@ -164,7 +165,7 @@ interface Roots {
 
 function rootRequirements(input: ResolveInput, logger: Logger): Roots {
   const env = input.target.markerEnv;
-  const out: Roots = { list: [], keys: new Set(), hashes: new Map(), complete: input.complete === true };
+  const out: Roots = { list: [], keys: new Set(), urls: new Map(), hashes: new Map(), complete: input.complete === true };
   for (const r of input.requirements) {
     const req = r.requirement;
     if (req.marker && !evaluateMarker(req.marker, env)) {
@@ -180,7 +181,7 @@ function rootRequirements(input: ResolveInput, logger: Logger): Roots {
     out.keys.add(req.key);
     out.list.push(r);
   }
-  const urls = new Map<string, string>();
+  const urls = out.urls;
   for (const r of out.list) {
     const url = r.requirement.url;
     if (!url) continue;
@@ -220,120 +221,8 @@ function applicableConstraints(input: ResolveInput): Map<string, InputRequiremen
 }
 
 // ---------------------------------------------------------------------------
-// Step 2: what the index offers (pages, metadata), cached for every attempt.
-
-/** Dependencies of one file, or why it cannot be used. */
-type FileDeps = { deps: Requirement[]; md: CoreMetadata } | { unusable: string };
-
-class Projects {
-  private readonly pages = new Map<string, Promise<ProjectFiles>>();
-  private readonly offers = new Map<string, Promise<Offer>>();
-  private readonly loaded = new Map<string, Offer>();
-  private readonly fileDeps = new Map<string, Promise<FileDeps>>();
-  private readonly known = new Map<string, { deps: Requirement[]; md: CoreMetadata }>();
-
-  constructor(
-    private readonly source: ResolverSource,
-    readonly target: Target,
-    private readonly roots: Roots,
-    private readonly logger: Logger,
-  ) {}
-
-  /** The project's files: the file a root `name @ URL` names, else every index's. */
-  files(key: string): Promise<ProjectFiles> {
-    let p = this.pages.get(key);
-    if (!p) {
-      p = this.loadFiles(key);
-      this.pages.set(key, p);
-    }
-    return p;
-  }
-
-  private async loadFiles(key: string): Promise<ProjectFiles> {
-    const url = this.roots.list.find((r) => r.requirement.key === key && r.requirement.url)?.requirement.url;
-    if (url) return { files: [fileFromUrl(url)], where: redactUrl(url.replace(/#.*$/, '')) };
-    return (await this.source.projectFiles(key)) ?? { files: [], where: '', missing: true };
-  }
-
-  /** The versions the target can install (see offerFor). */
-  offer(key: string): Promise<Offer> {
-    let p = this.offers.get(key);
-    if (!p) {
-      p = this.files(key).then((f) => {
-        const o = offerFor(key, f.files, this.target, this.roots.hashes.get(key));
-        this.loaded.set(key, o);
-        return o;
-      });
-      this.offers.set(key, p);
-    }
-    return p;
-  }
-
-  /** An offer already loaded (the solver only asks about those). */
-  loadedOffer(key: string): Offer {
-    const o = this.loaded.get(key);
-    if (!o) throw new Error(`resolver: ${key} used before its page was read`);
-    return o;
-  }
-
-  /** Requires-Dist of a file, checked against its name, version and the target's Python. */
-  deps(c: Candidate): Promise<FileDeps> {
-    let p = this.fileDeps.get(c.file.url);
-    if (!p) {
-      p = this.readDeps(c);
-      this.fileDeps.set(c.file.url, p);
-    }
-    return p;
-  }
-
-  private async readDeps(c: Candidate): Promise<FileDeps> {
-    // Network, integrity and index errors are not resolution conflicts: they propagate.
-    const md = await this.source.metadata(c);
-    const why = metadataProblem(c, md, this.target);
-    if (typeof why === 'string') {
-      this.logger.warn(`Skipping ${c.file.filename}: ${why}`);
-      return { unusable: why };
-    }
-    this.known.set(c.file.url, { deps: why, md });
-    return { deps: why, md };
-  }
-
-  /** Dependencies of a file `deps` has read (every chosen version's). */
-  knownDeps(c: Candidate): { deps: Requirement[]; md: CoreMetadata } {
-    const d = this.known.get(c.file.url);
-    if (!d) throw new Error(`resolver: no metadata read for ${c.file.filename}`);
-    return d;
-  }
-}
-
-function fileFromUrl(url: string): IndexFile {
-  const u = new URL(url);
-  const fragment = u.hash.replace(/^#/, '');
-  u.hash = '';
-  const hashes: Record<string, string> = {};
-  const fm = /^(sha256|md5)=([0-9a-fA-F]+)$/.exec(fragment);
-  if (fm) hashes[fm[1]!] = fm[2]!.toLowerCase();
-  return { filename: decodeURIComponent(u.pathname.split('/').pop() ?? ''), url: u.toString(), hashes, yanked: false, coreMetadata: false };
-}
-
-/** The parsed Requires-Dist, or why the file's metadata rules it out. */
-function metadataProblem(c: Candidate, md: CoreMetadata, target: Target): Requirement[] | string {
-  const deps: Requirement[] = [];
-  for (const text of md.requiresDist) {
-    try {
-      deps.push(parseRequirement(text));
-    } catch (err) {
-      return `its metadata has an invalid Requires-Dist: ${text} (${(err as Error).message})`;
-    }
-  }
-  if (md.version !== undefined) {
-    const mv = tryParseVersion(md.version);
-    if (!mv || compareVersions(mv, c.version) !== 0) return `its metadata says version ${md.version}, the file name says ${formatVersion(c.version)}`;
-  }
-  if (md.name !== undefined && normalizeName(md.name) !== c.key) return `its metadata names a different project: ${md.name}`;
-  if (!requiresPythonOk(md.requiresPython, target)) return `it requires Python ${md.requiresPython}; the target is ${formatVersion(target.pythonFull)}`;
-  return deps;
-}
+// Step 2: what the index offers (project-data.ts: pages, offers, metadata,
+// read once for every attempt).
 
 // ---------------------------------------------------------------------------
 // Step 3: which pre-releases and yanked versions pip admits. A requirement
