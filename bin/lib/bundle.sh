@@ -42,16 +42,37 @@ bundle_describe() {
   REPLY="${BP_LANGUAGE}_buildpack v${BP_VERSION} (${kind})"
 }
 
+# printable TEXT -> REPLY: control characters (C0 and DEL) as %XX, as wget shows them
+# in a URL, so text taken from a command line or an app's file stays on its log line
+# and cannot forge another.
+printable() {
+  local rest=$1 out='' pre hex
+  local LC_ALL=C
+  while [[ $rest == *[[:cntrl:]]* ]]; do
+    pre=${rest%%[[:cntrl:]]*}
+    printf -v hex '%%%02X' "'${rest:${#pre}:1}"
+    out+=$pre$hex
+    rest=${rest:${#pre}+1}
+  done
+  REPLY=$out$rest
+}
+
 # bundle_missing WHAT [DETAIL...]: the DEPENDENCY_MISSING_IN_BUNDLE block on stderr.
 # WHAT must already be redacted when it is a URL.
 bundle_missing() {
-  local what=$1 line
+  local what line described
+  printable "$1"
+  what=$REPLY
   shift
   bundle_describe
+  described=$REPLY
   {
     printf 'DEPENDENCY_MISSING_IN_BUNDLE: %s\n' "$what"
-    for line in "$@"; do printf '       %s\n' "$line"; done
-    printf '       %s has no copy of it, and staging never falls back to the network.\n' "$REPLY"
+    for line in "$@"; do
+      printable "$line"
+      printf '       %s\n' "$REPLY"
+    done
+    printf '       %s has no copy of it, and staging never falls back to the network.\n' "$described"
     # shellcheck disable=SC2016 # backquotes are literal text
     printf '       Hint: add it to the manifest (dependencies:, conda: or pip:), re-package with `bin/package offline`, update the buildpack and push again.\n'
   } >&2
@@ -131,17 +152,6 @@ bundle_lookup_url_map() {
   return 1
 }
 
-# shim_url OPERAND -> REPLY: the URL curl or wget fetches for a command-line
-# operand (without a scheme: http://, as both tools guess). Returns 1 for one
-# that cannot be a URL (empty, blanks, or a leading '-' after `--`): the shim
-# reports that without echoing it, as it may be a misplaced --user=name:password.
-shim_url() {
-  REPLY=$1
-  [[ $REPLY == *://* ]] && return 0
-  [[ -z $REPLY || $REPLY == -* || $REPLY == *[[:space:]]* ]] && return 1
-  REPLY=http://$REPLY
-}
-
 # bundle_lookup URL: redacts, then index.tsv exact, then url_map translation.
 # Sets HIT_REDACTED always; HIT_PATH/HIT_SHA256/HIT_SIZE/HIT_VIA on a hit.
 bundle_lookup() {
@@ -191,28 +201,4 @@ bundle_check_file() {
     return 3
   fi
   return 0
-}
-
-# bundle_copy_verified SRC SHA256 DEST WHAT: copies through a temp file next to
-# DEST and renames only after the copy's sha256 matched, so a bad copy never
-# appears under DEST's name. Returns 22 (absent), 3 (mismatch), 23 (cannot write).
-bundle_copy_verified() {
-  local src=$1 want=$2 dest=$3 what=$4 tmp dir=.
-  [[ $dest == */* ]] && dir=${dest%/*}
-  if [[ ! -f $src ]]; then
-    bundle_missing "$what" "the bundle index names ${src#"$BP_DIR"/}, which is not in the buildpack"
-    return 22
-  fi
-  tmp="$dir/.${dest##*/}.bp-$$.tmp"
-  if ! cp -- "$src" "$tmp" 2>/dev/null; then
-    rm -f -- "$tmp"
-    return 23
-  fi
-  sha256_of "$tmp" || { rm -f -- "$tmp"; return 3; }
-  if [[ ${REPLY,,} != "${want,,}" ]]; then
-    rm -f -- "$tmp"
-    bundle_report_mismatch "$what" "$src" "$want" "$REPLY"
-    return 3
-  fi
-  mv -f -- "$tmp" "$dest"
 }

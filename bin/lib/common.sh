@@ -51,11 +51,15 @@ fail_missing() {
 
 # missing_many ITEM...: one DEPENDENCY_MISSING_IN_BUNDLE line per item, one hint
 missing_many() {
-  local item
+  local item described
   bundle_describe
+  described=$REPLY
   {
-    for item in "$@"; do printf 'DEPENDENCY_MISSING_IN_BUNDLE: %s\n' "$item"; done
-    printf '%s%s has no copy of %s, and staging never falls back to the network.\n' "$BP_INDENT" "$REPLY" "$([[ $# -gt 1 ]] && echo them || echo it)"
+    for item in "$@"; do
+      printable "$item"
+      printf 'DEPENDENCY_MISSING_IN_BUNDLE: %s\n' "$REPLY"
+    done
+    printf '%s%s has no copy of %s, and staging never falls back to the network.\n' "$BP_INDENT" "$described" "$([[ $# -gt 1 ]] && echo them || echo it)"
     # shellcheck disable=SC2016
     printf '%sHint: add %s to the manifest (conda: or pip:), re-package with `bin/package offline`, update the buildpack and push again.\n' "$BP_INDENT" "$([[ $# -gt 1 ]] && echo them || echo it)"
   } >&2

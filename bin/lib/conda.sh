@@ -255,28 +255,33 @@ conda_export_env() {
   return 0
 }
 
-# conda_bundle_has NAME [VERSION_PREFIX]: a package file of that name (and version)
-# in the selected channels, for the stack's subdir or noarch.
-conda_bundle_has() {
-  local name=$1 ver=${2:-} d sd f fn base
+# conda_bundled_versions NAME: prints the version of every file of conda package NAME
+# in the selected channels (CONDA_CHANNEL_DIRS), for the stack's subdir or noarch
+conda_bundled_versions() {
+  local name=$1 d sd f base
   conda_subdir
   for d in "${CONDA_CHANNEL_DIRS[@]}"; do
     for sd in "$REPLY" noarch; do
       for f in "$BP_DIR/conda/$d/$sd/$name-"*; do
         [[ -f $f ]] || continue
-        fn=${f##*/}
-        base=${fn%.conda}
+        base=${f##*/}
+        base=${base%.conda}
         base=${base%.tar.bz2}
-        [[ ${base%-*-*} == "$name" ]] || continue
-        if [[ -n $ver ]]; then
-          local v=${base#"$name"-}
-          v=${v%-*}
-          [[ $v == "$ver" || $v == "$ver".* ]] || continue
-        fi
-        return 0
+        [[ ${base%-*-*} == "$name" ]] || continue # name-version-build
+        base=${base#"$name"-}
+        printf '%s\n' "${base%-*}"
       done
     done
   done
+}
+
+# conda_bundle_has NAME [VERSION_PREFIX]: a file of that package (and version: 3.11
+# matches 3.11 and 3.11.x) in the selected channels
+conda_bundle_has() {
+  local ver=${2:-} v
+  while IFS= read -r v; do
+    [[ -z $ver || $v == "$ver" || $v == "$ver".* ]] && return 0
+  done < <(conda_bundled_versions "$1")
   return 1
 }
 
@@ -313,7 +318,6 @@ bundle_sha_for_path() {
 # a mismatch purges it from the package cache and fails staging.
 conda_verify_linked() {
   local prefix=$1 pkgs=$2 meta url rel fn bad=0
-  [[ $BP_CACHED == yes ]] || return 0
   for meta in "$prefix"/conda-meta/*.json; do
     [[ -f $meta ]] || continue
     url=$(grep -o -m1 '"url": *"file://[^"]*"' "$meta" || true)
@@ -332,6 +336,23 @@ conda_verify_linked() {
     fi
   done
   ((bad == 0)) || fail "conda installed a package whose bytes differ from the buildpack's index; staging stopped"
+}
+
+# run_conda LABEL ARGS...: conda (CONDA_BIN) with its output in the log, --offline when
+# cached; on failure, names what the bundle lacks (PackagesNotFoundError) and stops.
+run_conda() {
+  local label=$1 m
+  shift
+  local -a offline=() missing items=()
+  [[ $BP_CACHED == yes ]] && offline=(--offline)
+  run_logged "$WORK/conda.log" "$CONDA_BIN" "$@" "${offline[@]}" && return 0
+  mapfile -t missing < <(conda_parse_missing "$WORK/conda.log")
+  if ((${#missing[@]})); then
+    for m in "${missing[@]}"; do items+=("conda package $m ($label)"); done
+    missing_many "${items[@]}"
+    exit 1
+  fi
+  fail "conda could not install $label from the buildpack (output above)"
 }
 
 # conda_parse_missing LOG: package names conda reported as unavailable

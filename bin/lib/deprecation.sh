@@ -85,22 +85,9 @@ deprecation_warn_newer_patch() {
 # bundled_conda_versions NAME: prints the versions of conda package NAME the
 # buildpack offers: files in the selected bundled channels (cached), or lock.tsv rows (online)
 bundled_conda_versions() {
-  local want=$1 d sd f fn base kind name version rest
+  local want=$1 kind name version rest
   if [[ $BP_CACHED == yes ]]; then
-    conda_subdir
-    for d in "${CONDA_CHANNEL_DIRS[@]}"; do
-      for sd in "$REPLY" noarch; do
-        for f in "$BP_DIR/conda/$d/$sd/$want-"*; do
-          [[ -f $f ]] || continue
-          fn=${f##*/}
-          base=${fn%.conda}
-          base=${base%.tar.bz2}
-          [[ ${base%-*-*} == "$want" ]] || continue
-          base=${base#"$want"-}
-          printf '%s\n' "${base%-*}"
-        done
-      done
-    done
+    conda_bundled_versions "$want"
   elif [[ -r $BP_DIR/lock.tsv ]]; then
     while IFS=$TAB read -r kind name version rest; do
       [[ $kind == conda && $name == "$want" ]] && printf '%s\n' "$version"

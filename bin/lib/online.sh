@@ -1,5 +1,7 @@
 # shellcheck shell=bash
-# Staging with an uncached (online) zip: every artifact still comes pinned and
+# shellcheck disable=SC2034 # ONLINE_USED, LOCK_FILES and INSTALLER_FILE are this library's outputs
+# Staging with an uncached (online) zip (the steps bin/supply's stage_online runs
+# besides the shared ones in steps.sh): every artifact still comes pinned and
 # verified, from the upstream URLs the packager recorded in lock.tsv at the zip root:
 #   kind <TAB> name <TAB> version <TAB> filename <TAB> uri <TAB> sha256 <TAB> md5 <TAB> channel <TAB> subdir
 # (kind = installer | conda | wheel | sdist; URIs redacted like the lock).
@@ -60,6 +62,44 @@ online_require_lock() {
   [[ -r $BP_DIR/lock.tsv ]] && return 0
   fail "this uncached buildpack has no lock.tsv, so it cannot pin what it downloads" \
     "re-package it with bin/package online (which writes lock.tsv), or use the cached buildpack"
+}
+
+# online_lock_pip_files: conda-lock's pip packages (LOCK_PIP), downloaded and checked
+# against the lock's sha256. Sets LOCK_FILES.
+online_lock_pip_files() {
+  local row name url sha
+  LOCK_FILES=()
+  for row in "${LOCK_PIP[@]}"; do
+    IFS=$TAB read -r name url sha <<<"$row"
+    online_fetch "$url" "$sha" '' "${url##*/}"
+    LOCK_FILES+=("$REPLY")
+  done
+}
+
+# online_installer: the chosen installer, downloaded and sha256 checked. Sets INSTALLER_FILE.
+online_installer() {
+  online_fetch "$INSTALLER_URL" "$INSTALLER_SHA256" '' "${INSTALLER_PATH##*/}"
+  INSTALLER_FILE=$REPLY
+}
+
+# online_conda_install: the @EXPLICIT list, or the lock's conda packages (downloaded,
+# verified) with the app's specs checked against them: an uncached buildpack
+# installs only what its lock pins
+online_conda_install() {
+  local spec
+  if [[ -n $EXPLICIT_FILE ]]; then
+    install_conda_explicit
+    return 0
+  fi
+  [[ $CONDA_VERB == create || ${#INSTALL_SPECS[@]} -gt 0 ]] || return 0
+  log_info "Installing the conda packages of the buildpack lock"
+  online_conda_explicit "$WORK/online.explicit"
+  run_conda "the buildpack lock" "$CONDA_VERB" -y -p "$ENV_PREFIX" --file "$WORK/online.explicit"
+  for spec in "${INSTALL_SPECS[@]}"; do
+    spec_name "$spec"
+    compgen -G "$ENV_PREFIX/conda-meta/$REPLY-[0-9]*.json" >/dev/null ||
+      fail "DEPENDENCY_MISSING_IN_MANIFEST: conda package $spec (from $CONDA_SOURCE) is not in this buildpack's lock"
+  done
 }
 
 # online_conda_explicit OUT: the lock's conda packages for this subdir + noarch as an

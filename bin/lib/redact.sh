@@ -3,6 +3,8 @@
 # shim is asked for lines up with the redacted URLs the packager wrote into
 # dependencies/index.tsv. test/staging/redact.test.ts runs both on one table.
 #   userinfo           https://u:p@h/  -> https://-redacted-:-redacted-@h/  (no colon: -redacted-@)
+#                      where a WHATWG parser finds it: special schemes with any
+#                      run of / or \ (http:/u:p@h/), up to the LAST @ before / \ ? #
 #   anaconda.org token /t/<token>/     -> /t/-redacted-/
 #                      .../t/<token>   -> .../t/-redacted-  (ends the path; token chars [a-zA-Z0-9-])
 #   secret query value ?token=abc      -> ?token=-redacted-  (names below, any case)
@@ -10,21 +12,32 @@
 # case-insensitive flag, so the global replacements are written as scans.
 
 BP_REDACTED='-redacted-'
-BP_SECRET_PARAMS='token|access_token|auth|password|secret|key|api_key|apikey|signature|sig|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential'
+BP_SECRET_PARAMS='token|access_token|auth_token|private_token|auth|code|client_secret|password|passwd|secret|key|api_key|api-key|apikey|signature|sig|x-amz-[a-z0-9-]*|x-goog-[a-z0-9-]*'
 
 # redact_url URL -> sets REPLY to the redacted URL (no subshell: the shim calls it on every request)
 redact_url() {
   local u=$1 out='' rest m pre restore
   # byte semantics and ASCII ranges whatever the caller's locale
   local LC_ALL=C
-  local re_user='^([a-zA-Z][a-zA-Z0-9+.-]*://)([^/?#@]*)@(.*)$'
+  local re_special='^((https?|wss?|ftp|file):[/\\]*)([^/\\?#]*)@(.*)$'
+  local re_user='^([a-zA-Z][a-zA-Z0-9+.-]*://)([^/?#]*)@(.*)$'
   local re_token='/t/[^/?#]+/'
   local re_query="^[?&](${BP_SECRET_PARAMS})=[^&#]*"
-  if [[ $u =~ $re_user ]]; then
-    if [[ ${BASH_REMATCH[2]} == *:* ]]; then
-      u="${BASH_REMATCH[1]}${BP_REDACTED}:${BP_REDACTED}@${BASH_REMATCH[3]}"
+  local scheme='' userinfo='' after=''
+  restore=$(shopt -p nocasematch || true)
+  shopt -s nocasematch
+  if [[ $u =~ $re_special ]]; then
+    scheme=${BASH_REMATCH[1]} userinfo=${BASH_REMATCH[3]} after=${BASH_REMATCH[4]}
+  fi
+  eval "$restore"
+  if [[ -z $scheme && $u =~ $re_user ]]; then
+    scheme=${BASH_REMATCH[1]} userinfo=${BASH_REMATCH[2]} after=${BASH_REMATCH[3]}
+  fi
+  if [[ -n $scheme ]]; then
+    if [[ $userinfo == *:* ]]; then
+      u="${scheme}${BP_REDACTED}:${BP_REDACTED}@${after}"
     else
-      u="${BASH_REMATCH[1]}${BP_REDACTED}@${BASH_REMATCH[3]}"
+      u="${scheme}${BP_REDACTED}@${after}"
     fi
   fi
   # /t/<token>/ anywhere; the trailing slash is not consumed (JS lookahead), so
@@ -69,7 +82,7 @@ redact_url() {
 redact_text() {
   local rest=$1 out='' m pre
   local LC_ALL=C
-  local re_url="[a-zA-Z][a-zA-Z0-9+.-]*://[^[:space:]'\"<>]+"
+  local re_url="([a-zA-Z][a-zA-Z0-9+.-]*://|([hH][tT][tT][pP][sS]?|[wW][sS][sS]?|[fF][tT][pP]):[/\\]*)[^[:space:]'\"<>]+"
   while [[ $rest =~ $re_url ]]; do
     m=${BASH_REMATCH[0]}
     pre=${rest%%"$m"*}

@@ -23,6 +23,8 @@ export interface ShippedFile {
   size: number;
   /** md5 of the same bytes when known (conda records carry it). */
   md5?: string;
+  /** CRC-32 of the same bytes from the pass that verified them: the zip writer then does not hash them again. */
+  crc32?: number;
 }
 
 export interface CondaChannelConfig {
@@ -110,7 +112,7 @@ export function condaChannelEntries(entries: LockEntry[], files: Map<LockEntry, 
       const packagesConda: Record<string, unknown> = {};
       for (const [filename, { record, file }] of byName) {
         (filename.endsWith('.conda') ? packagesConda : packages)[filename] = record;
-        out.push({ name: condaPackagePath(dir, subdir, filename), source: { path: file.path }, sha256: file.sha256, size: file.size });
+        out.push({ name: condaPackagePath(dir, subdir, filename), source: { path: file.path }, sha256: file.sha256, size: file.size, crc32: file.crc32 });
       }
       const repodata = { info: { subdir }, packages, 'packages.conda': packagesConda, removed: [], repodata_version: 1 };
       out.push({ name: condaPackagePath(dir, subdir, 'repodata.json'), source: { data: sortedJson(repodata) } });

@@ -4,7 +4,7 @@
 // (cli/ hands it verified files) and never picks exit codes.
 export * from './layout.js';
 export { writeZip, zipTimestamp, normalizedMode, type ZipEntry, type WrittenZip } from './write-zip.js';
-export { collectBuildpackFiles, excludeMatcher } from './buildpack-files.js';
+export { byProductsInside, collectBuildpackFiles, excludeMatcher, isByProduct } from './buildpack-files.js';
 export { copyBuildpackRoot, runPrePackage } from './pre-package.js';
 export {
   packagedManifestYaml,

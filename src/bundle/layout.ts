@@ -22,13 +22,16 @@ export const PYPI_FILES = 'pypi/files';
 
 /**
  * libbuildpack's cached path: `dependencies/<md5(uri)>/<basename>`. The md5 is of
- * the uri exactly as written (credentials and all, as libbuildpack computes it);
- * the basename is the URL path's last segment without query or fragment, e.g.
- * `https://h/x/Miniforge3-24.7.1-0-Linux-x86_64.sh?raw=1` ->
- * `dependencies/<md5>/Miniforge3-24.7.1-0-Linux-x86_64.sh`.
+ * the uri exactly as written, as libbuildpack computes it, except for a uri
+ * with credentials: an unsalted md5 of those would let a dictionary recover
+ * the password from the zip alone, so its redacted form is hashed (staging
+ * finds the file through the packaged manifest's `file:` and index.tsv, never
+ * by recomputing the hash). The basename is the URL path's last segment
+ * without query or fragment, e.g. `https://h/x/Miniforge3-24.7.1-0-Linux-x86_64.sh?raw=1`
+ * -> `dependencies/<md5>/Miniforge3-24.7.1-0-Linux-x86_64.sh`.
  */
 export function dependencyZipPath(uri: string): string {
-  const md5 = createHash('md5').update(uri, 'utf8').digest('hex');
+  const md5 = createHash('md5').update(redactUrl(uri), 'utf8').digest('hex');
   return `dependencies/${md5}/${urlBasename(uri)}`;
 }
 

@@ -1,13 +1,15 @@
 // Everything that goes into one zip, decided in one place so that the packaged
 // manifest, index.tsv, names.tsv, the conda channels and the PyPI tree always
 // name the same paths. cli/ fetches what selectDependencies/selectLockEntries
-// return, then hands the verified files here and writes the plan with writeZip.
+// return, then hands the verified files and their digests here and writes the
+// plan with writeZip.
 import { PackagerError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import { redactUrl } from '../core/redact.js';
+import { isPlainName, PLAIN_NAME_RULE } from '../core/plain-name.js';
 import type { Dependency, Lock, LockEntry, Manifest } from '../manifest/types.js';
-import { collectBuildpackFiles } from './buildpack-files.js';
+import { collectBuildpackFiles, type CollectOptions } from './buildpack-files.js';
 import { condaChannelDirs, condaChannelEntries, condaEntryPath, type CondaChannelConfig, type ShippedFile } from './conda-channel.js';
 import { indexTsv, lockTsv, namesTsv, urlMapTsv, type IndexRow, type NamesRow } from './index-tsv.js';
 import { INDEX_TSV, LOCK_TSV, NAMES_TSV, URL_MAP_TSV, dependencyZipPath, pypiFilePath } from './layout.js';
@@ -63,8 +65,8 @@ export function selectLockEntries(lock: Lock | undefined, stack: string | undefi
 
 /** Refuses a buildpack version that cannot name the zip or fill VERSION: empty, or with spaces or slashes. */
 export function checkBuildpackVersion(version: string): void {
-  if (!/^[^\s/]+$/.test(version)) {
-    throw new PackagerError('EUSAGE', `Not a usable buildpack version: ${JSON.stringify(version)}`, { hint: 'use a version like 1.2.3 (no spaces or slashes)' });
+  if (!isPlainName(version)) {
+    throw new PackagerError('EUSAGE', `Not a usable buildpack version: ${JSON.stringify(version)}`, { hint: `use a version like 1.2.3 (${PLAIN_NAME_RULE})` });
   }
 }
 
@@ -73,8 +75,8 @@ export function checkBuildpackVersion(version: string): void {
  * the exclusions), without manifest.yml and VERSION, which the plan writes;
  * refuses a missing include_files entry or a buildpack with no bin/compile.
  */
-export async function buildpackOwnFiles(root: string, m: Manifest): Promise<ZipEntry[]> {
-  const own = (await collectBuildpackFiles(root, m)).filter((e) => e.name !== 'manifest.yml' && e.name !== 'VERSION');
+export async function buildpackOwnFiles(root: string, m: Manifest, o: CollectOptions = {}): Promise<ZipEntry[]> {
+  const own = (await collectBuildpackFiles(root, m, o)).filter((e) => e.name !== 'manifest.yml' && e.name !== 'VERSION');
   if (!own.some((e) => e.name === 'bin/compile')) {
     throw new PackagerError('EBUNDLE', `The buildpack has no bin/compile, which cf create-buildpack requires: ${root}`, {
       file: m.path,
@@ -107,7 +109,7 @@ export async function planBundle(input: BundlePlanInput): Promise<BundlePlan> {
       return;
     }
     byPath.set(name, file.sha256.toLowerCase());
-    entries.push({ name, source: { path: file.path }, sha256: file.sha256.toLowerCase(), size: file.size });
+    entries.push({ name, source: { path: file.path }, sha256: file.sha256.toLowerCase(), size: file.size, crc32: file.crc32 });
   };
 
   const locked = selectLockEntries(input.lock, stack);

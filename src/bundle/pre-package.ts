@@ -4,28 +4,28 @@
 // the copy. The command runs through /bin/sh -c, so both `scripts/build.sh`
 // (python-buildpack) and `make vendor` work.
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, lstat, mkdtemp, readdir, readlink, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PackagerError } from '../core/errors.js';
+import { processAlive } from '../core/process-alive.js';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
-import { redactText } from '../core/redact.js';
+import { redactOutput, redactText } from '../core/redact.js';
+import { isByProduct } from './buildpack-files.js';
 
 const TAIL_BYTES = 4096;
 const TAIL_LINES = 20;
 
-/** Names never copied: VCS data, installed node packages (any depth). */
-const SKIP_ANYWHERE = new Set(['.git', 'node_modules']);
-/** Top-level names never copied: build output and zips from earlier runs. */
-const SKIP_TOP = (name: string) => name === 'dist' || name.toLowerCase().endsWith('.zip');
 
 /**
- * Copies the buildpack root to a fresh temp directory (modes and symlinks kept;
- * .git, node_modules, top-level dist/ and *.zip skipped). The caller removes it.
+ * Copies the buildpack root to a fresh temp directory for pre_package (modes
+ * and symlinks kept; .git and what isByProduct leaves out skipped). A symlink that leaves the root is refused
+ * here, where its target can still be told apart. The caller removes the copy.
  */
-export async function copyBuildpackRoot(root: string): Promise<string> {
+export async function copyBuildpackRoot(root: string, o: { byProducts?: string[] } = {}): Promise<string> {
   const src = path.resolve(root);
+  const realSrc = await realpath(src).catch(() => src);
   await removeStaleCopies(os.tmpdir());
   let dest: string;
   try {
@@ -38,33 +38,40 @@ export async function copyBuildpackRoot(root: string): Promise<string> {
       recursive: true,
       verbatimSymlinks: true,
       preserveTimestamps: true,
-      filter: (from) => {
+      filter: async (from) => {
         const rel = path.relative(src, from);
         if (rel === '') return true;
         const parts = rel.split(path.sep);
-        if (parts.some((p) => SKIP_ANYWHERE.has(p))) return false;
-        return !(parts.length === 1 && SKIP_TOP(parts[0]!));
+        if (parts.includes('.git') || isByProduct(parts.join('/'), o.byProducts)) return false;
+        await refuseEscapingLink(from, parts.join('/'), realSrc);
+        return true;
       },
     });
   } catch (err) {
     await rm(dest, { recursive: true, force: true });
+    if (err instanceof PackagerError) throw err;
     throw copyError(err, src);
   }
   return dest;
 }
 
+/** Refuses a symlink whose target is outside `realRoot` (a dangling one is left for the collection to report). */
+async function refuseEscapingLink(abs: string, rel: string, realRoot: string): Promise<void> {
+  if (!(await lstat(abs)).isSymbolicLink()) return;
+  const target = await readlink(abs);
+  const real = await realpath(abs).catch(() => path.resolve(path.dirname(abs), target));
+  if (real !== realRoot && !real.startsWith(`${realRoot}${path.sep}`)) {
+    throw new PackagerError('EBUNDLE', `A symlink in the buildpack points outside it: ${rel} -> ${target}`, {
+      file: rel,
+      found: target,
+      hint: 'copy the file into the buildpack instead of linking to it, or remove the link',
+    });
+  }
+}
+
 /** Temp copies are named `buildpack-packager-<pid>-<random>`, so a later run can tell a killed run's copy. */
 const COPY_PREFIX = 'buildpack-packager-';
 const COPY_NAME = /^buildpack-packager-(\d+)-[A-Za-z0-9]{6}$/;
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 // A run killed with -9 cannot remove its copy: the next run does, so copies
 // do not pile up in TMPDIR. Best effort; never a reason to fail.
@@ -72,7 +79,7 @@ async function removeStaleCopies(tmp: string): Promise<void> {
   const names = await readdir(tmp).catch(() => [] as string[]);
   for (const n of names) {
     const m = COPY_NAME.exec(n);
-    if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) await rm(path.join(tmp, n), { recursive: true, force: true }).catch(() => undefined);
+    if (m && !processAlive(Number(m[1]))) await rm(path.join(tmp, n), { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
@@ -113,7 +120,7 @@ export function runPrePackage(command: string, dir: string, o: { logger?: Logger
         resolve();
         return;
       }
-      const output = redactText(lastLines(tail.subarray(Math.max(0, tail.length - TAIL_BYTES)).toString('utf8')));
+      const output = redactOutput(lastLines(tail.subarray(Math.max(0, tail.length - TAIL_BYTES)).toString('utf8')));
       const how = signal ? `killed by ${signal}` : `exit code ${code}`;
       reject(
         new PackagerError('EPREPACKAGE', `pre_package command failed (${how}): ${shown}${output ? `\n${output}` : ''}`, {

@@ -57,7 +57,7 @@ export function pypiTreeEntries(entries: LockEntry[], files: Map<LockEntry, Ship
       throw new PackagerError('EBUNDLE', `One file listed under two projects: ${e.filename}`);
     }
     links.set(e.filename, { filename: e.filename, sha256, requiresPython: e.requires_python });
-    out.push({ name: pypiFilePath(e.filename), source: { path: file.path }, sha256, size: file.size });
+    out.push({ name: pypiFilePath(e.filename), source: { path: file.path }, sha256, size: file.size, crc32: file.crc32 });
   }
   if (projects.size === 0) return out;
 

@@ -15,6 +15,7 @@ import type { ErrorCode } from '../core/errors.js';
 import { hasCredentials, redactUrl } from '../core/redact.js';
 import { CONDA_CHANNELS_TSV, INDEX_TSV, NAMES_TSV, PYPI_FILES, PYPI_SIMPLE, STAGING_SCRIPTS, compareBytes } from './layout.js';
 import { CC_MANIFEST_LIMIT } from './plan.js';
+import { readZipStructure } from './zip-structure.js';
 import { expandedValueCount, MAX_YAML_VALUES } from '../manifest/index.js';
 
 export interface VerifyProblem {
@@ -58,6 +59,14 @@ export async function verifyBundle(zipPath: string, o: { maxBytes?: number } = {
   if (zipSize > maxBytes) problem('EBUNDLE', `The zip is ${zipSize} bytes, over the ${maxBytes}-byte limit: ${zipPath}`);
   else if (zipSize > maxBytes * 0.8) warnings.push(`The zip is ${zipSize} bytes, over 80% of the ${maxBytes}-byte limit`);
 
+  try {
+    // integrity of the structure itself: what other readers would see
+    for (const f of (await readZipStructure(zipPath)).findings) problem('EINTEGRITY', f);
+  } catch (err) {
+    problem('EBUNDLE', `Not a valid zip: ${zipPath}: ${(err as Error).message}`);
+    return { ok: false, problems, warnings };
+  }
+
   let zip: ZipFile;
   try {
     zip = await yauzl.openPromise(zipPath, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });
@@ -98,6 +107,7 @@ class Verifier {
 
   async run(): Promise<void> {
     await this.readEntries();
+    this.checkFileDirClashes();
     if (!(await this.checkExpandedSize())) return;
     const manifest = await this.checkManifest();
     await this.checkRequiredFiles();
@@ -136,6 +146,18 @@ class Verifier {
 
   // ---- entries -------------------------------------------------------------
 
+  /** A file and a directory of the same name: unzip makes one and fails on the other. */
+  private checkFileDirClashes(): void {
+    const dirs = new Set(this.dirs);
+    for (const name of this.files.keys()) {
+      const parts = name.split('/');
+      for (let k = 1; k < parts.length; k++) dirs.add(parts.slice(0, k).join('/'));
+    }
+    for (const name of this.files.keys()) {
+      if (dirs.has(name)) this.problem('EBUNDLE', `${JSON.stringify(name)} is both a file and a directory in the zip`);
+    }
+  }
+
   private async readEntries(): Promise<void> {
     for await (const entry of this.zip.eachEntry()) {
       const raw = entry.fileName as unknown as Buffer;
@@ -145,6 +167,12 @@ class Verifier {
       if (unsafeName(name)) {
         this.problem('EBUNDLE', `Entry escapes the buildpack root: ${shown}`);
         continue;
+      }
+      const unusable = unusableName(name, raw);
+      if (unusable) this.problem('EBUNDLE', `Entry ${shown} ${unusable}`);
+      const special = unixMode & 0o7002;
+      if (special) {
+        this.problem('EBUNDLE', `Entry ${shown} has mode ${(unixMode & 0o7777).toString(8).padStart(4, '0')} (${special & 0o7000 ? 'setuid, setgid or sticky' : 'writable by everyone'}): buildpack files never need it`);
       }
       if ((unixMode & S_IFMT) === S_IFLNK) {
         this.problem('EBUNDLE', `Entry is a symlink (unzip would create a link that can point anywhere): ${shown}`);
@@ -466,6 +494,17 @@ function unsafeName(name: string): boolean {
     name.includes('\0') ||
     name.replace(/\/+$/, '').split('/').some((s) => s === '..')
   );
+}
+
+/**
+ * Why a name cannot be extracted as it is: control characters (a newline
+ * forges listings; looked for in the raw bytes, since names without the UTF-8
+ * flag decode as CP437, where they are printable), a segment past 255 bytes.
+ */
+function unusableName(name: string, raw: Buffer): string | undefined {
+  if (raw.some((b) => b < 0x20 || b === 0x7f)) return 'has a control character in its name (newline, tab, ...)';
+  if (name.split('/').some((s) => Buffer.byteLength(s) > 255)) return 'has a path segment longer than 255 bytes, which no Linux file system can create';
+  return undefined;
 }
 
 function splitOnce(s: string, sep: string): [string, string | undefined] {

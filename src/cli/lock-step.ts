@@ -2,11 +2,10 @@
 // when missing, when its inputs changed (manifest sections or the files they
 // name), or on `resolve --update`; otherwise it is used as it is, so packaging
 // is repeatable without touching any index.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_STACK, PackagerError, type Logger } from '../core/index.js';
+import { DEFAULT_STACK, PackagerError, isPackagerError, readRegularFile, type Logger } from '../core/index.js';
 import { fetchDocument, fetchArtifact } from '../fetch/index.js';
-import { loadLock, manifestStacks, resolveInputsSha256, writeLock, compareLockEntries, type Lock, type LockEntry, type Manifest } from '../manifest/index.js';
+import { loadLock, manifestStacks, resolveInputsSha256, writeLock, compareLockEntries, entryNameProblem, type Lock, type LockEntry, type Manifest } from '../manifest/index.js';
 import { resolveInstallers } from '../resolve/miniconda/index.js';
 import { resolveConda } from '../resolve/conda/index.js';
 import { resolvePypi } from '../resolve/pypi/index.js';
@@ -14,6 +13,8 @@ import type { CommandContext } from './run.js';
 import { retryTuning } from './common.js';
 
 export const LOCK_FILE = 'manifest.lock.yml';
+/** Largest file a manifest may name (local conda packages are the big ones). */
+const MAX_INPUT_FILE_BYTES = 2 ** 31 - 1;
 
 /** True when the manifest has anything for `resolve` to do. */
 export function hasResolvedSections(m: Manifest): boolean {
@@ -33,8 +34,9 @@ async function inputFiles(m: Manifest): Promise<{ path: string; bytes: Uint8Arra
   for (const name of names) {
     const local = name.startsWith('file://') ? new URL(name).pathname : path.resolve(dir, name);
     try {
-      out.push({ path: name, bytes: await readFile(local) });
+      out.push({ path: name, bytes: await readRegularFile(local, { code: 'EMANIFEST', maxBytes: MAX_INPUT_FILE_BYTES, what: 'file the manifest names', shown: name }) });
     } catch (err) {
+      if (isPackagerError(err)) throw err;
       throw new PackagerError('EMANIFEST', `A file the manifest names cannot be read: ${name}`, {
         file: m.path,
         hint: `create ${local} or remove it from the manifest's files: list`,
@@ -100,6 +102,15 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
         },
       )),
     );
+  }
+  for (const e of entries) {
+    const unusable = entryNameProblem(e);
+    if (unusable) {
+      throw new PackagerError('ERESOLVE', `The index offers ${e.kind} ${e.name} ${e.version} under a name the zip cannot hold: ${unusable}`, {
+        url: e.uri,
+        hint: 'this record is malformed upstream; pin another version or build, or ask the index owner to fix it',
+      });
+    }
   }
   return entries.sort(compareLockEntries);
 }

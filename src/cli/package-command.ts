@@ -3,8 +3,8 @@
 // script fails before any download), then the Ruby gem's user-facing lines.
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { PackagerError, isPackagerError, redactUrl, sriFromHex, unredactUrl, writeFileAtomic, type Artifact, type Logger } from '../core/index.js';
-import { ContentCache, fetchArtifacts, warmHashPool, type CachedFile } from '../fetch/index.js';
+import { PackagerError, redactUrl, sriFromHex, unredactUrl, writeFileAtomic, type Artifact, type Logger } from '../core/index.js';
+import { ContentCache, fetchArtifacts, type CachedFile } from '../fetch/index.js';
 import {
   checkPackagingTarget,
   dependencyArtifact,
@@ -18,6 +18,7 @@ import {
   SBOM_PATH,
   applySelection,
   buildpackOwnFiles,
+  byProductsInside,
   checkBuildpackVersion,
   copyBuildpackRoot,
   deprecationHits,
@@ -96,8 +97,6 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
   const cached = o.mode === 'offline';
   // libbuildpack says "cached buildpacks"; a user who typed `online` reads "offline".
   const cachedWord = o.modeWord === 'uncached' || o.modeWord === 'cached' ? 'cached' : 'offline';
-  // every cached artifact is hashed: let the hash workers boot while the manifest is read
-  if (cached) warmHashPool();
   if (!cached && o.sbom) {
     throw new PackagerError('EUSAGE', `--sbom is only valid for ${cachedWord} buildpacks`, {
       hint: 'an online zip carries no artifacts to describe: package with `bin/package offline --sbom FILE`',
@@ -139,14 +138,17 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
   const locked = selectLockEntries(lock, stack);
   warnDeprecations(pm, deps, locked, o.today ?? todayString(new Date(), process.env.BP_TODAY), log);
   if (cached) {
-    const items = await budgetItems(deps, locked, new ContentCache(cacheDir));
+    const items = budgetItems(deps, locked, new ContentCache(cacheDir));
     estimate = estimateSize(items);
     log.info(estimateLine(estimate));
     checkBudget(estimate, items, o.maxSize, log);
   }
 
-  // pre_package runs in a temp copy before any download, as libbuildpack does.
-  const work = await copyBuildpackRoot(root);
+  // What this run writes inside the root never goes into the zip.
+  const byProducts = byProductsInside(root, [cacheDir, out, ...(sbomFile ? [sbomFile] : [])]);
+  // pre_package runs in a temp copy before any download, as libbuildpack does;
+  // without one, the files are collected from the root itself.
+  const work = m.pre_package ? await copyBuildpackRoot(root, { byProducts }) : root;
   try {
     if (m.pre_package) {
       log.info(`Running pre_package: ${m.pre_package}`);
@@ -154,55 +156,35 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
     }
     // what pre_package left, collected before any download: a missing
     // include_files entry or bin/compile should not cost the whole download
-    const ownFiles = await buildpackOwnFiles(work, pm);
+    const ownFiles = await buildpackOwnFiles(work, pm, { byProducts, alsoInside: work === root ? [] : [root] });
 
-    // Cache hits are not re-hashed before the zip is written: writeZip checks
-    // each one as it copies it, so every byte is read once, not twice. One that
-    // turns out corrupt there sends the run back, once, through the usual
-    // check, which removes it and fetches it again.
-    const unverified = new Set<string>();
-    const assemble = async (verifyHitsLater: boolean) => {
-      unverified.clear();
-      const dependencyFiles = new Map<Dependency, ShippedFile>();
-      const artifactFiles = new Map<LockEntry, ShippedFile>();
-      const report: PackageResult['artifacts'] = [];
-      if (cached) {
-        const fetched = await fetchForZip({ deps, locked, manifest: m, stack, cacheDir, verifyHitsLater, o, ctx });
-        for (const f of fetched.files) if (f.unverified) unverified.add(f.path);
-        deps.forEach((d, i) => dependencyFiles.set(d, shipped(fetched.files[i]!)));
-        locked.forEach((e, i) => artifactFiles.set(e, shipped(fetched.files[deps.length + i]!)));
-        report.push(...fetched.report);
-      }
-      ctx.signal.throwIfAborted();
-
-      const condaChannels = m.conda
-        ? m.conda.channels.flatMap((c) => channelRefs(c, m.conda!.channel_alias)).map((r) => ({ url: r.url, subdirs: m.conda!.subdirs }))
-        : undefined;
-      const plan = await planBundle({ root: work, manifest: pm, version, stack, cached, lock, dependencyFiles, artifactFiles, condaChannels, ownFiles, logger: log });
-      let sbomText: string | undefined;
-      if (cached) {
-        sbomText = sbomJson({
-          buildpack: { language: m.language, version, stack, profile: selection.infix, excluded: selection.excluded },
-          tool: { name: TOOL_NAME, version: toolVersion() },
-          artifacts: await sbomArtifacts({ plan, dependencies: dependencyFiles, locked: artifactFiles }),
-          // Reproducible by default: a timestamp only when the build pins one.
-          timestamp: process.env.SOURCE_DATE_EPOCH ? zipTimestamp() : undefined,
-        });
-        plan.entries.push({ name: SBOM_PATH, source: { data: sbomText } });
-      }
-      const zip = await writeZip(plan.entries, out, { logger: log, signal: ctx.signal });
-      return { zip, report, sbomText };
-    };
-    let built: Awaited<ReturnType<typeof assemble>>;
-    try {
-      built = await assemble(cached);
-    } catch (err) {
-      if (!isPackagerError(err, 'EINTEGRITY', 'ESIZE', 'EIO') || !unverified.has(err.details.file ?? '')) throw err;
-      const why = err.code === 'EIO' ? 'the cached copy cannot be read' : 'the cached copy is corrupt';
-      log.warn(`${err.message}: ${why}; checking every cached artifact again and fetching what does not match`);
-      built = await assemble(false);
+    const dependencyFiles = new Map<Dependency, ShippedFile>();
+    const artifactFiles = new Map<LockEntry, ShippedFile>();
+    const report: PackageResult['artifacts'] = [];
+    if (cached) {
+      const fetched = await fetchForZip({ deps, locked, manifest: m, stack, cacheDir, o, ctx });
+      deps.forEach((d, i) => dependencyFiles.set(d, shipped(fetched.files[i]!)));
+      locked.forEach((e, i) => artifactFiles.set(e, shipped(fetched.files[deps.length + i]!)));
+      report.push(...fetched.report);
     }
-    const { zip, report, sbomText } = built;
+    ctx.signal.throwIfAborted();
+
+    const condaChannels = m.conda
+      ? m.conda.channels.flatMap((c) => channelRefs(c, m.conda!.channel_alias)).map((r) => ({ url: r.url, subdirs: m.conda!.subdirs }))
+      : undefined;
+    const plan = await planBundle({ root: work, manifest: pm, version, stack, cached, lock, dependencyFiles, artifactFiles, condaChannels, ownFiles, logger: log });
+    let sbomText: string | undefined;
+    if (cached) {
+      sbomText = sbomJson({
+        buildpack: { language: m.language, version, stack, profile: selection.infix, excluded: selection.excluded },
+        tool: { name: TOOL_NAME, version: toolVersion() },
+        artifacts: await sbomArtifacts({ plan, dependencies: dependencyFiles, locked: artifactFiles }),
+        // Reproducible by default: a timestamp only when the build pins one.
+        timestamp: process.env.SOURCE_DATE_EPOCH ? zipTimestamp() : undefined,
+      });
+      plan.entries.push({ name: SBOM_PATH, source: { data: sbomText } });
+    }
+    const zip = await writeZip(plan.entries, out, { logger: log, signal: ctx.signal });
     log.finish();
     try {
       checkWrittenZip(zip.size, o.maxSize, zip.path, log);
@@ -241,7 +223,7 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
       artifacts: report,
     };
   } finally {
-    await rm(work, { recursive: true, force: true });
+    if (work !== root) await rm(work, { recursive: true, force: true });
   }
 }
 
@@ -255,7 +237,6 @@ async function fetchForZip(x: {
   manifest: Manifest;
   stack: string | undefined;
   cacheDir: string;
-  verifyHitsLater: boolean;
   o: PackageOptions;
   ctx: CommandContext;
 }): Promise<{ files: CachedFile[]; report: PackageResult['artifacts'] }> {
@@ -268,7 +249,6 @@ async function fetchForZip(x: {
     cacheDir: x.cacheDir,
     concurrency: x.o.concurrency,
     forceDownload: x.o.forceDownload,
-    verifyHitsLater: x.verifyHitsLater,
     logger: log,
     onProgress: log.onProgress,
     signal: x.ctx.signal,
@@ -290,15 +270,14 @@ async function fetchForZip(x: {
 }
 
 /** Sizes for the budget: the lock's, else the download cache's (a manifest dependency fetched before), else unknown. */
-async function budgetItems(deps: Dependency[], locked: LockEntry[], cache: ContentCache): Promise<BudgetItem[]> {
-  // one stat per dependency, all at once (300 wheels stat'ed one after another cost ~0.1 s)
-  const depSizes = await Promise.all(deps.map((d) => cache.sizeOf(dependencyArtifact(d).integrity)));
+function budgetItems(deps: Dependency[], locked: LockEntry[], cache: ContentCache): BudgetItem[] {
+  const depSizes = deps.map((d) => cache.sizeOf(dependencyArtifact(d).integrity));
   const items: BudgetItem[] = deps.map((d, i) => ({ label: `${d.name} ${d.version} (dependency)`, size: depSizes[i], drop: `leave out with --exclude ${d.name}` }));
   for (const e of locked) {
     let size: number | undefined = e.size > 0 ? e.size : undefined;
     let approximate = Boolean(e.size_approximate) && size !== undefined;
     if (e.size_approximate || !e.size) {
-      const known = e.sha256 ? await cache.sizeOf(sriFromHex(e.sha256, 'sha256')) : undefined;
+      const known = e.sha256 ? cache.sizeOf(sriFromHex(e.sha256, 'sha256')) : undefined;
       if (known !== undefined) {
         size = known;
         approximate = false;
@@ -327,7 +306,7 @@ function warnDeprecations(m: Manifest, deps: Dependency[], locked: LockEntry[], 
 }
 
 function shipped(f: CachedFile): ShippedFile {
-  return { path: f.path, sha256: f.sha256, size: f.size };
+  return { path: f.path, sha256: f.sha256, size: f.size, crc32: f.crc32 };
 }
 
 /** A lock entry as something fetch can download, with credentials put back from the manifest. */

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, open, readdir, rename, rm, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { processAlive } from './process-alive.js';
 
 /** A unique temp path beside `finalPath` (same directory, so rename is atomic). */
 export function tempPathFor(finalPath: string): string {
@@ -32,16 +33,6 @@ export async function writeFileAtomic(finalPath: string, data: string | Uint8Arr
 
 // tempPathFor's names: `.<name>.<pid>.<8 hex>.tmp`.
 const TEMP_NAME = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes the temp files a killed writer left in `dir` for any of `names`

@@ -1,92 +1,84 @@
-// Checksums computed while bytes stream past: sha256 always (the cache and the
-// zip index speak sha256), md5 when a legacy manifest only publishes md5, and
-// CRC-32 (what the zip writer needs, so it never re-reads a verified file to
-// get it). The hashing runs in worker threads (hash-pool.ts); nothing here
-// ever holds a whole file in memory.
-import { Transform, type TransformCallback } from 'node:stream';
+// A file's digests, computed in one pass as its bytes stream past: sha256
+// (what the cache and the zip index speak), CRC-32 (what a zip entry records,
+// so the zip writer never reads a verified file twice for it) and md5 when a
+// legacy manifest publishes only md5. Nothing here holds a whole file in memory.
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import ssri from 'ssri';
 import type { HashAlgorithm } from '../core/integrity.js';
-import { HashSession, hashFileInPool, type HashResult, type Sidecar } from './hash-pool.js';
 
-export interface DigestResult {
+/** What fetch returns for every file and bundle/ writes into the zip. */
+export interface FileDigests {
   size: number;
   sha256: string;
-  md5?: string;
-  /** CRC-32 of the content (unsigned), as a zip entry records it. */
+  /** CRC-32 (ISO 3309, as a zip entry records it), unsigned. */
   crc32: number;
-  /** SRI string of every digest computed. */
-  integrity: string;
-  /** digestFile with `fingerprint`: the file's stat fingerprint, when unchanged by the read. */
-  fingerprint?: string;
+  /** Computed only when asked for (an md5-keyed artifact). */
+  md5?: string;
 }
 
-/** Running sha256 (+ md5) + CRC-32 and byte count over one stream of content. */
-export class Digests {
-  private readonly session: HashSession;
+/** Incremental sha256 (+ md5) + CRC-32 + byte count over one stream of content. */
+export class Digester {
+  private readonly sha256 = createHash('sha256');
+  private readonly md5: Hash | undefined;
+  private crc = 0;
   size = 0;
 
-  constructor(algorithm: HashAlgorithm) {
-    this.session = new HashSession({ sha256: true, md5: algorithm === 'md5', crc32: true });
+  constructor(o: { md5?: boolean } = {}) {
+    this.md5 = o.md5 ? createHash('md5') : undefined;
   }
 
-  /** Adds bytes; false means: await drained() before adding more (the hashing fell behind). */
-  update(chunk: Buffer): boolean {
+  update(chunk: Uint8Array): void {
+    this.sha256.update(chunk);
+    this.md5?.update(chunk);
+    this.crc = crc32(chunk, this.crc);
     this.size += chunk.length;
-    return this.session.update(chunk);
   }
 
-  /** Resolves when the hashing has caught up with update(). */
-  drained(): Promise<void> {
-    return this.session.drained();
-  }
-
-  /** The hash worker also writes every later chunk to `file`, and keeps its sidecar (see HashSession.writeTo). */
-  writeTo(file: string, o: { append: boolean; sidecar?: Sidecar }): void {
-    this.session.writeTo(file, o);
-  }
-
-  /** A pass-through stream that feeds every chunk to these digests (with backpressure). */
-  tap(onChunk?: (size: number) => void): Transform {
-    return new Transform({
-      transform: (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) => {
-        const ok = this.update(chunk);
-        onChunk?.(this.size);
-        if (ok) cb(null, chunk);
-        else this.drained().then(() => cb(null, chunk), cb);
-      },
-    });
-  }
-
-  /** Feeds the first `length` bytes of a file (a partial download being resumed). */
-  async updateFromFile(file: string, length: number): Promise<void> {
-    if (length === 0) return;
-    await this.session.fromFile(file, 0, length);
-    this.size += length;
-  }
-
-  /** The digests of everything fed; `dropSidecar` removes writeTo's sidecar once the file is closed. */
-  async finish(o: { dropSidecar?: boolean } = {}): Promise<DigestResult> {
-    return withIntegrity(await this.session.finish(o));
-  }
-
-  /** Drops the running hash (the bytes will not be used). */
-  abort(): void {
-    this.session.abort();
-  }
-
-  /** The hex digest for `algorithm` from a finished result. */
-  static hexOf(result: DigestResult, algorithm: HashAlgorithm): string | undefined {
-    return algorithm === 'sha256' ? result.sha256 : result.md5;
+  /** The digests of everything fed (call once). */
+  digest(): FileDigests {
+    return { size: this.size, sha256: this.sha256.digest('hex'), crc32: this.crc >>> 0, ...(this.md5 ? { md5: this.md5.digest('hex') } : {}) };
   }
 }
 
-function withIntegrity(r: HashResult): DigestResult {
-  let sri = ssri.fromHex(r.sha256, 'sha256').toString();
-  if (r.md5) sri += ' ' + ssri.fromHex(r.md5, 'md5').toString();
-  return { size: r.size, sha256: r.sha256, ...(r.md5 ? { md5: r.md5 } : {}), crc32: r.crc32, integrity: sri, ...(r.fingerprint ? { fingerprint: r.fingerprint } : {}) };
+// One read buffer for every file hashed on this thread: reads here are synchronous, one file at a time.
+const readBuffer = Buffer.allocUnsafe(1 << 20);
+
+/**
+ * Feeds bytes [start, end) of `file` (to its end when `end` is undefined) to
+ * `d`, with blocking reads: a local file's bytes come at memory speed, and
+ * hashing them keeps this thread busy anyway.
+ */
+export function feedFile(d: Digester, file: string, start = 0, end = Infinity): void {
+  const fd = openSync(file, 'r');
+  try {
+    for (let pos = start; pos < end; ) {
+      const n = readSync(fd, readBuffer, 0, Math.min(readBuffer.length, end - pos), pos);
+      if (n === 0) break;
+      d.update(readBuffer.subarray(0, n));
+      pos += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
-/** Hashes a whole file (read and hashed in a worker thread). */
-export async function digestFile(file: string, algorithm: HashAlgorithm, o: { fingerprint?: boolean } = {}): Promise<DigestResult> {
-  return withIntegrity(await hashFileInPool(file, { sha256: true, md5: algorithm === 'md5', crc32: true, fingerprint: o.fingerprint === true }));
+/** The digests of a whole file (blocking reads: see feedFile). */
+export function digestFile(file: string, algorithm: HashAlgorithm): FileDigests {
+  const d = new Digester({ md5: algorithm === 'md5' });
+  feedFile(d, file);
+  return d.digest();
+}
+
+/** The hex digest that `algorithm` names. */
+export function hexOf(d: FileDigests, algorithm: HashAlgorithm): string | undefined {
+  return algorithm === 'sha256' ? d.sha256 : d.md5;
+}
+
+/** SRI string of every digest computed (`sha256-... md5-...`). */
+export function integrityOf(d: FileDigests): string {
+  let sri = ssri.fromHex(d.sha256, 'sha256').toString();
+  if (d.md5) sri += ' ' + ssri.fromHex(d.md5, 'md5').toString();
+  return sri;
 }

@@ -4,12 +4,11 @@
 // `Range: bytes=<n>-` guarded by `If-Range: <validator>` (RFC 9110 section 13.1.5),
 // so the origin sends either the rest of the same file (206) or all of the new
 // one (200), never a splice of two versions.
+import { createWriteStream, statSync, unlinkSync, writeFileSync, type WriteStream } from 'node:fs';
 import { PackagerError } from '../core/errors.js';
 import type { Artifact } from '../core/artifact.js';
-import { Digests, digestFile, type DigestResult } from './digests.js';
+import { Digester, digestFile, feedFile, hexOf, integrityOf, type FileDigests } from './digests.js';
 import type { ContentCache, ContentKey, Lease } from './content-cache.js';
-import { statPath, unlinkIfPresent } from './quick-fs.js';
-import { rememberVerified } from './verified-files.js';
 import { diskError, httpStatusError, isDiskError, integrityError, sizeError, truncatedError, type Subject } from './fetch-errors.js';
 import { header, type HttpClient, type HttpResponse } from './http-client.js';
 import type { CachedFile, ResolvedOptions } from './options.js';
@@ -22,18 +21,24 @@ export interface DownloadContext {
 }
 
 interface AttemptResult {
-  digests: DigestResult;
+  digests: FileDigests;
   /** Some bytes came from an earlier attempt or run. */
   resumed: boolean;
-  /** The hash worker removed the partial's validator when it closed the file (the body was complete). */
-  validatorGone: boolean;
 }
 
-async function sizeOf(file: string): Promise<number> {
+function sizeOf(file: string): number {
   try {
-    return (await statPath(file)).size;
+    return statSync(file).size;
   } catch {
     return 0;
+  }
+}
+
+function removeIfPresent(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ENOENT') throw err;
   }
 }
 
@@ -59,21 +64,21 @@ function validatorOf(res: HttpResponse): string | undefined {
   return header(res.headers, 'last-modified');
 }
 
-/** Downloads `a` over HTTP(S), verifies it against `key`, and commits it to the cache. */
+/** Downloads `a` over HTTP(S), verifies it against `key`, and publishes it in the cache. */
 export async function downloadArtifact(a: Artifact, key: ContentKey, what: string, shown: string, ctx: DownloadContext): Promise<CachedFile> {
   const { cache, opts } = ctx;
   const subject: Subject = { what, url: shown };
   const id = shown;
   const lease = await cache.lease(key);
-  let keepPartial = false;
-  // once renamed into the cache, the partial and its validator are gone: nothing to discard
-  let committed = false;
+  // Network trouble or an interrupted run leaves the partial for a later run
+  // to resume; anything else (4xx, bad bytes, full disk) makes those bytes worthless.
+  let discard = true;
   try {
     opts.logger.info(`Downloading ${what} from ${shown}`);
     opts.onProgress({ type: 'start', id, name: what, ...(a.size !== undefined ? { total: a.size } : {}) });
     let restartedAfterMismatch = false;
-    // Until an attempt has written to it, a partial exists only if one was in tmp/ when the run looked.
-    let mayHavePartial = lease.hadPartial;
+    // Until an attempt has written to it, the partial exists only if the lease took one over.
+    let mayHavePartial = lease.resumable;
     for (;;) {
       const result = await withRetry(
         { retries: opts.retries, minDelayMs: opts.minRetryDelayMs, maxDelayMs: opts.maxRetryDelayMs, signal: opts.signal },
@@ -87,7 +92,7 @@ export async function downloadArtifact(a: Artifact, key: ContentKey, what: strin
           opts.onProgress({ type: 'retry', id, attempt: n, delayMs, reason: error.message });
         },
       );
-      const found = key.algorithm === 'sha256' ? result.digests.sha256 : result.digests.md5!;
+      const found = hexOf(result.digests, key.algorithm)!;
       const bad =
         a.size !== undefined && result.digests.size !== a.size
           ? sizeError(subject, a.size, result.digests.size)
@@ -95,7 +100,7 @@ export async function downloadArtifact(a: Artifact, key: ContentKey, what: strin
             ? integrityError(subject, key.algorithm, key.hex.toLowerCase(), found)
             : undefined;
       if (bad) {
-        await cache.discardPartial(lease);
+        cache.discardPartial(lease.data);
         // A resume trusts the origin's If-Range handling; if the spliced file
         // does not verify, give the origin one clean chance before blaming the file.
         if (result.resumed && !restartedAfterMismatch) {
@@ -105,25 +110,18 @@ export async function downloadArtifact(a: Artifact, key: ContentKey, what: strin
         }
         throw bad;
       }
-      // The validator goes first (the hash worker removed it when it closed a
-      // complete body): a kill between the two steps then leaves a partial
-      // without one (restarted next time), never a validator whose partial
-      // was already committed (an orphan no later run would lease).
-      if (!result.validatorGone) await unlinkIfPresent(lease.meta);
-      const final = await cache.commit(lease.data, key);
-      committed = true;
-      await rememberVerified(final, result.digests);
+      // The validator goes first: a kill between the two steps then leaves a
+      // partial without one (restarted next time), never an orphan validator.
+      removeIfPresent(lease.meta);
+      const final = cache.publish(lease.data, key);
       opts.onProgress({ type: 'done', id, bytes: result.digests.size, cached: false });
-      return { path: final, ...result.digests, fromCache: false };
+      return { path: final, ...result.digests, integrity: integrityOf(result.digests), fromCache: false };
     }
   } catch (err) {
-    // Network trouble or an interrupted run leaves the partial for the next run
-    // to resume; anything else (4xx, bad bytes, full disk) makes those bytes worthless.
-    keepPartial = lease.shared && (isTransient(err) || opts.signal?.aborted === true);
+    discard = !(isTransient(err) || opts.signal?.aborted === true);
     throw err;
   } finally {
-    if (!keepPartial && !committed && lease.shared) await cache.discardPartial(lease);
-    await lease.release();
+    lease.release({ discard });
   }
 }
 
@@ -131,158 +129,131 @@ export async function downloadArtifact(a: Artifact, key: ContentKey, what: strin
 async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subject, ctx: DownloadContext, fresh: boolean): Promise<AttemptResult> {
   const { cache, client, opts } = ctx;
   const id = subject.url;
-  const have = fresh ? 0 : await sizeOf(lease.data);
+  const have = fresh ? 0 : sizeOf(lease.data);
   const meta = have > 0 ? await cache.readPartialMeta(lease) : undefined;
   const headers: Record<string, string> = {};
   let offset = 0;
   // Hash the bytes we already have before asking for the rest, so a large
   // partial is never read while the response waits (and its body timer runs).
-  let resumeDigests: Digests | undefined;
+  let digester = new Digester({ md5: key.algorithm === 'md5' });
   if (have > 0 && meta?.validator) {
     offset = have;
     headers.range = `bytes=${have}-`;
     headers['if-range'] = meta.validator;
-    resumeDigests = new Digests(key.algorithm);
     try {
-      await resumeDigests.updateFromFile(lease.data, offset);
+      feedFile(digester, lease.data, 0, offset);
     } catch (err) {
-      resumeDigests.abort();
       throw diskError(err, subject.what, lease.data);
     }
   }
 
-  let res: HttpResponse;
-  try {
-    res = await client.get(a.url, { headers, signal: opts.signal, subject });
-  } catch (err) {
-    resumeDigests?.abort();
-    throw err;
-  }
+  const res = await client.get(a.url, { headers, signal: opts.signal, subject });
   let append = false;
   let total: number | undefined;
   const length = contentLength(res);
-  // The resume hash is only used for a 206 that continues the partial.
-  const dropResume = () => resumeDigests?.abort();
 
   if (res.status === 206 && offset > 0) {
     const range = parseContentRange(header(res.headers, 'content-range'));
     if (range?.start !== offset) {
-      dropResume();
       await res.body.dump().catch(() => {});
-      await cache.discardPartial(lease);
+      cache.discardPartial(lease.data);
       throw transient(new PackagerError('ENETWORK', `Cannot download ${subject.what} from ${subject.url}: the server answered a resume with the wrong range`, { url: subject.url }));
     }
     append = true;
     total = range.total ?? (length !== undefined ? offset + length : undefined);
     opts.logger.debug(`Resuming ${subject.what} at byte ${offset}`);
   } else if (res.status === 416 && offset > 0) {
-    dropResume();
     await res.body.dump().catch(() => {});
     // The partial may already hold the whole file (killed between the last byte and the rename).
     if (parseContentRange(header(res.headers, 'content-range'))?.total === offset) {
-      return { digests: await digestFile(lease.data, key.algorithm), resumed: true, validatorGone: false };
+      return { digests: digestFile(lease.data, key.algorithm), resumed: true };
     }
-    await cache.discardPartial(lease);
+    cache.discardPartial(lease.data);
     throw transient(new PackagerError('ENETWORK', `Cannot download ${subject.what} from ${subject.url}: the server refused to resume at byte ${offset}`, { url: subject.url }));
   } else if (res.status >= 200 && res.status < 300 && res.status !== 206) {
-    dropResume();
     if (have > 0) opts.logger.debug(`Server sent all of ${subject.what} again (no range support or the file changed); starting over`);
     total = length;
   } else {
-    dropResume();
     await res.body.dump().catch(() => {});
     throw httpStatusError(res.status, res.statusText, subject, res.headers['retry-after']);
   }
+  if (!append) digester = new Digester({ md5: key.algorithm === 'md5' });
 
   if (a.size !== undefined && total !== undefined && total !== a.size) {
-    resumeDigests?.abort();
     await res.body.dump().catch(() => {});
-    await cache.discardPartial(lease);
+    cache.discardPartial(lease.data);
     throw sizeError(subject, a.size, total);
   }
 
-  // The body is drained from this tick on: bytes left waiting in its buffer
-  // would be dropped if the connection then failed. A hash worker writes them
-  // to the partial file as it hashes them (hash-pool.ts), so the main thread
-  // only moves bytes from the socket to the worker. The worker also saves the
-  // validator beside the partial as it opens it, so a kill mid-body leaves a
-  // resumable partial (a partial without one is simply restarted, never
-  // spliced), and removes it when it closes a complete body.
+  // Old bytes and their validator go before the new body's first byte, and the
+  // new validator is written once the file is new: after a kill, a validator
+  // never sits beside bytes of another response (a partial without one is
+  // restarted, never spliced).
   const validator = validatorOf(res);
-  const digests = append && resumeDigests ? resumeDigests : new Digests(key.algorithm);
-  let result: DigestResult;
-  let complete = false;
-  try {
-    // The worker opens (truncates) the partial only with the first batch, and
-    // writes the new validator just after: old bytes must not meet it after a kill.
-    if (!append && have > 0) {
+  if (!append && !fresh) cache.discardPartial(lease.data);
+  // Bytes written before the file opens wait in the stream: the body is read from this tick on.
+  const out = createWriteStream(lease.data, { flags: append ? 'a' : 'w', highWaterMark: 1 << 20 });
+  if (!append && validator) {
+    out.once('open', () => {
       try {
-        await unlinkIfPresent(lease.data);
+        writeFileSync(lease.meta, JSON.stringify({ validator, url: subject.url }));
       } catch (err) {
-        throw diskError(err, subject.what, lease.data);
+        out.destroy(err as Error);
       }
-    }
-    digests.writeTo(lease.data, { append, sidecar: { file: lease.meta, text: validator ? JSON.stringify({ validator, url: subject.url }) : undefined } });
-    const bodyError = await drainInto(res.body, digests, () => opts.onProgress({ type: 'bytes', id, bytes: digests.size }));
-    // No later attempt resumes a complete body: its validator can go with the close.
-    complete = bodyError === undefined && (total === undefined || digests.size === total);
-    // Every byte that arrived is on file once finish() returns, also after a
-    // network error: each is one the resume does not fetch again.
-    let writeError: unknown;
-    try {
-      result = await digests.finish({ dropSidecar: complete });
-    } catch (err) {
-      writeError = err;
-    }
-    if (writeError) throw isDiskError(writeError) ? diskError(writeError, subject.what, cache.dir) : writeError;
-    if (bodyError) {
-      if (opts.signal?.aborted) throw opts.signal.reason ?? bodyError;
-      const mapped = client.toError(bodyError, subject);
-      if (mapped.code === 'ENETWORK' && total !== undefined && digests.size < total) {
-        throw truncatedError(subject, digests.size, total);
-      }
-      throw mapped;
-    }
-    if (total !== undefined && result!.size !== total) throw truncatedError(subject, result!.size, total);
-  } catch (err) {
-    digests.abort();
-    throw err;
+    });
   }
-  return { digests: result!, resumed: append, validatorGone: complete };
+  const { bodyError, writeError } = await receiveInto(res.body, out, digester, () => opts.onProgress({ type: 'bytes', id, bytes: digester.size }));
+  // Every byte that arrived is on file by now, also after a network error:
+  // each is one the resume does not fetch again.
+  if (writeError) throw isDiskError(writeError) ? diskError(writeError, subject.what, cache.dir) : writeError;
+  if (bodyError) {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? bodyError;
+    const mapped = client.toError(bodyError, subject);
+    if (mapped.code === 'ENETWORK' && total !== undefined && digester.size < total) {
+      throw truncatedError(subject, digester.size, total);
+    }
+    throw mapped;
+  }
+  if (total !== undefined && digester.size !== total) throw truncatedError(subject, digester.size, total);
+  return { digests: digester.digest(), resumed: append };
 }
 
 /**
- * Feeds `body` to `digests` (whose worker writes it to the partial file) until
- * it ends; resolves with the body's error, if any. Flowing mode, so no chunk
- * waits in the body's buffer to be dropped by a failing connection; the body
- * pauses while the worker has too much queued.
+ * Hashes `body` and writes it to `out` until it ends, then closes `out`;
+ * resolves with the body's or the file's error, if any. Flowing mode, so no
+ * chunk waits in the body's buffer to be dropped by a failing connection; the
+ * body pauses while the file has too much queued.
  */
-function drainInto(body: HttpResponse['body'], digests: Digests, onBytes: () => void): Promise<unknown> {
+function receiveInto(body: HttpResponse['body'], out: WriteStream, digester: Digester, onBytes: () => void): Promise<{ bodyError?: unknown; writeError?: unknown }> {
   return new Promise((resolve) => {
-    let settled = false;
-    const done = (bodyError?: unknown) => {
-      if (settled) return;
-      settled = true;
-      resolve(bodyError);
+    let bodyError: unknown;
+    let writeError: unknown;
+    let ended = false;
+    const finish = () => {
+      if (ended) return;
+      ended = true;
+      body.off('data', onData);
+      out.end();
     };
-    body.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      const ok = digests.update(chunk);
+    const onData = (chunk: Buffer) => {
+      digester.update(chunk);
       onBytes();
-      if (ok) return;
-      body.pause();
-      digests.drained().then(
-        () => {
-          if (!settled) body.resume();
-        },
-        () => {
-          // the worker failed (a write error): finish() reports it
-          body.destroy();
-          done();
-        },
-      );
+      if (!out.write(chunk)) {
+        body.pause();
+        out.once('drain', () => body.resume());
+      }
+    };
+    body.on('data', onData);
+    body.on('end', finish);
+    body.on('error', (err) => {
+      bodyError ??= err;
+      finish();
     });
-    body.on('end', () => done());
-    body.on('error', (err) => done(err));
+    out.on('error', (err) => {
+      writeError ??= err;
+      body.destroy();
+      finish();
+    });
+    out.on('close', () => resolve({ bodyError, writeError }));
   });
 }

@@ -4,16 +4,16 @@
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { PackagerError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
 import type { Artifact } from '../core/artifact.js';
 import type { ContentCache, ContentKey } from './content-cache.js';
-import { Digests } from './digests.js';
+import { Digester, hexOf, integrityOf } from './digests.js';
 import { diskError, isDiskError, integrityError, readError, sizeError, type Subject } from './fetch-errors.js';
 import type { CachedFile, ResolvedOptions } from './options.js';
-import { rememberVerified } from './verified-files.js';
 
 /** Local path of a file:// URI (userinfo ignored, as the Ruby packager did). */
 export function filePathOf(uri: string, what?: string): string {
@@ -42,8 +42,15 @@ export async function copyFileArtifact(
   const source = filePathOf(a.url, what);
   opts.logger.info(`Downloading ${what} from ${shown}`);
   opts.onProgress({ type: 'start', id: shown, name: what, ...(a.size !== undefined ? { total: a.size } : {}) });
-  const tmp = await cache.tempPath();
-  const digests = new Digests(key.algorithm);
+  const tmp = cache.tempPath();
+  const digester = new Digester({ md5: key.algorithm === 'md5' });
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      digester.update(chunk);
+      opts.onProgress({ type: 'bytes', id: shown, bytes: digester.size });
+      cb(null, chunk);
+    },
+  });
   let readErr: unknown;
   let writeErr: unknown;
   const input = createReadStream(source, { highWaterMark: 1 << 20 });
@@ -52,22 +59,20 @@ export async function copyFileArtifact(
   out.on('error', (e) => (writeErr ??= e));
   try {
     try {
-      await pipeline(input, digests.tap((n) => opts.onProgress({ type: 'bytes', id: shown, bytes: n })), out);
+      await pipeline(input, tap, out);
     } catch (err) {
-      digests.abort();
       if (!out.closed) await once(out, 'close').catch(() => {});
       if (readErr) throw readError(readErr, subject);
       if (isDiskError(writeErr)) throw diskError(writeErr, what, cache.dir);
       throw readError(err, subject);
     }
-    const result = await digests.finish();
-    const found = key.algorithm === 'sha256' ? result.sha256 : result.md5!;
+    const result = digester.digest();
+    const found = hexOf(result, key.algorithm)!;
     if (found !== key.hex.toLowerCase()) throw integrityError(subject, key.algorithm, key.hex.toLowerCase(), found);
     if (a.size !== undefined && a.size !== result.size) throw sizeError(subject, a.size, result.size);
-    const final = await cache.commit(tmp, key);
-    await rememberVerified(final, result);
+    const final = cache.publish(tmp, key);
     opts.onProgress({ type: 'done', id: shown, bytes: result.size, cached: false });
-    return { path: final, ...result, fromCache: false };
+    return { path: final, ...result, integrity: integrityOf(result), fromCache: false };
   } finally {
     await rm(tmp, { force: true });
   }

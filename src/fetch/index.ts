@@ -7,5 +7,4 @@ export { fetchDocument, type FetchDocumentOptions, type FetchedDocument } from '
 export { ContentCache, defaultCacheDir, type CacheCheck, type ContentKey } from './content-cache.js';
 export type { FetchOptions, CachedFile } from './options.js';
 export { MAX_REDIRECTS } from './http-client.js';
-export { HashSession, copyInPool, hashFileInPool, hashPoolSize, warmHashPool, type PoolCopyError, type HashResult, type HashSpec } from './hash-pool.js';
-export { rememberVerified, statFingerprint, verifiedDigests, wasVerified, type VerifiedDigests } from './verified-files.js';
+export { Digester, type FileDigests } from './digests.js';

@@ -2,6 +2,7 @@
 // fetchArtifact, fetchArtifacts and fetchDocument behave the same.
 import type { Logger, OnProgress } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
+import type { FileDigests } from './digests.js';
 
 export interface FetchOptions {
   /** Root of the content-addressed cache (see ContentCache for the layout). */
@@ -10,13 +11,6 @@ export interface FetchOptions {
   concurrency?: number;
   /** Ignore cache hits (the fresh download still replaces the cache entry). */
   forceDownload?: boolean;
-  /**
-   * fetchArtifacts: return cache hits keyed by sha256 without re-hashing them
-   * (CachedFile.unverified). For a caller that checks their bytes as it reads
-   * them anyway (writeZip does), and fetches again without this option when
-   * one turns out corrupt.
-   */
-  verifyHitsLater?: boolean;
   logger?: Logger;
   onProgress?: OnProgress;
   /** Attempts after the first one (default 5). */
@@ -32,33 +26,20 @@ export interface FetchOptions {
   signal?: AbortSignal;
 }
 
-/** What a fetch put (or found) in the cache. */
-export interface CachedFile {
+/** What a fetch put (or found) in the cache: the entry and its digests (sha256 always, md5 when the artifact is md5-keyed). */
+export interface CachedFile extends FileDigests {
   /** Absolute path of the verified cache entry; read it, never write it. */
   path: string;
-  size: number;
-  /** Hex sha256 of the content, always computed (md5-only manifests too). */
-  sha256: string;
-  /** Hex md5, computed only when the artifact's checksum is md5. */
-  md5?: string;
   /** SRI string of every digest computed (`sha256-... md5-...`). */
   integrity: string;
-  /** CRC-32 of the content (what a zip entry records), computed in the same pass as the sha256. */
-  crc32?: number;
-  /** True when no byte was transferred: the entry was already cached and re-verified (or, with `unverified`, found). */
+  /** True when no byte was transferred: the entry was already cached and re-verified. */
   fromCache: boolean;
-  /**
-   * A cache hit returned unread (FetchOptions.verifyHitsLater): `sha256` is
-   * its cache key and `size` its stat size, not yet checked against its bytes.
-   */
-  unverified?: true;
 }
 
 export interface ResolvedOptions {
   cacheDir: string;
   concurrency: number;
   forceDownload: boolean;
-  verifyHitsLater: boolean;
   logger: Logger;
   onProgress: OnProgress;
   retries: number;
@@ -75,7 +56,6 @@ export function resolveOptions(o: FetchOptions): ResolvedOptions {
     cacheDir: o.cacheDir,
     concurrency: Math.max(1, o.concurrency ?? 8),
     forceDownload: o.forceDownload ?? false,
-    verifyHitsLater: o.verifyHitsLater ?? false,
     logger: o.logger ?? silentLogger,
     onProgress: o.onProgress ?? (() => {}),
     retries: Math.max(0, o.retries ?? 5),

@@ -13,7 +13,7 @@ export {
   DEFAULT_PIP_PYTHON_VERSION,
 } from './manifest.js';
 export { checkPackagingTarget, dependenciesForStack, dependencyArtifact, manifestStacks } from './packaging-target.js';
-export { parseLock, loadLock, serializeLock, writeLock, compareLockEntries, LOCK_VERSION } from './lock.js';
+export { parseLock, loadLock, serializeLock, writeLock, compareLockEntries, entryNameProblem, LOCK_VERSION } from './lock.js';
 export { resolveInputsSha256, canonicalJson } from './inputs-hash.js';
 export { versionMatches, highestMatching } from './version-pattern.js';
 export { assertYamlSize, decodeText, expandedValueCount, MAX_YAML_VALUES } from './yaml-source.js';

@@ -85,6 +85,22 @@ export function parseLock(text: string, file: string): Lock {
   return { lock_version: LOCK_VERSION, inputs_sha256: inputs!, artifacts };
 }
 
+/**
+ * Why an entry's names cannot become paths in the zip, or undefined: the file
+ * name and subdir must each be one plain path segment (no `/`, `\\`, `..`,
+ * query, control characters) of at most 255 bytes, which unzip and every
+ * Linux file system can create; the name must not contain a path either.
+ */
+export function entryNameProblem(e: Pick<LockEntry, 'name' | 'filename' | 'subdir'>): string | undefined {
+  const segment = (what: string, s: string): string | undefined => {
+    // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+    if (s === '' || s === '.' || s === '..' || /[/\\?#\u0000-\u001f\u007f]/.test(s)) return `its ${what} is not a plain file name: ${JSON.stringify(s)}`;
+    if (Buffer.byteLength(s) > 255) return `its ${what} is ${Buffer.byteLength(s)} bytes, longer than the 255 a file name may have (unzip cannot create it)`;
+    return undefined;
+  };
+  return segment('file name', e.filename) ?? (e.subdir !== undefined ? segment('subdir', e.subdir) : undefined) ?? segment('name', e.name);
+}
+
 function readEntry(r: FieldReader, item: unknown, key: string): LockEntry | undefined {
   const m = r.mapping(item, key, true);
   if (!m) return undefined;
@@ -124,6 +140,11 @@ function readEntry(r: FieldReader, item: unknown, key: string): LockEntry | unde
     record,
   };
   if (r.problems.length !== before) return undefined;
+  const unusable = entryNameProblem(e as LockEntry);
+  if (unusable) {
+    r.problem(at('filename'), `artifact ${e.name} ${e.version}: ${unusable}`, { hint: 'resolve again (`bin/package resolve --update`); a lock from another tool may name files the zip cannot hold' });
+    return undefined;
+  }
   return normalizeEntry(e as LockEntry);
 }
 

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { PackagerError } from '../core/errors.js';
 import { isHexDigest } from '../core/integrity.js';
+import { isPlainName, PLAIN_NAME_RULE } from '../core/plain-name.js';
 import { FieldReader, isMapping, preview } from './fields.js';
 import { versionMatches } from './version-pattern.js';
 import { PositionIndex, childPath, loadYamlSource, readYamlFile } from './yaml-source.js';
@@ -109,6 +110,11 @@ export function parseManifest(text: string, file: string): { manifest: Manifest;
     });
   }
   const language = raw.language === undefined ? undefined : r.string(raw.language, 'language', true);
+  if (language !== undefined && !isPlainName(language)) {
+    r.problem('language', `must be a plain name, as it names the zip (<language>_buildpack-v<version>.zip): ${JSON.stringify(language)}`, {
+      hint: `Use ${PLAIN_NAME_RULE}, e.g. \`language: python\`.`,
+    });
+  }
   const stack = r.string(raw.stack, 'stack');
 
   const dependencies: Dependency[] = [];

@@ -4,6 +4,7 @@
 import { PackagerError } from '../core/errors.js';
 import type { Artifact } from '../core/artifact.js';
 import { sriFromHex } from '../core/integrity.js';
+import { isPlainName, PLAIN_NAME_RULE } from '../core/plain-name.js';
 import { manifestReader } from './manifest.js';
 import { versionMatches } from './version-pattern.js';
 import { childPath } from './yaml-source.js';
@@ -25,6 +26,9 @@ export function checkPackagingTarget(m: Manifest, target: { stack?: string }): v
   }
   const stack = target.stack;
   if (!stack) return;
+  if (!isPlainName(stack)) {
+    throw new PackagerError('EUSAGE', `Not a usable stack name: ${JSON.stringify(stack)}`, { hint: `stack names are ${PLAIN_NAME_RULE}, e.g. --stack cflinuxfs4` });
+  }
   const supported = manifestStacks(m);
   if ((m.dependencies.length > 0 || m.miniconda.length > 0) && !supported.includes(stack)) {
     r.problem(undefined, `Stack \`${stack}\` not found in manifest`, {

@@ -9,9 +9,9 @@
 // type, so `date: 2020-01-01` stays the string the user wrote (js-yaml's
 // default schema would make it a Date), and no !!binary/!!set surprises.
 // Spec: https://yaml.org/spec/1.2.2/#103-core-schema
-import { readFile, stat } from 'node:fs/promises';
 import yaml from 'js-yaml';
 import { PackagerError, type ErrorCode } from '../core/errors.js';
+import { readRegularFile } from '../core/regular-file.js';
 import type { Position } from './types.js';
 
 // js-yaml exports its built-in types at runtime; @types/js-yaml does not declare them.
@@ -147,12 +147,8 @@ export const MAX_YAML_FILE_BYTES = 64 * 1024 * 1024;
  * would package mojibake). A missing file throws the fs error (ENOENT) as is.
  */
 export async function readYamlFile(file: string, code: ErrorCode): Promise<string> {
-  const st = await stat(file);
-  if (!st.isFile()) throw new PackagerError(code, `Not a regular file: ${file}`, { file, hint: 'give the path of a YAML file' });
-  if (st.size > MAX_YAML_FILE_BYTES) {
-    throw new PackagerError(code, `${file} is ${st.size} bytes, more than any manifest or lock needs (limit ${MAX_YAML_FILE_BYTES})`, { file, hint: 'check that this is the file you meant' });
-  }
-  return decodeText(await readFile(file), file, code);
+  const bytes = await readRegularFile(file, { code, maxBytes: MAX_YAML_FILE_BYTES, what: code === 'ELOCK' ? 'lock' : 'manifest' });
+  return decodeText(bytes, file, code);
 }
 
 /**

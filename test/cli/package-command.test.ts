@@ -128,12 +128,11 @@ describe('bin/package offline', () => {
     expect(sha(packed)).toBe(sha(TOOL));
   });
 
-  it('catches a cache entry that rotted in place (same size) while zipping it, fetches it again, and writes the same zip as before', async () => {
+  it('catches a cache entry that rotted in place (same size), fetches it again, and writes the same zip as before', async () => {
     const root = await makeBuildpackRoot(manifest(origin.url));
     const first = await packageOffline(root, ['--stack', 'cflinuxfs4']);
     expect(first.code).toBe(0);
     const cold = sha(await readFile(first.out));
-    // warm: the entries are not re-hashed before the zip, only while they are copied into it
     const warm = await packageOffline(root, ['--stack', 'cflinuxfs4']);
     expect(warm.code, warm.stderr).toBe(0);
     expect(sha(await readFile(warm.out))).toBe(cold);
@@ -145,7 +144,6 @@ describe('bin/package offline', () => {
     await writeFile(entry, rotten);
     const third = await packageOffline(root, ['--stack', 'cflinuxfs4']);
     expect(third.code, third.stderr).toBe(0);
-    expect(third.stderr).toMatch(/warning: Checksum mismatch while copying into the zip: dependencies\/[0-9a-f]{32}\/tool-1\.0\.tgz: the cached copy is corrupt/);
     expect(third.stderr).toContain(`Cached tool 1.0 is corrupt (wanted sha256 ${sha(TOOL)}, found sha256 ${sha(rotten)}`);
     expect(origin.requestsFor('/a/tool-1.0.tgz')).toHaveLength(2);
     expect(sha(await readFile(third.out))).toBe(cold);

@@ -68,3 +68,52 @@ describe('redactText on large inputs', () => {
     expect(redactText(big).endsWith('https://-redacted-:-redacted-@h/x')).toBe(true);
   }, 5_000);
 });
+
+describe('redactUrl finds credentials where the URL parser does', () => {
+  it('hides what WHATWG URL (and so undici) authenticates with, in every spelling', () => {
+    const cases = [
+      'http://alice:pa@ss@host/x',
+      'http:/bob:PW1@host/x',
+      'http:\\\\bob:PW1@host\\x',
+      'http:bob:PW1@host/x',
+      'HTTPS://bob:PW1@host/x',
+      'https:///bob:PW1@host/x',
+      'ftp://bob:PW1@host/x',
+    ];
+    for (const u of cases) {
+      const parsed = new URL(u);
+      const shown = redactUrl(u);
+      expect(parsed.password.length).toBeGreaterThan(0);
+      expect(shown).not.toContain(decodeURIComponent(parsed.password));
+      expect(shown).not.toContain(parsed.username);
+      expect(shown).toContain('-redacted-:-redacted-@host');
+    }
+  });
+
+  it('hides the secret query parameters tokens and presigned URLs use, any case', () => {
+    const u = 'https://h/f?private_token=1&auth_token=2&client_secret=3&api-key=4&apikey=5&passwd=6&password=7&secret=8&signature=9&sig=10&code=11&X-Amz-Date=12&X-Amz-Credential=13&keep=ok';
+    expect(redactUrl(u)).toBe(
+      'https://h/f?private_token=-redacted-&auth_token=-redacted-&client_secret=-redacted-&api-key=-redacted-&apikey=-redacted-&passwd=-redacted-&password=-redacted-&secret=-redacted-&signature=-redacted-&sig=-redacted-&code=-redacted-&X-Amz-Date=-redacted-&X-Amz-Credential=-redacted-&keep=ok',
+    );
+  });
+
+  it('finds a one-slash URL inside free text', () => {
+    expect(redactText('failed: http:/bob:PW1@host/x (401)')).toBe('failed: http:/-redacted-:-redacted-@host/x (401)');
+  });
+});
+
+describe('redactOutput (a command\'s output, as pre_package prints it)', () => {
+  it('hides token=, password= values and Authorization header values outside URLs too', async () => {
+    const { redactOutput } = await import('../../src/core/redact.js');
+    const out = redactOutput('export TOKEN=abc123\n> Authorization: Bearer eyJhbGci\ncurl -H "Proxy-Authorization: Basic dTpw" https://u:p@h/x\npassword=hunter2 ok');
+    for (const secret of ['abc123', 'eyJhbGci', 'dTpw', 'hunter2', 'u:p@']) expect(out).not.toContain(secret);
+    expect(out).toContain('ok');
+  });
+});
+
+describe('unredactUrl by parsed host', () => {
+  it('puts credentials back for a file URL the index page spelled differently from the manifest', async () => {
+    const { unredactUrl } = await import('../../src/core/redact.js');
+    expect(unredactUrl('http://-redacted-:-redacted-@host/packages/x.whl', ['http:/bob:PW1@host/simple'])).toBe('http://bob:PW1@host/packages/x.whl');
+  });
+});

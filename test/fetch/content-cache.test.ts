@@ -6,7 +6,7 @@ import { MemoryLogger, type ProgressEvent } from '../../src/core/log.js';
 import { sriFromHex } from '../../src/core/integrity.js';
 import { ContentCache, defaultCacheDir, fetchArtifact } from '../../src/fetch/index.js';
 import { tempDir } from '../helpers/tmp.js';
-import { FAST, listFiles, origin, ZLIB, zlibArtifact } from './support.js';
+import { deadOwnersPartial, FAST, listFiles, origin, ZLIB, zlibArtifact } from './support.js';
 
 async function setup() {
   const o = await origin({ files: { [ZLIB.urlPath]: ZLIB.file } });
@@ -108,38 +108,40 @@ describe('content cache', () => {
     const { cacheDir, opts, url } = await setup();
     const cache = new ContentCache(cacheDir);
     const sri = sriFromHex(ZLIB.sha256);
-    expect(await cache.verify(sri)).toEqual({ status: 'missing' });
+    expect(cache.verify(sri)).toEqual({ status: 'missing' });
     const f = await fetchArtifact(zlibArtifact(url), opts);
     expect(cache.pathFor(sri)).toBe(f.path);
-    expect(await cache.verify(sri, ZLIB.size)).toEqual({ status: 'ok', file: { ...f, fromCache: true } });
+    expect(cache.verify(sri, ZLIB.size)).toEqual({ status: 'ok', file: { ...f, fromCache: true } });
     await writeFile(f.path, 'rot');
-    expect(await cache.verify(sri)).toMatchObject({ status: 'corrupt', wanted: `sha256 ${ZLIB.sha256}` });
+    expect(cache.verify(sri)).toMatchObject({ status: 'corrupt', wanted: `sha256 ${ZLIB.sha256}` });
     expect(await listFiles(cacheDir)).toEqual([]);
   });
 
-  it('leases a download as fresh (no partial to look for) only when tmp/ held none for it when the run first looked', async () => {
+  it('takes over a partial only from a dead owner that tmp/ held when the run first looked, and only once', async () => {
     const cacheDir = await tempDir();
     const tmp = path.join(cacheDir, 'tmp');
     await mkdir(tmp, { recursive: true });
-    const keyA = ContentCache.keyOf(sriFromHex('a'.repeat(64)));
-    const keyB = ContentCache.keyOf(sriFromHex('b'.repeat(64)));
-    const keyC = ContentCache.keyOf(sriFromHex('c'.repeat(64)));
-    await writeFile(path.join(tmp, `sha256-${'a'.repeat(64)}.partial`), 'left by a killed run');
+    const key = (c: string) => ContentCache.keyOf(sriFromHex(c.repeat(64)));
+    const dead = deadOwnersPartial(tmp, 'a'.repeat(64));
+    await writeFile(dead, 'left by a killed run');
+    await writeFile(`${dead}.json`, '{"validator":"\\"v\\""}');
     const cache = new ContentCache(cacheDir);
-    const a = await cache.lease(keyA);
-    expect(a).toMatchObject({ shared: true, hadPartial: true });
-    // appears after the listing (another run killed since): truncated by this run, never spliced
-    await writeFile(path.join(tmp, `sha256-${'b'.repeat(64)}.partial`), 'late');
-    const b = await cache.lease(keyB);
-    expect(b).toMatchObject({ shared: true, hadPartial: false });
-    // while b's lock is held (by this process), another writer gets a private temp file
-    const c = await new ContentCache(cacheDir).lease(keyB);
-    expect(c).toMatchObject({ shared: false, hadPartial: false });
-    await b.release();
-    // the next run lists tmp/ again and sees b's partial
-    expect(await new ContentCache(cacheDir).lease(keyB)).toMatchObject({ shared: true, hadPartial: true });
-    expect(await new ContentCache(cacheDir).lease(keyC)).toMatchObject({ shared: true, hadPartial: false });
-    for (const l of [a, c]) await l.release();
+    const a = await cache.lease(key('a'));
+    expect(a.resumable).toBe(true);
+    expect(await readFile(a.data, 'utf8')).toBe('left by a killed run');
+    expect(await readFile(a.meta, 'utf8')).toContain('validator');
+    // a live owner's partial (this lease's) is never taken over, by this process or another run
+    expect((await new ContentCache(cacheDir).lease(key('a'))).resumable).toBe(false);
+    // appears after the listing (another run killed since): left for the next run
+    await writeFile(deadOwnersPartial(tmp, 'b'.repeat(64)), 'late');
+    expect((await cache.lease(key('b'))).resumable).toBe(false);
+    expect((await new ContentCache(cacheDir).lease(key('b'))).resumable).toBe(true);
+    // once its owner lets go of it (a transient failure), a later run resumes it
+    a.release({ discard: false });
+    const again = await new ContentCache(cacheDir).lease(key('a'));
+    expect(again.resumable).toBe(true);
+    again.release({ discard: true });
+    expect((await listFiles(tmp)).filter((n) => n.startsWith('sha256-a'))).toEqual([]);
   });
 
   it('moves an entry left under content-v1/ (the ab/cd fan-out) to content-v2/ and uses it without a request', async () => {
@@ -151,18 +153,6 @@ describe('content cache', () => {
     expect(f).toMatchObject({ fromCache: true, sha256: ZLIB.sha256, path: path.join(cacheDir, 'content-v2/sha256', ZLIB.sha256) });
     expect(o.requests).toHaveLength(0);
     expect((await listFiles(cacheDir)).filter((p) => !p.startsWith('tmp/'))).toEqual([`content-v2/sha256/${ZLIB.sha256}`]);
-  });
-
-  it('moves a content-v1/ entry over when asked only where it is (peek), without reading it', async () => {
-    const { cacheDir } = await setup();
-    const legacy = path.join(cacheDir, 'content-v1/sha256', ZLIB.sha256.slice(0, 2), ZLIB.sha256.slice(2, 4), ZLIB.sha256.slice(4));
-    await mkdir(path.dirname(legacy), { recursive: true });
-    await writeFile(legacy, await readFile(ZLIB.file));
-    const cache = new ContentCache(cacheDir);
-    const key = ContentCache.keyOf(sriFromHex(ZLIB.sha256));
-    expect(await cache.peek(key, ZLIB.size + 1)).toBeUndefined();
-    expect(await cache.peek(key, ZLIB.size)).toEqual({ path: path.join(cacheDir, 'content-v2/sha256', ZLIB.sha256), size: ZLIB.size });
-    expect(await cache.peek(ContentCache.keyOf(sriFromHex('0'.repeat(64))))).toBeUndefined();
   });
 
   it('re-downloads a corrupt entry found under content-v1/ instead of using it', async () => {

@@ -11,7 +11,7 @@ import { MemoryLogger } from '../../src/core/log.js';
 import { fetchArtifact } from '../../src/fetch/index.js';
 import { ROOT } from '../helpers/paths.js';
 import { tempDir } from '../helpers/tmp.js';
-import { FAST, listFiles, origin, ZLIB, zlibArtifact } from './support.js';
+import { deadOwnersPartial, FAST, listFiles, origin, partialOf, ZLIB, zlibArtifact } from './support.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ETAG = `"${createHash('sha1').update(await readFile(ZLIB.file)).digest('hex')}"`;
@@ -38,8 +38,8 @@ afterAll(async () => {
   if (buildDir) await rm(buildDir, { recursive: true, force: true });
 });
 
-async function sizeOf(file: string): Promise<number> {
-  return stat(file).then((s) => s.size, () => 0);
+async function sizeOf(file: string | undefined): Promise<number> {
+  return file === undefined ? 0 : stat(file).then((s) => s.size, () => 0);
 }
 
 async function until(cond: () => Promise<boolean>, what: string, child: ChildProcess): Promise<void> {
@@ -65,9 +65,9 @@ async function killDownloadWhen(a: Artifact, cacheDir: string, cond: () => Promi
 
 /** Starts a download in a child process and kill -9s it once `bytes` have reached the partial file. */
 async function killMidDownload(a: Artifact, cacheDir: string, bytes: number): Promise<number> {
-  const partial = path.join(cacheDir, 'tmp', `sha256-${ZLIB.sha256}.partial`);
-  await killDownloadWhen(a, cacheDir, async () => (await sizeOf(partial)) >= bytes, `${bytes} bytes in the partial file`);
-  return sizeOf(partial);
+  const partial = () => partialOf(cacheDir, ZLIB.sha256);
+  await killDownloadWhen(a, cacheDir, async () => (await sizeOf(await partial())) >= bytes, `${bytes} bytes in the partial file`);
+  return sizeOf(await partial());
 }
 
 const slow = { slow: { chunk: 4096, intervalMs: 25 } };
@@ -80,11 +80,8 @@ describe('resuming interrupted downloads', () => {
     const have = await killMidDownload(a, cacheDir, 16_384);
     expect(have).toBeLessThan(ZLIB.size);
     expect(await listFiles(path.join(cacheDir, 'content-v2'))).toEqual([]);
-    expect(await listFiles(path.join(cacheDir, 'tmp'))).toEqual([
-      `sha256-${ZLIB.sha256}.lock`,
-      `sha256-${ZLIB.sha256}.partial`,
-      `sha256-${ZLIB.sha256}.partial.json`,
-    ]);
+    const partial = path.basename((await partialOf(cacheDir, ZLIB.sha256))!);
+    expect(await listFiles(path.join(cacheDir, 'tmp'))).toEqual([partial, `${partial}.json`]);
 
     const logger = new MemoryLogger();
     const f = await fetchArtifact(a, { cacheDir, logger, ...FAST });
@@ -104,7 +101,6 @@ describe('resuming interrupted downloads', () => {
     const cacheDir = await tempDir();
     const a = zlibArtifact(o.url + ZLIB.urlPath);
     const ac = new AbortController();
-    const partial = path.join(cacheDir, 'tmp', `sha256-${ZLIB.sha256}.partial`);
     const run = fetchArtifact(a, {
       cacheDir,
       signal: ac.signal,
@@ -114,7 +110,7 @@ describe('resuming interrupted downloads', () => {
       ...FAST,
     });
     await expect(run).rejects.toThrow('interrupted by the user');
-    const have = await sizeOf(partial);
+    const have = await sizeOf(await partialOf(cacheDir, ZLIB.sha256));
     expect(have).toBeGreaterThan(0);
     await fetchArtifact(a, { cacheDir, ...FAST });
     expect(o.requestsFor(ZLIB.urlPath).map((r) => r.headers.range)).toEqual([undefined, `bytes=${have}-`]);
@@ -146,7 +142,7 @@ describe('resuming interrupted downloads', () => {
     const o = await origin({ files: { [ZLIB.urlPath]: ZLIB.file } });
     const cacheDir = await tempDir();
     const tmp = path.join(cacheDir, 'tmp');
-    await writeFile(path.join(await mkdirp(tmp), `sha256-${ZLIB.sha256}.partial`), (await readFile(ZLIB.file)).subarray(0, 5000));
+    await writeFile(deadOwnersPartial(await mkdirp(tmp), ZLIB.sha256), (await readFile(ZLIB.file)).subarray(0, 5000));
     await fetchArtifact(zlibArtifact(o.url + ZLIB.urlPath), { cacheDir, ...FAST });
     expect(o.requests.map((r) => [r.headers.range, r.status])).toEqual([[undefined, 200]]);
   });
@@ -154,9 +150,9 @@ describe('resuming interrupted downloads', () => {
   it('starts over once when a resumed file does not verify', async () => {
     const o = await origin({ files: { [ZLIB.urlPath]: ZLIB.file } });
     const cacheDir = await tempDir();
-    const tmp = await mkdirp(path.join(cacheDir, 'tmp'));
-    await writeFile(path.join(tmp, `sha256-${ZLIB.sha256}.partial`), Buffer.alloc(5000, 0x55));
-    await writeFile(path.join(tmp, `sha256-${ZLIB.sha256}.partial.json`), JSON.stringify({ validator: ETAG }));
+    const partial = deadOwnersPartial(await mkdirp(path.join(cacheDir, 'tmp')), ZLIB.sha256);
+    await writeFile(partial, Buffer.alloc(5000, 0x55));
+    await writeFile(`${partial}.json`, JSON.stringify({ validator: ETAG }));
     const logger = new MemoryLogger();
     const f = await fetchArtifact(zlibArtifact(o.url + ZLIB.urlPath), { cacheDir, logger, ...FAST });
     expect(f.sha256).toBe(ZLIB.sha256);
@@ -171,18 +167,18 @@ describe('resuming interrupted downloads', () => {
     // the origin's file changed: If-Range does not match, so it answers 200 (headers, then nothing)
     const o = await origin({ files: { [ZLIB.urlPath]: ZLIB.file }, faults: { [ZLIB.urlPath]: [{ stall: true }, slow] } });
     const cacheDir = await tempDir();
-    const tmp = await mkdirp(path.join(cacheDir, 'tmp'));
-    const partial = path.join(tmp, `sha256-${ZLIB.sha256}.partial`);
-    await writeFile(partial, Buffer.alloc(50_000, 0x55));
-    await writeFile(`${partial}.json`, JSON.stringify({ validator: '"an-older-version"' }));
+    const old = deadOwnersPartial(await mkdirp(path.join(cacheDir, 'tmp')), ZLIB.sha256);
+    await writeFile(old, Buffer.alloc(50_000, 0x55));
+    await writeFile(`${old}.json`, JSON.stringify({ validator: '"an-older-version"' }));
     const a = zlibArtifact(o.url + ZLIB.urlPath);
+    const partial = () => partialOf(cacheDir, ZLIB.sha256);
     // the old bytes go at once: a resume could otherwise splice them onto the new version
-    await killDownloadWhen(a, cacheDir, async () => (await sizeOf(partial)) === 0, 'the old bytes removed');
-    expect(await sizeOf(partial)).toBe(0);
+    await killDownloadWhen(a, cacheDir, async () => (await sizeOf(await partial())) === 0, 'the old bytes removed');
+    expect(await sizeOf(await partial())).toBe(0);
     // the new validator is written with the first new bytes, never beside old ones
-    const validatorIs = async (v: string) => (JSON.parse(await readFile(`${partial}.json`, 'utf8').catch(() => '{}')) as { validator?: string }).validator === v;
-    await killDownloadWhen(a, cacheDir, async () => (await validatorIs(ETAG)) && (await sizeOf(partial)) > 0, 'the new validator and bytes on file');
-    const kept = await readFile(partial);
+    const validatorIs = async (v: string) => (JSON.parse(await readFile(`${await partial()}.json`, 'utf8').catch(() => '{}')) as { validator?: string }).validator === v;
+    await killDownloadWhen(a, cacheDir, async () => (await validatorIs(ETAG)) && (await sizeOf(await partial())) > 0, 'the new validator and bytes on file');
+    const kept = await readFile((await partial())!);
     expect(kept.equals((await readFile(ZLIB.file)).subarray(0, kept.length))).toBe(true);
     // nothing to resume after the first kill: the second run started at byte 0
     expect(o.requests.map((r) => [r.headers.range, r.headers['if-range']])).toEqual([
@@ -194,25 +190,34 @@ describe('resuming interrupted downloads', () => {
   it('uses a partial that already holds every byte when the origin answers 416', async () => {
     const o = await origin({ files: { [ZLIB.urlPath]: ZLIB.file } });
     const cacheDir = await tempDir();
-    const tmp = await mkdirp(path.join(cacheDir, 'tmp'));
-    await writeFile(path.join(tmp, `sha256-${ZLIB.sha256}.partial`), await readFile(ZLIB.file));
-    await writeFile(path.join(tmp, `sha256-${ZLIB.sha256}.partial.json`), JSON.stringify({ validator: ETAG }));
+    const partial = deadOwnersPartial(await mkdirp(path.join(cacheDir, 'tmp')), ZLIB.sha256);
+    await writeFile(partial, await readFile(ZLIB.file));
+    await writeFile(`${partial}.json`, JSON.stringify({ validator: ETAG }));
     const f = await fetchArtifact(zlibArtifact(o.url + ZLIB.urlPath), { cacheDir, ...FAST });
     expect(f.sha256).toBe(ZLIB.sha256);
     expect(o.requests.map((r) => [r.headers.range, r.status])).toEqual([[`bytes=${ZLIB.size}-`, 416]]);
   });
 
-  it('takes over an empty lock (a run killed between creating it and writing its pid) and leaves none', async () => {
-    const o = await origin({ files: { [ZLIB.urlPath]: ZLIB.file } });
+  it('never takes over the partial of a download another live process is writing', async () => {
+    const o = await origin({ files: { [ZLIB.urlPath]: ZLIB.file }, faults: { [ZLIB.urlPath]: [slow] } });
     const cacheDir = await tempDir();
-    const tmp = await mkdirp(path.join(cacheDir, 'tmp'));
-    await writeFile(path.join(tmp, `sha256-${ZLIB.sha256}.lock`), '');
-    const f = await fetchArtifact(zlibArtifact(o.url + ZLIB.urlPath), { cacheDir, ...FAST });
-    expect(f.sha256).toBe(ZLIB.sha256);
-    expect(await listFiles(tmp)).toEqual([]);
+    const a = zlibArtifact(o.url + ZLIB.urlPath);
+    const child = spawn(process.execPath, [childJs, JSON.stringify({ artifact: a, cacheDir })], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let stdout = '';
+    child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+    const exited = once(child, 'exit');
+    await until(async () => (await sizeOf(await partialOf(cacheDir, ZLIB.sha256))) >= 16_384, 'the child writing its partial', child);
+    // this process lists tmp/ now, with the child's partial in it
+    const mine = await fetchArtifact(a, { cacheDir, ...FAST });
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ sha256: ZLIB.sha256, fromCache: false });
+    expect(mine).toMatchObject({ sha256: ZLIB.sha256 });
+    expect(o.requestsFor(ZLIB.urlPath).map((r) => r.headers.range)).toEqual([undefined, undefined]);
+    expect(await listFiles(path.join(cacheDir, 'tmp'))).toEqual([]);
   });
 
-  it('gives a second live writer of the same file its own temp file', async () => {
+  it('gives a second live writer of the same file a partial of its own, and never takes over a live one', async () => {
     const o = await origin({ files: { [ZLIB.urlPath]: ZLIB.file }, faults: { [ZLIB.urlPath]: [slow, slow] } });
     const cacheDir = await tempDir();
     const a = zlibArtifact(o.url + ZLIB.urlPath);

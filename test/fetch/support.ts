@@ -1,7 +1,9 @@
 // Shared by the fetch tests: a real conda package with its published
 // checksums (from upstream repodata.json), loopback origins closed after each
 // test, and fast retry settings so faults resolve in milliseconds.
+import { spawnSync } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import { startOrigin, type Origin, type OriginOptions } from '../../fixtures/origin/origin.mjs';
@@ -67,4 +69,18 @@ export async function rejection(p: Promise<unknown>): Promise<Error & { code?: s
     return err as Error & { code?: string; details?: Record<string, unknown> };
   }
   throw new Error('expected a rejection, but the promise resolved');
+}
+
+/** The partial file of a download of `sha256` in `<cacheDir>/tmp` (`sha256-<hex>.<owner>.partial`), or undefined. */
+export async function partialOf(cacheDir: string, sha256: string): Promise<string | undefined> {
+  const names = await readdir(path.join(cacheDir, 'tmp')).catch(() => [] as string[]);
+  const name = names.find((n) => n.startsWith(`sha256-${sha256}.`) && n.endsWith('.partial'));
+  return name === undefined ? undefined : path.join(cacheDir, 'tmp', name);
+}
+
+/** Where a process that has exited (a kill -9) left its partial download of `sha256` in `tmp`. */
+export function deadOwnersPartial(tmp: string, sha256: string): string {
+  const pid = spawnSync(process.execPath, ['-e', '0']).pid;
+  const host = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'localhost';
+  return path.join(tmp, `sha256-${sha256}.${pid}-0badc0de@${host}.partial`);
 }

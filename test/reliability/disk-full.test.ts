@@ -1,6 +1,6 @@
 // A full disk under each place the packager writes: the download cache, the
-// output zip's directory, and TMPDIR (where the buildpack root is copied for
-// pre_package). Each must fail cleanly: exit 2 (docs/CLI.md: a full disk while
+// output zip's directory, and TMPDIR (where the buildpack root is copied when
+// a pre_package command runs). Each must fail cleanly: exit 2 (docs/CLI.md: a full disk while
 // downloading or writing), a message that says the disk is full and where,
 // a hint, no stack trace, and no partial file left on the full disk. The
 // small disk is a tmpfs (needs root, as CI has); without it, `ulimit -f`
@@ -8,7 +8,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Origin } from '../../fixtures/origin/origin.mjs';
@@ -61,8 +61,8 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 /** bin/package offline, optionally under `ulimit -f <blocks>` (1 KiB blocks in bash). */
-function packageOffline(cache: string, out: string, o: { env?: NodeJS.ProcessEnv; ulimitBlocks?: number } = {}): Promise<CliResult> {
-  const args = ['offline', '--manifest', manifest, '--cache-dir', cache, '--output', out];
+function packageOffline(cache: string, out: string, o: { env?: NodeJS.ProcessEnv; ulimitBlocks?: number; manifest?: string } = {}): Promise<CliResult> {
+  const args = ['offline', '--manifest', o.manifest ?? manifest, '--cache-dir', cache, '--output', out];
   if (o.ulimitBlocks === undefined) return runBin('package', args, { cwd: root, env: { ...FAST_ENV, ...o.env } });
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', `ulimit -f ${o.ulimitBlocks}; exec "$@"`, 'bash', process.execPath, path.join(ROOT, 'bin/package'), ...args], {
@@ -125,7 +125,10 @@ describe('packaging onto a full disk', () => {
     if (!disk) return;
     const cache = path.join(await caseDir(), 'cache');
     const out = path.join(await caseDir(), 'bp.zip');
-    const r = await packageOffline(cache, out, { env: { TMPDIR: disk } });
+    // the root is copied to TMPDIR only for a pre_package command to run in
+    const withPrePackage = path.join(path.dirname(manifest), 'manifest-pre-package.yml');
+    await writeFile(withPrePackage, `${await readFile(manifest, 'utf8')}\npre_package: "true"\n`);
+    const r = await packageOffline(cache, out, { env: { TMPDIR: disk }, manifest: withPrePackage });
     expectCleanExit(r, 'TMPDIR full');
     record({ suite: 'disk-full', case: 'TMPDIR on a 64 KiB tmpfs', exit: r.code, outcome: 'failed', error: errorLine(r.stderr) });
     expect(r.code, r.stderr).toBe(2);

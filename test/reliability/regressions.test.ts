@@ -213,7 +213,7 @@ describe('manifest and lock bytes', () => {
   });
 
   it('refuses a device or a directory as a manifest or lock instead of reading forever', async () => {
-    expect((await failure(loadManifest('/dev/zero'))).message).toBe('Not a regular file: /dev/zero');
+    expect((await failure(loadManifest('/dev/zero'))).message).toBe('The manifest is a character device, not a regular file: /dev/zero');
     expect((await failure(loadLock('/dev/zero'))).code).toBe('ELOCK');
     expect((await failure(loadManifest(await tempDir()))).code).toBe('EMANIFEST');
   });

@@ -4,7 +4,7 @@
 // cached, against a loopback origin.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOrigin } from '../../fixtures/origin/origin.mjs';
@@ -266,5 +266,50 @@ describe('curl/wget shim without a cached bundle', () => {
     } finally {
       await origin.close();
     }
+  });
+});
+
+describe('shim_exec_real (bin/lib/shim.sh, both shims): which real tool runs, and with which PATH', () => {
+  let dir: string;
+  let bp: Bundle;
+  let stub: string;
+  beforeAll(async () => {
+    dir = await suiteDir('shim-real-');
+    suiteDirs.push(dir);
+    await mkdir(path.join(dir, 'bp'));
+    bp = await makeBundle(path.join(dir, 'bp'), { cached: false, installers: [] });
+    stub = path.join(dir, 'stub');
+    await mkdir(stub);
+    for (const tool of ['curl', 'wget']) {
+      await writeFile(path.join(stub, tool), '#!/bin/sh\nprintf \'%s\\n\' "$0" "PATH=$PATH"\nfor a; do printf \'arg=%s\\n\' "$a"; done\n', { mode: 0o755 });
+    }
+    await symlink(path.join(bp.dir, 'bin/shim'), path.join(dir, 'shim-link'));
+    // a PATH entry with a glob character is legal and must reach the real tool as written
+    await mkdir(path.join(dir, 'g1'));
+    await mkdir(path.join(dir, 'g2'));
+  });
+
+  for (const tool of ['curl', 'wget']) {
+    it(`runs the next ${tool} on PATH, removing every spelling of the shim dir and keeping the rest (empty entry, glob) as written`, async () => {
+      const cwd = await tempDir('shim-real-cwd-');
+      const shimDir = path.join(bp.dir, 'bin/shim');
+      const PATH = `:${shimDir}:${path.join(dir, 'shim-link')}/:${path.join(dir, 'g*')}:${stub}:/usr/bin:/bin`;
+      const r = await runScript(tool, ['-q', 'a b', '*', '--', 'https://example.com/x'], { cwd, env: { PATH, HOME: cwd } });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(
+        `${path.join(stub, tool)}\nPATH=:${path.join(dir, 'g*')}:${stub}:/usr/bin:/bin\narg=-q\narg=a b\narg=*\narg=--\narg=https://example.com/x\n`,
+      );
+    });
+  }
+
+  it('exits 127 with a message when PATH has no real curl', async () => {
+    const cwd = await tempDir('shim-real-cwd-');
+    const tools = path.join(cwd, 'tools'); // what the shim itself needs, and no curl
+    await mkdir(tools);
+    for (const t of ['bash', 'grep']) await symlink(execFileSync('sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).trim(), path.join(tools, t));
+    const r = await runScript(path.join(bp.dir, 'bin/shim/curl'), ['-fsS', 'https://example.com/x'], { cwd, env: { PATH: `${path.join(bp.dir, 'bin/shim')}:${tools}` } });
+    expect(r.code).toBe(127);
+    expect(r.stderr).toBe('curl: command not found (the buildpack shim found no real curl on PATH)\n');
   });
 });

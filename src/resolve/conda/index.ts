@@ -4,12 +4,13 @@
 // fetchDocument) and reads the user's files; parsing and solving are pure.
 // It must not download package files (that is bundle/) nor import other resolvers.
 
-import { readFile, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PackagerError, isPackagerError } from '../../core/errors.js';
+import { readRegularFile } from '../../core/regular-file.js';
 import type { Logger } from '../../core/log.js';
 import { redactUrl } from '../../core/redact.js';
 import { stackInfo, type StackInfo } from '../../core/stacks.js';
@@ -197,9 +198,7 @@ class CondaRun {
       const file = /^file:\/\//i.test(ref) ? fileURLToPath(ref) : path.resolve(this.manifestDir, ref);
       let text: string;
       try {
-        const st = await stat(file);
-        if (st.size > 64 << 20) throw new PackagerError('EINPUT', `conda environment file is too large (${st.size} bytes): ${ref}`, { file: ref });
-        text = decodeText(await readFile(file), ref, 'EINPUT');
+        text = decodeText(await readRegularFile(file, { code: 'EINPUT', maxBytes: 64 << 20, what: 'conda environment file', shown: ref }), ref, 'EINPUT');
       } catch (err) {
         if (isPackagerError(err)) throw err;
         throw new PackagerError('EINPUT', `Cannot read the conda file named in conda.files: ${ref}`, { file: ref, key: 'conda.files', hint: 'paths are relative to the manifest' }, { cause: err });

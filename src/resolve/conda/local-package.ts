@@ -14,6 +14,7 @@ import path from 'node:path';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PackagerError } from '../../core/errors.js';
+import { fileKind } from '../../core/regular-file.js';
 
 /** A local package file and the repodata record made from it. */
 export interface LocalPackage {
@@ -157,10 +158,11 @@ export async function readLocalPackage(ref: string, baseDir: string): Promise<Lo
   const file = localPackagePath(ref, baseDir);
   const format = file.endsWith('.conda') ? 'conda' : file.endsWith('.tar.bz2') ? 'tar.bz2' : undefined;
   if (!format) throw notAPackage(file, 'the name must end in .conda or .tar.bz2');
-  try {
-    if (!(await stat(file)).isFile()) throw new Error('not a file');
-  } catch (err) {
+  const st = await stat(file).catch((err: unknown) => {
     throw new PackagerError('EINPUT', `Local conda package not found: ${file}`, { file, hint: 'check the path in conda.files (relative paths are relative to the manifest)' }, { cause: err });
+  });
+  if (!st.isFile()) {
+    throw new PackagerError('EINPUT', `Local conda package is ${fileKind(st)}, not a regular file: ${file}`, { file, hint: 'name a .conda or .tar.bz2 file in conda.files' });
   }
   let json: Buffer | undefined;
   try {

@@ -13,6 +13,7 @@ import {
   type Logger,
   PackagerError,
   isPackagerError,
+  readRegularFile,
   redactUrl,
   sriFromHex,
   stackInfo,
@@ -104,7 +105,7 @@ async function readInputs(input: PypiResolveInput): Promise<Inputs> {
   inline(input.extraRequirements ?? [], (i) => `conda environment pip requirement #${i + 1}`, () => 'conda.files');
   for (const f of input.pip.files) {
     const file = path.resolve(input.manifestDir, f);
-    const parsed = await parseRequirementsFile(file, { readText: async (p) => decodeText(await readFile(p), p, 'EINPUT'), env });
+    const parsed = await parseRequirementsFile(file, { readText: async (p) => decodeText(await readRegularFile(p, { code: 'EINPUT', maxBytes: 64 << 20, what: 'requirements file' }), p, 'EINPUT'), env });
     for (const l of parsed.requirements) add(out.requirements, l);
     for (const l of parsed.constraints) add(out.constraints, l);
     const o = parsed.options;

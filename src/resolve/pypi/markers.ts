@@ -17,7 +17,10 @@ export type MarkerVariable =
   | 'platform_python_implementation'
   | 'implementation_name'
   | 'implementation_version'
-  | 'extra';
+  | 'extra'
+  // PEP 751: sets of names, defined only in lock files (`"dev" in dependency_groups`)
+  | 'extras'
+  | 'dependency_groups';
 
 export type MarkerValue = { variable: MarkerVariable } | { literal: string };
 
@@ -27,8 +30,13 @@ export type Marker =
   | { type: 'compare'; lhs: MarkerValue; op: MarkerOp; rhs: MarkerValue }
   | { type: 'and' | 'or'; left: Marker; right: Marker };
 
-/** Values of every marker variable except `extra`. */
-export type MarkerEnvironment = Record<Exclude<MarkerVariable, 'extra'>, string>;
+/** Values of every marker variable except `extra` and the lock-file sets. */
+export type MarkerEnvironment = Record<Exclude<MarkerVariable, 'extra' | LockSetVariable>, string>;
+
+type LockSetVariable = 'extras' | 'dependency_groups';
+
+/** PEP 751's set-valued variables, as a lock file's reader knows them (normalised names). */
+export type LockMarkerSets = Record<LockSetVariable, ReadonlySet<string>>;
 
 // Legacy dotted spellings that packaging still accepts.
 const ALIASES: Record<string, MarkerVariable> = {
@@ -42,7 +50,7 @@ const ALIASES: Record<string, MarkerVariable> = {
 const VARIABLES = new Set<string>([
   'python_version', 'python_full_version', 'os_name', 'sys_platform', 'platform_release', 'platform_system',
   'platform_version', 'platform_machine', 'platform_python_implementation', 'implementation_name',
-  'implementation_version', 'extra',
+  'implementation_version', 'extra', 'extras', 'dependency_groups',
 ]);
 
 type Token =
@@ -209,19 +217,25 @@ function compare(lhs: string, op: MarkerOp, rhs: string): boolean {
 
 /**
  * Evaluates a marker. `extra` is the extra being asked about ('' for the
- * package itself): `extra == "x"` is true only while evaluating extra x.
+ * package itself): `extra == "x"` is true only while evaluating extra x. A set
+ * (poetry.lock and uv.lock markers) holds every active extra: `extra == "x"` is
+ * true when x is one of them. `lockSets` gives PEP 751's `extras` and
+ * `dependency_groups`, which only lock files define.
  */
-export function evaluateMarker(marker: Marker, env: MarkerEnvironment, extra = ''): boolean {
+export function evaluateMarker(marker: Marker, env: MarkerEnvironment, extra: string | ReadonlySet<string> = '', lockSets?: LockMarkerSets): boolean {
   switch (marker.type) {
     case 'and':
-      return evaluateMarker(marker.left, env, extra) && evaluateMarker(marker.right, env, extra);
+      return evaluateMarker(marker.left, env, extra, lockSets) && evaluateMarker(marker.right, env, extra, lockSets);
     case 'or':
-      return evaluateMarker(marker.left, env, extra) || evaluateMarker(marker.right, env, extra);
+      return evaluateMarker(marker.left, env, extra, lockSets) || evaluateMarker(marker.right, env, extra, lockSets);
     case 'compare': {
+      const setSide = lockSetVariable(marker.rhs) ?? lockSetVariable(marker.lhs);
+      if (setSide) return compareLockSet(marker, setSide, lockSets);
       const isExtra = ('variable' in marker.lhs && marker.lhs.variable === 'extra') || ('variable' in marker.rhs && marker.rhs.variable === 'extra');
+      if (isExtra && typeof extra !== 'string') return compareExtraSet(marker, extra);
       const value = (v: MarkerValue): string => {
         if ('literal' in v) return v.literal;
-        return v.variable === 'extra' ? extra : env[v.variable];
+        return v.variable === 'extra' ? (extra as string) : env[v.variable as keyof MarkerEnvironment];
       };
       let l = value(marker.lhs);
       let r = value(marker.rhs);
@@ -232,6 +246,42 @@ export function evaluateMarker(marker: Marker, env: MarkerEnvironment, extra = '
       return compare(l, marker.op, r);
     }
   }
+}
+
+function lockSetVariable(v: MarkerValue): LockSetVariable | undefined {
+  return 'variable' in v && (v.variable === 'extras' || v.variable === 'dependency_groups') ? v.variable : undefined;
+}
+
+/** `"name" in extras` / `"name" not in dependency_groups` (packaging's lock_file context: names normalised, membership only). */
+function compareLockSet(marker: Extract<Marker, { type: 'compare' }>, variable: LockSetVariable, lockSets: LockMarkerSets | undefined): boolean {
+  const text = formatMarker(marker);
+  if (!lockSets) {
+    throw new PackagerError('EINPUT', `Marker ${JSON.stringify(text)} uses \`${variable}\`, which only a pylock.toml lock file defines`, {
+      found: text,
+      hint: `use \`extra == "name"\` outside pylock.toml files`,
+    });
+  }
+  if (!('literal' in marker.lhs) || !('variable' in marker.rhs) || (marker.op !== 'in' && marker.op !== 'not in')) {
+    throw new PackagerError('EINPUT', `Marker ${JSON.stringify(text)} compares the set \`${variable}\` with ${marker.op}: only "name" in ${variable} and "name" not in ${variable} are defined`, {
+      found: text,
+      hint: `write "name" in ${variable} (PEP 751)`,
+    });
+  }
+  const has = lockSets[variable].has(normalizeExtra(marker.lhs.literal));
+  return marker.op === 'in' ? has : !has;
+}
+
+/** `extra == "x"` / `extra != "x"` against every active extra at once. */
+function compareExtraSet(marker: Extract<Marker, { type: 'compare' }>, extras: ReadonlySet<string>): boolean {
+  const literal = 'literal' in marker.lhs ? marker.lhs.literal : 'literal' in marker.rhs ? marker.rhs.literal : undefined;
+  if (literal === undefined || (marker.op !== '==' && marker.op !== '!=')) {
+    throw new PackagerError('EINPUT', `Marker ${JSON.stringify(formatMarker(marker))} compares \`extra\` with ${marker.op}: a lock file's markers use extra == "name" or extra != "name"`, {
+      found: formatMarker(marker),
+      hint: 'regenerate the lock file with its tool',
+    });
+  }
+  const has = extras.has(normalizeExtra(literal));
+  return marker.op === '==' ? has : !has;
 }
 
 /** Canonical text of a marker, with double quotes and explicit parentheses where `or` sits under `and`. */

@@ -1,7 +1,7 @@
 // "The cache holds only verified files": every entry under content-v2/ hashes
-// to its own name, tmp/ holds nothing but resumable partials (and locks only
-// of dead processes, which the next run takes over), and every http-v1/ document has its body at the
-// recorded size with no stray bodies beside them.
+// to its own name, tmp/ holds nothing but resumable partials (with their
+// validators), and every http-v1/ document has its body at the recorded size
+// with no stray bodies beside them.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -16,18 +16,6 @@ async function files(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-// `<pid> <host>`: a lock is only legitimate while its process lives.
-function lockHolderAlive(body: string): boolean {
-  const pid = Number(body.trim().split(' ')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function hashFile(file: string, algorithm: string): Promise<string> {
   const h = createHash(algorithm);
   for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
@@ -39,8 +27,6 @@ export interface CacheAudit {
   entries: string[];
   /** Partial downloads kept for resume under tmp/. */
   partials: string[];
-  /** Download locks of processes that no longer exist (a kill -9 leaves them; the next run takes them over). */
-  staleLocks: string[];
   /** Everything that breaks the rule; empty when the cache is sound. */
   problems: string[];
 }
@@ -65,11 +51,9 @@ export async function auditCache(cacheDir: string): Promise<CacheAudit> {
     }
   }
   const partials: string[] = [];
-  const staleLocks: string[] = [];
   for (const f of await files(path.join(cacheDir, 'tmp'))) {
     const name = path.basename(f);
     if (/\.partial(\.json)?$/.test(name)) partials.push(name);
-    else if (name.endsWith('.lock') && !lockHolderAlive(await readFile(f, 'utf8').catch(() => ''))) staleLocks.push(name); // left by a killed run
     else problems.push(`leftover in tmp/: ${name}`);
   }
   const http = path.join(cacheDir, 'http-v1');
@@ -86,5 +70,5 @@ export async function auditCache(cacheDir: string): Promise<CacheAudit> {
     }
   }
   for (const b of bodies) problems.push(`http-v1 body without metadata: ${path.basename(b)}`);
-  return { entries, partials, staleLocks, problems };
+  return { entries, partials, problems };
 }

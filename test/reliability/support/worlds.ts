@@ -1,6 +1,7 @@
 // Whole loopback worlds for the CLI (fixtures/demo/world.mjs: an installer
 // index, a conda channel, a PyPI index and a plain dependency on one origin),
 // and buildpack roots pointed at them, with or without a ready lock.
+import { createHash } from 'node:crypto';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startDemoWorld, writeDemoBuildpack } from '../../../fixtures/demo/world.mjs';
@@ -79,4 +80,18 @@ export async function lockedRootFor(t: LockedTemplate, url: string, rewrite: (lo
 /** Starts a demo world with extra origin options. */
 export function world(options: Omit<OriginOptions, 'files'> = {}): Promise<Origin> {
   return startDemoWorld(options);
+}
+
+/**
+ * A demo world whose installer is `installer`, served 256 KiB per 8 ms (so a
+ * run spends its time downloading it), and a locked buildpack root for it.
+ */
+export async function slowInstallerWorld(installer: Buffer): Promise<{ w: Origin; root: string; manifest: string }> {
+  const template = await lockedTemplate();
+  const w = await world();
+  w.setFile(PATHS.installer, installer);
+  w.setFaults(PATHS.installer, [{ forever: { slow: { chunk: 256 * 1024, intervalMs: 8 } } }]);
+  const installerSha = /sha256: ([0-9a-f]{64})/.exec(template.lock.slice(template.lock.indexOf('kind: installer')))![1]!;
+  const sha = createHash('sha256').update(installer).digest('hex');
+  return { w, ...(await lockedRootFor(template, w.url, (lock) => lock.replace(installerSha, sha))) };
 }

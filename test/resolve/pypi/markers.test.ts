@@ -110,3 +110,25 @@ describe('markers of real upstream METADATA, evaluated for the target', () => {
     expect(md.providesExtra).toEqual(['doc', 'test', 'trio']);
   });
 });
+
+describe('lock-file markers', () => {
+  const env = markerEnvironmentFor({ pythonVersion: '3.11.9', arch: 'x86_64' });
+  const sets = { extras: new Set(['async']), dependency_groups: new Set(['dev']) };
+
+  it("evaluates PEP 751's `extras` and `dependency_groups` as sets of normalised names", () => {
+    expect(evaluateMarker(parseMarker(`'Async' in extras and 'dev' in dependency_groups`), env, '', sets)).toBe(true);
+    expect(evaluateMarker(parseMarker(`'docs' in dependency_groups or 'fast' in extras`), env, '', sets)).toBe(false);
+    expect(evaluateMarker(parseMarker(`'docs' not in dependency_groups and python_version >= '3.11'`), env, '', sets)).toBe(true);
+  });
+
+  it('evaluates `extra` against every active extra at once when given a set (poetry.lock, uv.lock)', () => {
+    expect(evaluateMarker(parseMarker(`extra == "async"`), env, new Set(['async', 'socks']))).toBe(true);
+    expect(evaluateMarker(parseMarker(`extra == "dotenv"`), env, new Set(['async']))).toBe(false);
+    expect(evaluateMarker(parseMarker(`extra != "async" or python_version < "3.11"`), env, new Set(['async']))).toBe(false);
+  });
+
+  it('refuses the lock-file sets outside a lock file and in comparisons other than membership', () => {
+    expect(() => evaluateMarker(parseMarker(`'dev' in dependency_groups`), env)).toThrow(/only a pylock\.toml lock file defines/);
+    expect(() => evaluateMarker(parseMarker(`extras == 'dev'`), env, '', sets)).toThrow(/only "name" in extras and "name" not in extras are defined/);
+  });
+});
