@@ -1,6 +1,6 @@
 // Resolving pip requirements on real PyPI data: this machine's local mirrors
 // of real PyPI files (/opt/pypi, /opt/pypi-more) served by nginx on loopback,
-// the previous resolver (built from git, OLD_REV) against the current one
+// the previous resolver (the current product with OLD_REV's resolver files) against the current one
 // (dist/), with real pip 26.2.1 and 23.2.1 on the same index as references.
 // Two sets: the late-conflict file (fixtures/pypi/late-conflict, /opt/pypi
 // only) and big-155 (fixtures/pypi/corpus, 64 lines, 155 packages, both
@@ -18,6 +18,8 @@ import { OUT, ROOT, runCleanups, startNginx } from './lib/origins.mjs';
 
 /** The resolver before conflict-driven resolution (the commit this work started from). */
 export const OLD_REV = '77666f6';
+/** The files that were that resolver; the rest of the product is the current one. */
+const OLD_FILES = ['src/resolve/pypi/resolver.ts', 'src/resolve/pypi/pep440.ts'];
 const MIRRORS = { pypi: '/opt/pypi', more: '/opt/pypi-more' };
 const PIP_26 = '/opt/pypi/files/pip-26.2.1-py3-none-any.whl';
 const CHILD = path.join(ROOT, 'bench/lib/resolve-pip-child.mjs');
@@ -30,14 +32,14 @@ function sets(port) {
   ];
 }
 
-/** dist/ of OLD_REV, built once into bench/out (git archive + tsc). */
+/** dist/ of the current sources with OLD_REV's resolver files, built into bench/out (so only the resolver differs). */
 async function oldDist(log) {
-  const dir = path.join(OUT, `old-${OLD_REV}`);
-  if (existsSync(path.join(dir, 'dist/resolve/pypi/index.js'))) return path.join(dir, 'dist');
-  log(`resolve-pip: building the resolver of ${OLD_REV} into ${path.relative(ROOT, dir)}`);
+  const dir = path.join(OUT, `old-resolver-${OLD_REV}`);
+  log(`resolve-pip: building the current product with the resolver of ${OLD_REV} into ${path.relative(ROOT, dir)}`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  await must('sh', ['-c', `git -C "${ROOT}" archive ${OLD_REV} src tsconfig.json package.json | tar -x -C "${dir}"`]);
+  await must('sh', ['-c', `cd "${ROOT}" && tar -c src tsconfig.json package.json | tar -x -C "${dir}"`]);
+  for (const f of OLD_FILES) await must('sh', ['-c', `git -C "${ROOT}" show ${OLD_REV}:${f} > "${path.join(dir, f)}"`]);
   await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   await must(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', path.join(dir, 'tsconfig.json')]);
   return path.join(dir, 'dist');
