@@ -19,7 +19,6 @@ export interface ResolutionContext {
   offer(key: string): Offer;
   files(key: string): Promise<{ files: IndexFile[]; where: string; missing?: boolean }>;
   hashes(key: string): ReadonlySet<string> | undefined;
-  pre: boolean;
   /** Conflicts per package, for the budget message. */
   conflicts?: ReadonlyMap<string, number>;
 }
@@ -226,6 +225,7 @@ function conflictError(failure: Incompatibility, leaves: Fact[], requires: Requi
     .sort();
   const who = yours.length > 1 ? `${joinAnd(yours)} cannot be installed together` : yours.length === 1 ? `${yours[0]} cannot be installed` : 'Your requirements cannot be installed';
   const over = contested.length ? `: ${yours.length > 1 ? 'they need' : 'it needs'} conflicting versions of ${joinAnd(contested)}` : '';
+  const offered = contested.length === 1 ? `; the index has ${text.offeredVersions(contested[0]!)}` : '';
   // your requirements first, then by requiring project and version
   const order = (f: Fact): [number, string, number] => (f.kind === 'requires' && f.pkg !== ctx.root ? [1, f.pkg as string, f.v as number] : [0, '', 0]);
   const byOrder = (a: Fact, b: Fact) => {
@@ -240,7 +240,7 @@ function conflictError(failure: Incompatibility, leaves: Fact[], requires: Requi
       return [describeRequirement(r.req) + (r.empty ? ' (nothing on the index satisfies it)' : ''), ...tail].join(' <- ');
     }),
   );
-  return new PackagerError('ERESOLVE', `${who}${over}`, {
+  return new PackagerError('ERESOLVE', `${who}${over}${offered}`, {
     target: ctx.target.label,
     ...(conflict.length ? { conflict } : {}),
     because: new Report(text).lines(failure),
@@ -260,6 +260,12 @@ class Texts {
 
   offered(pkg: string, v: number) {
     return this.ctx.offer(splitKey(pkg)).versions[v]!;
+  }
+
+  /** `1.0, 2.0` (the newest ten) of what the target can install. */
+  offeredVersions(key: string): string {
+    const all = this.ctx.offer(key).versions.map((o) => formatVersion(o.version));
+    return all.length === 0 ? 'no version for the target' : all.length > 10 ? `${all.slice(-10).join(', ')} (and ${all.length - 10} older)` : all.join(', ');
   }
 
   /** `anyio 4.3.0`, `anyio[trio] 4.3.0`. */

@@ -297,7 +297,6 @@ class Attempt implements SolverProvider {
       offer: (key) => this.s.projects.loadedOffer(key),
       files: (key) => this.s.projects.files(key),
       hashes: (key) => this.s.roots.hashes.get(key),
-      pre: this.s.input.pre === true,
       conflicts: this.solver.conflicts,
     };
   }

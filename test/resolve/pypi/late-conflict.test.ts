@@ -67,7 +67,7 @@ describe('a conflicting pin on the last line (real projects, real metadata)', ()
   it('names both sides and the chain when one more line makes it unsatisfiable', async () => {
     const err: PackagerError = await rejectedPackagerError(lock([...LINES, 'numpy>=2.3']));
     expect(err.code).toBe('ERESOLVE');
-    expect(err.message).toMatchInlineSnapshot(`"numpy>=2.3 (requirements.txt line 16) and scipy<1.14 (requirements.txt line 15) cannot be installed together: they need conflicting versions of numpy"`);
+    expect(err.message).toMatchInlineSnapshot(`"numpy>=2.3 (requirements.txt line 16) and scipy<1.14 (requirements.txt line 15) cannot be installed together: they need conflicting versions of numpy; the index has 1.26.4, 2.0.2, 2.2.6, 2.3.5, 2.4.6"`);
     expect(err.details.conflict).toMatchInlineSnapshot(`
       [
         "numpy>=2.3 <- requirements.txt line 16",

@@ -235,7 +235,7 @@ describe('failure messages', () => {
     const set = [...many(noise, ['1.0', '2.0', '3.0', '4.0']), fake('app', '1.0', ['lib<2']), fake('app', '2.0', ['lib<2']), fake('lib', '1.0'), fake('lib', '2.0')];
     const err = await failure(set, { requirements: roots(...noise, 'app', 'lib>=2') });
     expect(err.code).toBe('ERESOLVE');
-    expect(err.message).toBe('app (requirements.txt line 13) and lib>=2 (requirements.txt line 14) cannot be installed together: they need conflicting versions of lib');
+    expect(err.message).toBe('app (requirements.txt line 13) and lib>=2 (requirements.txt line 14) cannot be installed together: they need conflicting versions of lib; the index has 1.0, 2.0');
     expect(err.details.conflict).toEqual(['lib>=2 <- requirements.txt line 14', 'lib<2 <- app 1.0 <- app (requirements.txt line 13)', 'lib<2 <- app 2.0 <- app (requirements.txt line 13)']);
     expect(err.details.because).toMatchInlineSnapshot(`
       [
@@ -244,6 +244,13 @@ describe('failure messages', () => {
       ]
     `);
     expect(JSON.stringify(err.details)).not.toMatch(/noise/);
+  });
+
+  it('names both lines when your own requirements on one project exclude each other, with what the index has', async () => {
+    const set = [fake('foo', '1.0'), fake('foo', '2.0')];
+    const err = await failure(set, { requirements: roots('foo>=2', 'foo<2') });
+    expect(err.message).toBe('foo<2 (requirements.txt line 2) and foo>=2 (requirements.txt line 1) cannot be installed together: they need conflicting versions of foo; the index has 1.0, 2.0');
+    expect(err.details.because).toEqual(['Because you require foo<2 (requirements.txt line 2) and you require foo>=2 (requirements.txt line 1), no set of versions satisfies your requirements.']);
   });
 
   it('names the chain down to a project nothing on the index satisfies', async () => {
@@ -256,7 +263,7 @@ describe('failure messages', () => {
   it('explains a conflict between two dependencies with both chains', async () => {
     const set = [fake('a', '1.0', ['shared<2']), fake('b', '1.0', ['shared>=2']), fake('shared', '1.0'), fake('shared', '2.0')];
     const err = await failure(set, { requirements: roots('a', 'b') });
-    expect(err.message).toBe('a (requirements.txt line 1) and b (requirements.txt line 2) cannot be installed together: they need conflicting versions of shared');
+    expect(err.message).toBe('a (requirements.txt line 1) and b (requirements.txt line 2) cannot be installed together: they need conflicting versions of shared; the index has 1.0, 2.0');
     expect(err.details.conflict).toEqual(['shared<2 <- a 1.0 <- a (requirements.txt line 1)', 'shared>=2 <- b 1.0 <- b (requirements.txt line 2)']);
     expect(err.details.because).toMatchInlineSnapshot(`
       [
