@@ -303,7 +303,7 @@ export class Solver {
     const open: { pkg: string; bits: bigint }[] = [];
     for (const [pkg, t] of this.cumulative) if (!t.absentOk && !this.decisions.has(pkg)) open.push({ pkg, bits: t.bits });
     if (open.length === 0) return undefined;
-    const pkg = open.length === 1 ? open[0]!.pkg : this.provider.pick(open, this.decisions);
+    const pkg = this.provider.pick(open, this.decisions);
     const bits = this.cumulative.get(pkg)!.bits;
     const v = this.provider.choose(pkg, bits, this.decisions);
     const incs = await this.provider.dependencies(pkg, v, this.decisions);

@@ -304,6 +304,13 @@ class Attempt implements SolverProvider {
   // -- which package next: pip's order (pinned, upper-bounded, requested by you, with any specifier), then the name
 
   pick(open: { pkg: string; bits: bigint }[], decided: ReadonlyMap<string, number>): string {
+    // Read ahead, in parallel, the metadata of the version each needed project would get: deciding one
+    // at a time otherwise waits for each read in turn. A read that fails fails when its version is decided.
+    for (const o of open) {
+      if (o.pkg === ROOT) continue;
+      const offered = this.s.projects.loadedOffer(splitPkg(o.pkg).key).versions[this.choose(o.pkg, o.bits, decided)]!;
+      this.s.projects.deps(offered.candidate).catch(() => undefined);
+    }
     let best: { pkg: string; rank: (number | string)[] } | undefined;
     for (const o of open) {
       const rank = this.rank(o.pkg, o.bits, decided);
