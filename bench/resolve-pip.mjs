@@ -18,8 +18,9 @@ import { OUT, ROOT, runCleanups, startNginx } from './lib/origins.mjs';
 
 /** The resolver before conflict-driven resolution (the commit this work started from). */
 export const OLD_REV = '77666f6';
-/** The files that were that resolver; the rest of the product is the current one. */
+/** The files that were that resolver (the rest of the product is the current one), and the modules that replaced it. */
 const OLD_FILES = ['src/resolve/pypi/resolver.ts', 'src/resolve/pypi/pep440.ts'];
+const NEW_FILES = ['candidates.ts', 'explain.ts', 'project-data.ts', 'pubgrub.ts'].map((f) => `src/resolve/pypi/${f}`);
 const MIRRORS = { pypi: '/opt/pypi', more: '/opt/pypi-more' };
 const PIP_26 = '/opt/pypi/files/pip-26.2.1-py3-none-any.whl';
 const CHILD = path.join(ROOT, 'bench/lib/resolve-pip-child.mjs');
@@ -40,6 +41,7 @@ async function oldDist(log) {
   await mkdir(dir, { recursive: true });
   await must('sh', ['-c', `cd "${ROOT}" && tar -c src tsconfig.json package.json | tar -x -C "${dir}"`]);
   for (const f of OLD_FILES) await must('sh', ['-c', `git -C "${ROOT}" show ${OLD_REV}:${f} > "${path.join(dir, f)}"`]);
+  for (const f of NEW_FILES) await rm(path.join(dir, f));
   await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   await must(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', path.join(dir, 'tsconfig.json')]);
   return path.join(dir, 'dist');
