@@ -115,7 +115,8 @@ export async function benchResolvePip({ runs, log }) {
   } finally {
     await nginx.stop();
   }
-  return { oldRev: OLD_REV, results, load: (await run('cat', ['/proc/loadavg'])).stdout.trim() };
+  const head = (await run('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])).stdout.trim();
+  return { oldRev: OLD_REV, head, results, load: (await run('cat', ['/proc/loadavg'])).stdout.trim() };
 }
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
