@@ -7,14 +7,16 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { freePort, must, procMemory, stats, waitForHttp } from './lib/measure.mjs';
-import { OUT, PRODUCT, ROOT, atExit, ensureOrigin, startNginx } from './lib/origins.mjs';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { freePort, machine, must, procMemory, stats, waitForHttp } from './lib/measure.mjs';
+import { OUT, PRODUCT, ROOT, atExit, ensureOrigin, runCleanups, snapshotProduct, startNginx } from './lib/origins.mjs';
 
 const SMALL_MAX = 64 * 1024;
 
 /** Builds a bundle with a PyPI tree (300 wheels) and a conda channel (6 big packages) from the shared data sets. */
-export async function buildBundle(zip, port) {
-  const { writeZip } = await import(path.join(PRODUCT, 'dist/bundle/write-zip.js'));
+export async function buildBundle(zip, port, product = PRODUCT) {
+  const { writeZip } = await import(path.join(product, 'dist/bundle/write-zip.js'));
   const small = await ensureOrigin('small', port);
   const large = await ensureOrigin('large', port);
   const entries = [];
@@ -53,7 +55,8 @@ async function exportedPaths(dir) {
     for (const d of await readdir(path.join(dir, rel), { withFileTypes: true })) {
       const r = rel ? `${rel}/${d.name}` : d.name;
       if (d.isDirectory()) await walk(r);
-      else if (!d.name.startsWith('.')) {
+      // an export's PEP 691 JSON pages are answered at their page's URL
+      else if (!d.name.startsWith('.') && d.name !== 'index.json') {
         const url = r === 'index.html' ? '/' : r.endsWith('/index.html') ? `/${r.slice(0, -'index.html'.length)}` : `/${r}`;
         out.push([url, (await stat(path.join(dir, r))).size]);
       }
@@ -75,9 +78,9 @@ async function wrk(url, pathsFile, { threads, connections, seconds }) {
 }
 
 /** Starts `bin/mirror serve` on a free port; resolves { url, pid, stop }. */
-async function startMirror(zip) {
+async function startMirror(zip, product) {
   const port = await freePort();
-  return startServer(path.join(PRODUCT, 'bin/mirror'), ['serve', zip, '--port', String(port), '--no-access-log'], port, '/healthz');
+  return startServer(path.join(product, 'bin/mirror'), ['serve', zip, '--port', String(port), '--no-access-log'], port, '/healthz');
 }
 
 /** The bare node:http server (bench/bare-http.mjs) answering `size` bytes. */
@@ -107,15 +110,15 @@ async function startServer(cmd, args, port, probe) {
 }
 
 /** Loads both servers with the same URL lists; returns throughput ratios and the mirror's peak RSS. */
-export async function benchMirror({ runs, seconds, port, log }) {
+export async function benchMirror({ runs, seconds, port, log, product = PRODUCT }) {
   const work = path.join(OUT, 'work', 'mirror');
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   const zip = path.join(work, 'bundle.zip');
   log('mirror: building the bundle (300 wheels + simple pages, 6 large conda packages)');
-  await buildBundle(zip, port);
+  await buildBundle(zip, port, product);
   const exportDir = path.join(work, 'export');
-  await must(path.join(PRODUCT, 'bin/mirror'), ['export', zip, exportDir]);
+  await must(path.join(product, 'bin/mirror'), ['export', zip, exportDir]);
   const files = await exportedPaths(exportDir);
   const smallPaths = files.filter(([, n]) => n <= SMALL_MAX);
   const largePaths = files.filter(([u]) => u.endsWith('.conda'));
@@ -128,7 +131,7 @@ export async function benchMirror({ runs, seconds, port, log }) {
   const nginxPort = await freePort();
   const nginx = await startNginx(exportDir, nginxPort);
   const nginxUrl = `http://127.0.0.1:${nginxPort}`;
-  let mirror = await startMirror(zip);
+  let mirror = await startMirror(zip, product);
   const bare = await startBare(meanSmall);
   const it = [];
   try {
@@ -150,7 +153,7 @@ export async function benchMirror({ runs, seconds, port, log }) {
     // peak RSS at 200 connections: a fresh mirror, warmed, then small and large files at -c 200
     await bare.stop();
     await mirror.stop();
-    mirror = await startMirror(zip);
+    mirror = await startMirror(zip, product);
     await wrk(mirror.url, smallFile, { threads: 1, connections: 4, seconds: 2 });
     const idle = await procMemory(mirror.pid);
     log('mirror: 200 connections');
@@ -193,3 +196,26 @@ export async function benchMirror({ runs, seconds, port, log }) {
   }
 }
 
+
+// `node bench/mirror.mjs [--runs N] [--seconds S] [--product DIR]`: this
+// section alone, for comparing two builds (DIR holds bin/, dist/ and
+// node_modules/; default a snapshot of this tree); the result as JSON on stdout.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, seconds: { type: 'string', default: '10' }, product: { type: 'string' } } });
+  const log = (m) => process.stderr.write(`[bench mirror] ${m}\n`);
+  try {
+    let product = values.product && path.resolve(values.product);
+    if (!product) {
+      await snapshotProduct();
+      product = PRODUCT;
+    }
+    const load = (await machine()).load;
+    const r = await benchMirror({ runs: Number(values.runs), seconds: Number(values.seconds), port: await freePort(), log, product });
+    process.stdout.write(`${JSON.stringify({ product, loadBefore: load, loadAfter: (await machine()).load, ...r })}\n`);
+  } catch (err) {
+    process.stderr.write(`bench failed: ${err.stack ?? err}\n`);
+    process.exitCode = 1;
+  } finally {
+    await runCleanups();
+  }
+}

@@ -3,6 +3,7 @@
 // what each figure is and what bounds it.
 import { fmt } from './lib/measure.mjs';
 import { barChart, lineChart } from './lib/svg.mjs';
+import { parseTable } from './parse-simple.mjs';
 
 const MB = 1e6;
 const TARGETS = {
@@ -16,6 +17,7 @@ const TARGETS = {
   shimMs: 50,
   mirrorRatio: 0.5,
   mirrorRssMiB: 200,
+  parseSeconds: 2,
 };
 
 const verdict = (ok) => (ok ? '**met**' : '**missed**');
@@ -76,10 +78,13 @@ export function renderReport(r, { quick }) {
   if (S10k) rows.push(['curl shim hit, 10,000-line index', `< ${TARGETS.shimMs} ms per call beyond the copy`, fmt(S10k.beyondMs, 1, ' ms'), verdict(S10k.beyondMs.median < TARGETS.shimMs)]);
   if (r.mirror) {
     const x = r.mirror;
-    rows.push(['mirror vs nginx, small files', `>= ${TARGETS.mirrorRatio}x nginx requests/s`, `${fmt(x.rpsRatio, 2, 'x')} (${x.mirrorRps.median.toFixed(0)} vs ${x.nginxRps.median.toFixed(0)} req/s)`, verdict(x.rpsRatio.median >= TARGETS.mirrorRatio)]);
+    // retired (issue 20): nginx serving `bin/mirror export` is the scale-out path
+    rows.push(['mirror vs nginx, small files', `was >= ${TARGETS.mirrorRatio}x nginx requests/s`, `${fmt(x.rpsRatio, 2, 'x')} (${x.mirrorRps.median.toFixed(0)} vs ${x.nginxRps.median.toFixed(0)} req/s)`, '**retired**']);
     rows.push(['mirror vs nginx, large files', `>= ${TARGETS.mirrorRatio}x nginx MB/s`, `${fmt(x.mbpsRatio, 2, 'x')} (${x.mirrorMBps.median.toFixed(0)} vs ${x.nginxMBps.median.toFixed(0)} MB/s)`, verdict(x.mbpsRatio.median >= TARGETS.mirrorRatio)]);
     rows.push(['mirror RSS at 200 connections', `< ${TARGETS.mirrorRssMiB} MiB`, `${x.c200.peakRssMiB.toFixed(0)} MiB peak (${x.c200.idleRssMiB.toFixed(0)} MiB before)`, verdict(x.c200.peakRssMiB < TARGETS.mirrorRssMiB)]);
   }
+  const P100k = (r.parse ?? []).find((x) => x.page === 'links:100000' && x.reader === 'resolver');
+  if (P100k) rows.push(['simple page of 100,000 links, resolver (issue 21)', `< ${TARGETS.parseSeconds} s`, `${fmt(P100k, 2, ' s')} CPU`, verdict(!P100k.timedOut && P100k.median < TARGETS.parseSeconds)]);
   md.push('## Targets (issue 7)');
   md.push('');
   md.push('Judged on the median; the range is min–max over the runs.');
@@ -183,6 +188,9 @@ export function renderReport(r, { quick }) {
     md.push('');
   }
 
+  // ---------------------------------------------------------------- conda sets
+  if (r['conda-sets']?.length) md.push(...condaSetsSection(r['conda-sets']));
+
   // ---------------------------------------------------------------- resolve-pip
   if (r['resolve-pip']) md.push(...renderResolvePip(r['resolve-pip']));
 
@@ -245,6 +253,16 @@ export function renderReport(r, { quick }) {
     md.push(...mirrorBounds(x));
   }
 
+  // ---------------------------------------------------------------- parse
+  if (r.parse?.length) {
+    md.push('## Reading simple pages');
+    md.push('');
+    md.push('`bench/parse-simple.mjs`: the three readers of PEP 503 pages, all on core\'s one anchor scanner (`src/core/html-anchors.ts`), on generated pages: the resolver (`parseSimpleHtml`), the mirror\'s PEP 691 view (`projectLinks`) and `verify` (a zip holding only the page). CPU seconds of a process per page and reader (the machine is shared: wall time would count the others\' work).');
+    md.push('');
+    md.push(...parseTable(r.parse));
+    md.push('');
+  }
+
   // ---------------------------------------------------------------- limits
   if (r.limits) {
     md.push('## This machine\'s limits');
@@ -262,10 +280,11 @@ export function renderReport(r, { quick }) {
   md.push('npm run bench                  # full: 3 runs per figure, ~15-20 min, ~4 GB disk; writes bench/BENCHMARKS.md + bench/*.svg');
   md.push('npm run bench -- --quick       # 1 run, small+large, 30/100 MB repodata: bench/out/BENCHMARKS.quick.md');
   md.push('npm run bench -- --only=mirror # one section (others are kept from bench/out/results.json)');
+  md.push('node bench/parse-simple.mjs     # the parse section alone, printed (--dist DIR: another build)');
   md.push('node bench/run.mjs --render    # re-render the report from bench/out/results.json');
   md.push('```');
   md.push('');
-  md.push('Data sets are generated once into `$BENCH_CACHE` (default `~/.cache/buildpack-bench`, as `limits.sh`) and reused; everything else goes to `bench/out/` (git-ignored) and is removed after each section. The nginx and mirror processes the harness starts are stopped by PID, also on failure. Timing never happens inside the test suite.');
+  md.push('Data sets are generated once into `$BENCH_CACHE` (default `~/.cache/buildpack-bench`, as `limits.sh`) and reused; everything else goes to `bench/out/` (git-ignored) and is removed after each section. The nginx and mirror processes the harness starts are stopped by PID, also on failure. Timing never happens inside the test suite, but for the generous CPU bounds of `test/reliability/simple-pages.test.ts` (a quadratic parser is unmistakable at those sizes).');
   md.push('');
   return { markdown: md.join('\n'), charts };
 }
@@ -338,9 +357,27 @@ function mirrorBounds(x) {
   const out = [];
   out.push('### What bounds the mirror figures');
   out.push('');
-  out.push(`- **Small files**: \`bin/mirror serve\` is one Node event loop; nginx here runs 2 worker processes. ${x.bareRps ? `A bare \`node:http\` server answering a constant ${(x.meanSmallBytes / 1024).toFixed(1)} KiB body to the same \`wrk\` load (\`bench/bare-http.mjs\`, measured in every iteration) reached ${fmt(x.bareRatio, 2, 'x')} nginx's requests/s, while a raw \`net\` server writing one ready response per request matched nginx (~48,600 against ~48,900 requests/s, one URL, \`wrk -c64\`, measured by hand on 2026-11-24): the kernel's TCP work is not what bounds a Node server here, node:http's own work per request is (its request and response objects, header handling, events). ` : ''}So the mirror's listening socket now starts in a front of its own (\`src/mirror/fast-front.ts\`): plain HTTP/1.1 keep-alive GETs, each whole in the bytes read, are answered right on the socket when the answer is in memory (a body held whole, such as simple pages, small wheels and repodata, or a 304), with the status line and headers serialised once per representation and the Date header once a second; at the first request it does not take (HEAD, a body, Range, Expect, Upgrade, \`Connection: close\`, a head split over reads, a client that lets answers pile up, anything unusual) the connection goes to node:http for good, with the bytes not yet answered put back in front of its stream, so node:http still parses and limits everything else. A test compares the front's bytes with node:http's for the same requests (Date aside). The mirror went from 0.31x nginx's requests/s (11,590) in the previous full run to ${fmt(x.rpsRatio, 2, 'x')} here${x.bareRps ? `, ${(x.rpsRatio.median / x.bareRatio.median * 100).toFixed(0)} % of the bare node:http server` : ''}. Before the front, profiled under the same load: node's per-header \`setHeader\` bookkeeping and validation, the request-path decoding and routing, and the promise hops of a response that waited on nothing were a third of the process's time; a body in memory has since been answered synchronously with a head built once (\`writeHead\` with a ready header list), which the handed-over connections still use, and routes and \`Accept\` negotiation are memoised per raw value (bounded). What is left is the front's parsing and lookups and the kernel's \`writev\`, on one core. Serving from several processes would use both cores but multiply the RSS (each Node process starts at ~50-60 MiB), against the 200 MiB budget; tried by hand twice before the front (node:cluster with 2 workers: 0.29x for 190 MiB across three processes; the mirror plus one forked child sharing its listening socket: 0.43x, peaks of 139 + 134 MiB), so the mirror stays one process. The benchmark runs the mirror with \`--no-access-log\`; with the log on, lines are written once per event-loop turn (3,600 -> 5,400 requests/s logging to a file before the front, measured by hand).`);
+  out.push(`- **Small files**: \`bin/mirror serve\` is one Node event loop in which node:http answers every request (its request and response objects, header handling, events); nginx here runs 2 worker processes. ${x.bareRps ? `A bare \`node:http\` server answering a constant ${(x.meanSmallBytes / 1024).toFixed(1)} KiB body to the same \`wrk\` load (\`bench/bare-http.mjs\`, measured in every iteration) reached ${fmt(x.bareRatio, 2, 'x')} nginx's requests/s, the ceiling of a node:http server here; the mirror reached ${(x.rpsRatio.median / x.bareRatio.median * 100).toFixed(0)} % of it. ` : ''}What the mirror adds to a request is the decoding and routing of its path, the \`Accept\` negotiation of a simple page and a few lookups; each representation's header list is built once and handed to \`writeHead\`, and a body held in memory (simple pages and their JSON forms, which the site makes when it opens, small wheels, repodata) is answered without waiting. The target of ${TARGETS.mirrorRatio}x nginx's requests/s for small files is retired (issue 20): it was met (0.52x in the full run at cb2f0f9) by a hand-written HTTP/1.1 front on the listening socket that answered plain keep-alive GETs from memory before node:http saw them, a second HTTP parser to keep in step with node:http, and is gone (before and after: bench/NOTES.md, "Mirror"). The built-in server is for one site and for tests; a site that needs more serves \`bin/mirror export\` with nginx and the configuration \`bin/mirror export --nginx-conf\` writes (docs/OPERATORS.md, section 4), which is the nginx column here. Serving from several processes would use both cores but multiply the RSS (each Node process starts at ~50-60 MiB), against the 200 MiB budget; tried by hand twice (node:cluster with 2 workers: 0.29x for 190 MiB across three processes; the mirror plus one forked child sharing its listening socket: 0.43x, peaks of 139 + 134 MiB), so the mirror stays one process. The benchmark runs the mirror with \`--no-access-log\`; with the log on, lines are written once per event-loop turn (3,600 -> 5,400 requests/s logging to a file, measured by hand before the front).`);
   out.push('- **Large files**: nginx uses `sendfile` (no copy into user space); Node reads each chunk into a buffer and writes it to the socket. Reads are 512 KiB while few bodies stream and shrink (to 64 KiB) as more stream at once, under a fixed 12 MiB budget (`src/mirror/stream-budget.ts`): that doubled large-file throughput over the previous fixed 128 KiB reads while keeping the RSS at 200 connections flat. `perf record` of the mirror under this load put 43 % of its CPU in the kernel\'s copy routine: 23 % copying into the socket, 20 % copying out of the page cache, the two copies `sendfile` avoids and Node does not expose. Reads of up to 1 MiB were tried and were slower (1.35-1.52 against 1.54-1.78 GB/s, alternated by hand). This figure sits at the edge of the target and moves with the machine\'s load: with the same mirror code it was 0.50x (0.46-0.57) in the full run at 081561f, 0.48x (0.43-0.49) in the one at 04388d2 and 0.51x (0.49-0.57) in the one at de44ae8, with nginx itself at 3.7, 3.3 and 3.7 GB/s.');
-  out.push(`- **RSS**: ~${x.c200.idleRssMiB.toFixed(0)} MiB after warm-up (V8, the zip's central directory, cached small bodies), plus per-connection parser state and read buffers at 200 connections; the peak comes from the large files at 200 connections (each streaming through a bounded read buffer) and moves between runs (162 MiB in the full run at de44ae8, 184-189 MiB in the two runs since). The fast front did not change it: alternating the commit before it and this one by hand (a fresh mirror, 10 s of small files then 10 s of large files, both at 200 connections), the peaks were 163-173 MiB before and 162-166 MiB after, with 12,900-13,400 against 21,900-22,400 small-file requests/s.`);
+  out.push('- **Start-up**: the site makes the PEP 691 JSON of every simple page when it opens, so that no request parses HTML on the event loop (`test/mirror/event-loop.test.ts`); for the 301 pages here that adds about 0.1 s to opening the zip (bench/NOTES.md, "Mirror").');
+  out.push(`- **RSS**: ~${x.c200.idleRssMiB.toFixed(0)} MiB after warm-up (V8, the zip's central directory, cached small bodies, the JSON form of every simple page), plus per-connection parser state and read buffers at 200 connections; the peak comes from the large files at 200 connections (each streaming through a bounded read buffer) and moves between runs (162 MiB in the full run at de44ae8, 184-189 MiB in the two runs after it). Removing the front did not change it (bench/NOTES.md, "Mirror").`);
   out.push('');
   return out;
+}
+
+/** The real conda spec sets: this product against the previous one (bench/resolve.mjs benchCondaSets). */
+export function condaSetsSection(rows) {
+  const md = ['## Resolving real conda spec sets', ''];
+  md.push('`bin/package resolve` on real channel snapshots from conda\'s own test data (pkgs/main and pkgs/r of 2018, `file://` channels from `fixtures/upstream/conda/snapshots-2018`), this product against the previous one (`BENCH_PREVIOUS`), runs alternated. Whole-process time and peak RSS; a failed run shows its error.');
+  md.push('');
+  md.push('| specs | channels | packages | this s | this RSS MiB | previous s | previous RSS MiB | previous result |');
+  md.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');
+  for (const x of rows) {
+    const a = x.by.this;
+    const b = x.by.previous;
+    const result = !b ? '' : b.code === 0 ? `${b.artifacts} packages` : `exit ${b.code}: ${b.error.replace(/\|/g, '\\|').slice(0, 90)}`;
+    md.push(`| \`${x.specs.join(' ')}\` | ${x.channels.join(' + ')} | ${a.code === 0 ? a.artifacts : `exit ${a.code}`} | ${fmt(a.time)} | ${fmt(a.rss, 0)} | ${b ? fmt(b.time) : ''} | ${b ? fmt(b.rss, 0) : ''} | ${result} |`);
+  }
+  md.push('');
+  return md;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --only packaging,resolve,resolve-pip,shim,mirror,limits] [-- --render]
+// npm run bench [-- --quick] [-- --only packaging,resolve,conda-sets,resolve-pip,shim,mirror,parse,limits] [-- --render]
 //
-// Measures packaging, resolving, the curl shim and the mirror side by side with
+// Measures packaging, resolving, the curl shim, the mirror and the simple-page
+// readers (bench/parse-simple.mjs, also runnable alone) side by side with
 // the incumbent's algorithm and this machine's limits (bench/tools), and
 // writes bench/BENCHMARKS.md + bench/*.svg (full run) or bench/out/BENCHMARKS.quick.md
 // + bench/out/*.svg (--quick: fewer runs and sizes, so the committed report is
@@ -12,24 +13,25 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort, machine, must, run } from './lib/measure.mjs';
-import { OUT, ROOT, SHARED, ensureOrigin, runCleanups, snapshotProduct } from './lib/origins.mjs';
+import { OUT, PRODUCT, ROOT, SHARED, ensureOrigin, runCleanups, snapshotProduct } from './lib/origins.mjs';
 import { benchPackaging } from './packaging.mjs';
-import { benchResolve } from './resolve.mjs';
+import { benchCondaSets, benchResolve } from './resolve.mjs';
 import { benchResolvePip } from './resolve-pip.mjs';
 import { benchShim } from './shim.mjs';
 import { benchMirror } from './mirror.mjs';
+import { benchParse } from './parse-simple.mjs';
 import { renderReport } from './report.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const renderOnly = args.includes('--render');
 const onlyArg = args.find((a) => a.startsWith('--only'))?.split('=')[1] ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
-const SECTIONS = ['packaging', 'resolve', 'resolve-pip', 'shim', 'mirror', 'limits'];
+const SECTIONS = ['packaging', 'resolve', 'conda-sets', 'resolve-pip', 'shim', 'mirror', 'parse', 'limits'];
 const only = new Set(onlyArg ? onlyArg.split(',') : SECTIONS);
 
 const plan = quick
-  ? { mode: 'quick', profiles: ['small', 'large'], runs: 1, resolveSizes: [30, 100], resolveRuns: 1, shimRows: [1000, 10000], shimRuns: 1, shimCalls: 20, mirrorRuns: 1, mirrorSeconds: 3, limits: false }
-  : { mode: 'full', profiles: ['small', 'large', 'mixed'], runs: 3, resolveSizes: [30, 100, 300], resolveRuns: 3, shimRows: [1000, 10000, 100000], shimRuns: 3, shimCalls: 50, mirrorRuns: 3, mirrorSeconds: 10, limits: true };
+  ? { mode: 'quick', profiles: ['small', 'large'], runs: 1, resolveSizes: [30, 100], resolveRuns: 1, shimRows: [1000, 10000], shimRuns: 1, shimCalls: 20, mirrorRuns: 1, mirrorSeconds: 3, parseRuns: 1, limits: false }
+  : { mode: 'full', profiles: ['small', 'large', 'mixed'], runs: 3, resolveSizes: [30, 100, 300], resolveRuns: 3, shimRows: [1000, 10000, 100000], shimRuns: 3, shimCalls: 50, mirrorRuns: 3, mirrorSeconds: 10, parseRuns: 3, limits: true };
 
 const resultsFile = path.join(OUT, quick ? 'results.quick.json' : 'results.json');
 const reportFile = quick ? path.join(OUT, 'BENCHMARKS.quick.md') : path.join(ROOT, 'bench/BENCHMARKS.md');
@@ -85,9 +87,12 @@ async function measureAll() {
   };
   await section('packaging', () => benchPackaging({ profiles: plan.profiles, runs: plan.runs, port, log }));
   await section('resolve', () => benchResolve({ sizes: plan.resolveSizes, runs: plan.resolveRuns, log }));
+  // BENCH_PREVIOUS: a checkout of an earlier commit with bin/ and dist/ built, measured alternately
+  await section('conda-sets', () => benchCondaSets({ runs: plan.resolveRuns, log, previous: process.env.BENCH_PREVIOUS }));
   await section('resolve-pip', () => benchResolvePip({ runs: plan.runs, log }));
   await section('shim', () => benchShim({ rows: plan.shimRows, runs: plan.shimRuns, calls: plan.shimCalls, log }));
   await section('mirror', () => benchMirror({ runs: plan.mirrorRuns, seconds: plan.mirrorSeconds, port, log }));
+  await section('parse', () => benchParse({ runs: plan.parseRuns, dist: path.join(PRODUCT, 'dist'), log }));
   if (plan.limits) {
     await section('limits', async () => {
       log('limits: bench/tools/limits.sh on the large set');

@@ -141,11 +141,6 @@ export function pypiFilePath(filename: string): string {
   return `${PYPI_FILES}/${filename}`;
 }
 
-/** PEP 503 normalized project name: runs of `-_.` become `-`, lower-cased. */
-export function normalizeProjectName(name: string): string {
-  return name.replace(/[-_.]+/g, '-').toLowerCase();
-}
-
 // Formats that are already compressed: deflating them again costs CPU for
 // nothing (often a few bytes more), so they are STORED.
 const STORED_SUFFIXES = [

@@ -5,9 +5,9 @@
 // installers become ordinary `dependencies` entries, and the lock's artifacts
 // are listed under `locked_artifacts:`. Every other key is kept, in order.
 // Credentials never reach the zip: every URL-looking string is redacted.
-import yaml from 'js-yaml';
 import { PackagerError } from '../core/errors.js';
 import { redactText, redactUrl } from '../core/redact.js';
+import { dumpYaml } from '../manifest/index.js';
 import type { Dependency, Lock, LockEntry, Manifest } from '../manifest/types.js';
 import { dependencyZipPath } from './layout.js';
 
@@ -73,9 +73,9 @@ export function packagedManifestYaml(m: Manifest, o: PackagedManifestOptions): s
     put('dependencies', deps);
     if (locked) put(LOCKED_ARTIFACTS_KEY, locked);
   }
-  // DEFAULT_SCHEMA when dumping: a string another YAML reader could take for a
-  // date, bool or number (`2026-10-04`, `yes`, `3.10`) gets quoted.
-  return yaml.dump(redactDeep(doc), { schema: yaml.DEFAULT_SCHEMA, lineWidth: -1, noRefs: true, sortKeys: false });
+  // a string another YAML reader could take for a date, bool or number
+  // (`2026-10-04`, `yes`, `3.10`, R's `0.1_3`) gets quoted
+  return dumpYaml(redactDeep(doc));
 }
 
 function packagedDependency(d: Dependency, o: PackagedManifestOptions): Record<string, unknown> {

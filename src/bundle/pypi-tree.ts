@@ -7,9 +7,10 @@
 // names), https://peps.python.org/pep-0345/#requires-python via PEP 503's
 // data-requires-python (HTML-escaped), PEP 629 repository version meta tag.
 import { PackagerError } from '../core/errors.js';
+import { normalizeProjectName } from '../core/project-name.js';
 import type { LockEntry } from '../manifest/types.js';
 import type { ShippedFile } from './conda-channel.js';
-import { PYPI_SIMPLE, compareBytes, normalizeProjectName, pypiFilePath } from './layout.js';
+import { PYPI_SIMPLE, compareBytes, pypiFilePath } from './layout.js';
 import type { ZipEntry } from './write-zip.js';
 
 /** Escapes text for an HTML attribute or text node. */

@@ -13,8 +13,9 @@
 // when the content does; `metadata.timestamp` is written only when the caller
 // passes one (cli/ passes SOURCE_DATE_EPOCH when set, as for the zip's entries).
 import { createHash } from 'node:crypto';
+import { normalizeProjectName } from '../core/project-name.js';
 import { redactUrl } from '../core/redact.js';
-import { compareBytes, normalizeProjectName } from './layout.js';
+import { compareBytes } from './layout.js';
 import { licenseChoices, type CdxLicenseChoice } from './licenses.js';
 import { condaPurl, genericPurl, pypiPurl } from './purl.js';
 

@@ -12,6 +12,7 @@ import { stat } from 'node:fs/promises';
 import yaml from 'js-yaml';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import type { ErrorCode } from '../core/errors.js';
+import { scanAnchors } from '../core/html-anchors.js';
 import { hasCredentials, redactUrl } from '../core/redact.js';
 import { CONDA_CHANNELS_TSV, INDEX_TSV, NAMES_TSV, PYPI_FILES, PYPI_SIMPLE, STAGING_SCRIPTS, compareBytes } from './layout.js';
 import { CC_MANIFEST_LIMIT } from './plan.js';
@@ -451,8 +452,9 @@ class Verifier {
       }
       const html = await this.text(page);
       const base = page.slice(0, page.lastIndexOf('/'));
-      for (const m of html.matchAll(/<a\s[^>]*href\s*=\s*"([^"]*)"/gi)) {
-        const href = unescapeHtml(m[1]!);
+      for (const a of scanAnchors(html).anchors) {
+        const href = a.attrs.get('href');
+        if (typeof href !== 'string') continue;
         const [rawPath, fragment] = splitOnce(href, '#');
         const who = `${page} link ${JSON.stringify(href)}`;
         if (/^[a-zA-Z][a-zA-Z0-9+.-]*:|^\/\//.test(rawPath)) {
@@ -525,13 +527,4 @@ function resolveRelative(base: string, rel: string): string {
     } else out.push(p);
   }
   return out.join('/') + (trailing ? '/' : '');
-}
-
-function unescapeHtml(s: string): string {
-  return s
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;|&#39;/g, "'")
-    .replace(/&amp;/g, '&');
 }

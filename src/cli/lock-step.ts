@@ -56,7 +56,14 @@ export async function ensureLock(
   const log = o.ctx.reporter;
   const lockPath = lockPathFor(m);
   const inputs = resolveInputsSha256(m, await inputFiles(m));
-  const existing = await loadLock(lockPath);
+  const existing = await loadLock(lockPath).catch((err: unknown) => {
+    // --update replaces the lock, so one this version cannot read must not stop it
+    if (o.update && isPackagerError(err, 'ELOCK')) {
+      log.warn(`${LOCK_FILE} cannot be read (${err.message}); resolving it anew`);
+      return undefined;
+    }
+    throw err;
+  });
   if (existing && existing.inputs_sha256 === inputs && !o.update) {
     log.info(`Using ${LOCK_FILE} (${existing.artifacts.length} artifacts, inputs unchanged)`);
     return existing;
@@ -85,7 +92,10 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
   let pipFromConda: string[] = [];
   if (m.conda) {
     log.info(`Resolving conda packages from ${m.conda.channels.length} channel(s)`);
-    const conda = await resolveConda({ conda: m.conda, stacks, manifestDir: path.dirname(m.path) }, { fetchDocument: (u) => getDocument(u), logger: log });
+    const conda = await resolveConda(
+      { conda: m.conda, stacks, manifestDir: path.dirname(m.path) },
+      { fetchDocument: (u) => getDocument(u), fetchFile: (a) => fetchArtifact(a, fetchOpts), logger: log },
+    );
     entries.push(...conda.entries);
     pipFromConda = conda.pipRequirements;
   }

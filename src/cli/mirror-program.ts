@@ -3,7 +3,10 @@
 // in-flight responses and the process exits 0); `export` writes static files.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { exportSite, formatAccessLine, openSite, startMirrorServer } from '../mirror/index.js';
+import path from 'node:path';
+import { writeFileAtomic } from '../core/atomic-file.js';
+import { PackagerError } from '../core/errors.js';
+import { exportSite, formatAccessLine, nginxConf, openSite, startMirrorServer } from '../mirror/index.js';
 import { formatBytes } from './console.js';
 import { batchLines } from './line-batcher.js';
 import { runCommand } from './run.js';
@@ -30,6 +33,21 @@ interface ServeFlags {
   port: number;
   accessLog: boolean;
   verbose?: boolean;
+}
+
+interface ExportFlags {
+  nginxConf?: string;
+  nginxListen: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+async function writeNginxConf(file: string, conf: string): Promise<string> {
+  const abs = path.resolve(file);
+  await writeFileAtomic(abs, conf).catch((err: NodeJS.ErrnoException) => {
+    throw new PackagerError('EIO', `Cannot write the nginx configuration: ${abs}: ${err.code ?? err.message}`, { file: abs, hint: 'give a file in a directory you can write' }, { cause: err });
+  });
+  return abs;
 }
 
 /** The bin/mirror command tree. */
@@ -87,18 +105,24 @@ export function buildMirrorProgram(setExit: (code: number) => void): Command {
     .description('write the served tree as static files (nginx, S3, any web server); re-export into the same DIR is incremental')
     .argument('<bundle>', 'buildpack zip (bin/package offline)')
     .argument('<dir>', 'directory to write (new, empty, or an earlier export)')
+    .option('--nginx-conf <file>', 'also write an nginx configuration that serves DIR (types, caching, PEP 691 negotiation) to FILE')
+    .option('--nginx-listen <listen>', "what the configuration's `listen` says: port, address:port or [ipv6]:port", '80')
     .option('--json', 'print one JSON result on stdout')
     .option('--verbose', 'show debug lines')
-    .action(async (bundle: string, dir: string, flags: { json?: boolean; verbose?: boolean }) => {
+    .action(async (bundle: string, dir: string, flags: ExportFlags) => {
       setExit(
         await runCommand(flags, async (ctx) => {
+          // a bad --nginx-listen or DIR fails before anything is written
+          const conf = flags.nginxConf === undefined ? undefined : nginxConf({ root: path.resolve(dir), listen: flags.nginxListen });
           const site = await openSite(bundle, { logger: ctx.reporter });
           try {
             ctx.reporter.plan(site.files.size, [...site.files.values()].reduce((n, f) => n + f.size, 0));
             const r = await exportSite(site, dir, { logger: ctx.reporter, onProgress: ctx.reporter.onProgress, signal: ctx.signal });
             ctx.reporter.finish();
             ctx.reporter.info(`Exported ${r.files} files to ${r.dir}: ${r.written} written (${formatBytes(r.bytesWritten)}), ${r.unchanged} unchanged, ${r.removed} removed`);
-            process.stdout.write(ctx.json ? `${JSON.stringify({ ok: true, ...r }, null, 2)}\n` : `${r.dir}\n`);
+            const nginx = conf === undefined ? undefined : await writeNginxConf(flags.nginxConf!, conf);
+            if (nginx) ctx.reporter.info(`Wrote the nginx configuration ${nginx}: include it in nginx's http context`);
+            process.stdout.write(ctx.json ? `${JSON.stringify({ ok: true, ...r, ...(nginx ? { nginxConf: nginx } : {}) }, null, 2)}\n` : `${r.dir}\n`);
           } finally {
             await site.close();
           }

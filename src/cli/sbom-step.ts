@@ -5,16 +5,16 @@
 // (`License-Expression`, else `License`), read from the downloaded file itself
 // so that any lock, old or new, gets licenses without re-resolving.
 import pLimit from 'p-limit';
-import { PackagerError, redactUrl } from '../core/index.js';
+import { PackagerError, normalizeProjectName, redactUrl } from '../core/index.js';
 import type { Dependency, LockEntry } from '../manifest/index.js';
 import { dependencyZipPath, installerDependencyName, urlBasename, type BundlePlan, type SbomArtifact, type ShippedFile } from '../bundle/index.js';
-import { normalizeName, parseCoreMetadata, readSdistMetadata, readWheelMetadata } from '../resolve/pypi/index.js';
+import { parseCoreMetadata, readSdistMetadata, readWheelMetadata } from '../resolve/pypi/index.js';
 
 /** License text of a wheel or sdist, from its own metadata; undefined when absent or unreadable. */
 export async function distLicense(file: string, e: Pick<LockEntry, 'kind' | 'name' | 'filename'>): Promise<string | undefined> {
   try {
     const text =
-      e.kind === 'wheel' ? await readWheelMetadata(file, e.filename, normalizeName(e.name)) : (await readSdistMetadata(file, e.filename)).pkgInfo;
+      e.kind === 'wheel' ? await readWheelMetadata(file, e.filename, normalizeProjectName(e.name)) : (await readSdistMetadata(file, e.filename)).pkgInfo;
     return text === undefined ? undefined : parseCoreMetadata(text).license;
   } catch {
     // A license is optional in an SBOM; a wheel whose metadata cannot be read

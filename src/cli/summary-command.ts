@@ -10,7 +10,8 @@ import type { CommandContext } from './run.js';
 import { loadManifestReporting } from './common.js';
 import { hasResolvedSections, lockPathFor } from './lock-step.js';
 import { loadLock, type Lock, type LockEntry, type Manifest } from '../manifest/index.js';
-import { condaChannelName, installerDependencyName, normalizeProjectName } from '../bundle/index.js';
+import { normalizeProjectName } from '../core/index.js';
+import { condaChannelName, installerDependencyName } from '../bundle/index.js';
 import { formatBytes } from './console.js';
 
 /** Markdown (or JSON) summary of the manifest and its lock. */

@@ -1,6 +1,7 @@
 // core: the vocabulary every other folder shares (errors, logging, redaction,
-// artifacts, integrity, atomic writes). It imports nothing from the project
-// and does no network I/O.
+// artifacts, integrity, atomic writes, text decoding, PEP 503 names and
+// simple-page anchors). It imports nothing from the project and does no
+// network I/O.
 export * from './errors.js';
 export * from './log.js';
 export * from './redact.js';
@@ -11,3 +12,7 @@ export * from './process-alive.js';
 export * from './stacks.js';
 export * from './plain-name.js';
 export * from './regular-file.js';
+export * from './text.js';
+export * from './project-name.js';
+export * from './html-entities.js';
+export * from './html-anchors.js';

@@ -16,4 +16,5 @@ export { checkPackagingTarget, dependenciesForStack, dependencyArtifact, manifes
 export { parseLock, loadLock, serializeLock, writeLock, compareLockEntries, entryNameProblem, LOCK_VERSION } from './lock.js';
 export { resolveInputsSha256, canonicalJson } from './inputs-hash.js';
 export { versionMatches, highestMatching } from './version-pattern.js';
-export { assertYamlSize, decodeText, expandedValueCount, MAX_YAML_VALUES } from './yaml-source.js';
+export { dumpYaml } from './yaml-dump.js';
+export { assertYamlSize, expandedValueCount, MAX_YAML_VALUES } from './yaml-source.js';

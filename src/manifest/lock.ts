@@ -2,12 +2,12 @@
 // (docs/MANIFEST.md). Users commit it and diff it, so serialisation is
 // deterministic: entries sorted, keys in one fixed order, nothing that depends
 // on the order resolvers happened to finish in.
-import yaml from 'js-yaml';
 import { PackagerError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { isHexDigest } from '../core/integrity.js';
 import { FieldReader, isMapping, preview } from './fields.js';
 import { childPath, loadYamlSource, readYamlFile } from './yaml-source.js';
+import { dumpYaml } from './yaml-dump.js';
 import type { Lock, LockEntry, LockKind } from './types.js';
 
 export const LOCK_VERSION = 1;
@@ -110,8 +110,12 @@ function readEntry(r: FieldReader, item: unknown, key: string): LockEntry | unde
   if (kind !== undefined && !KINDS.includes(kind as LockKind)) {
     r.problem(at('kind'), `unknown artifact kind: ${kind}`, { wanted: KINDS.join(', '), found: kind });
   }
-  const sha256 = r.string(m.sha256, at('sha256'), true);
-  if (sha256 !== undefined && !isHexDigest(sha256, 'sha256')) r.problem(at('sha256'), `not a sha256 digest (64 hexadecimal characters): ${preview(sha256)}`);
+  const sha256 = m.sha256 === '' ? '' : r.string(m.sha256, at('sha256'), true);
+  if (sha256 === '') {
+    r.problem(at('sha256'), 'is empty (an older bin/package locked an md5-only conda package without its sha256)', {
+      hint: 'run `bin/package resolve --update`: it downloads such packages once and records their sha256 beside the md5',
+    });
+  } else if (sha256 !== undefined && !isHexDigest(sha256, 'sha256')) r.problem(at('sha256'), `not a sha256 digest (64 hexadecimal characters): ${preview(sha256)}`);
   const md5 = r.string(m.md5, at('md5'));
   if (md5 !== undefined && !isHexDigest(md5, 'md5')) r.problem(at('md5'), `not an md5 digest (32 hexadecimal characters): ${preview(md5)}`);
   const sizeApprox = m.size_approximate;
@@ -193,9 +197,7 @@ function sortKeysDeep(v: unknown): unknown {
 export function serializeLock(lock: Lock): string {
   const artifacts = lock.artifacts.map(normalizeEntry).sort(compareLockEntries);
   const doc = { lock_version: LOCK_VERSION, inputs_sha256: lock.inputs_sha256, artifacts };
-  // DEFAULT_SCHEMA when dumping: strings that another YAML reader could take
-  // for a date or a number (`2024-01-01`, `1.0`) get quoted.
-  const body = yaml.dump(doc, { schema: yaml.DEFAULT_SCHEMA, lineWidth: -1, noRefs: true, sortKeys: false });
+  const body = dumpYaml(doc);
   return HEADER + body;
 }
 

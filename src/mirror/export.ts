@@ -1,6 +1,7 @@
 // `bin/mirror export ZIP DIR`: the site as static files any web server can
-// serve (nginx, S3, Apache): `pypi/simple/<project>/index.html`, repodata.json
-// per conda subdir, the files themselves, `miniconda/index.html`. Each file is
+// serve (nginx, S3, Apache): `pypi/simple/<project>/index.html` and its PEP 691
+// JSON form `index.json` beside it (nginx-conf.ts picks one by Accept),
+// repodata.json per conda subdir, the files themselves, `miniconda/index.html`. Each file is
 // written atomically (temp + rename) with the bundle's timestamp as mtime;
 // re-exporting into the same DIR leaves unchanged files untouched (size and
 // sha256 compared, mtime kept) and removes only files an earlier export wrote.
@@ -103,7 +104,7 @@ export async function exportSite(site: MirrorSite, dir: string, o: ExportOptions
     }
   }
 
-  const files = [...site.files.values()].sort((a, b) => compareBytes(a.path, b.path));
+  const files = [...site.files.values(), ...site.json.values()].sort((a, b) => compareBytes(a.path, b.path));
   const targets = new Map<string, SiteFile>();
   for (const f of files) {
     const rel = sitePathToFile(f.path);

@@ -21,7 +21,6 @@ export {
   type SimpleLink,
   type LinkedFile,
 } from './pep691.js';
-export { parseSimpleAnchors, unescapeHtml, type SimpleAnchor } from './simple-html.js';
 export { routeRequest, type Route } from './routes.js';
 export type { Source, SourceEntry } from './source.js';
 export { openZipSource } from './zip-source.js';
@@ -32,6 +31,8 @@ export {
   buildExportSite,
   minicondaPage,
   contentTypeFor,
+  cacheControlFor,
+  simpleJsonPath,
   sitePathToFile,
   fileToSitePath,
   isSimplePage,
@@ -42,5 +43,6 @@ export {
   type SiteOptions,
 } from './site.js';
 export { openSite } from './open-site.js';
-export { startMirrorServer, formatAccessLine, type MirrorServer, type MirrorServerOptions, type MirrorStats, type AccessLogEntry } from './server.js';
+export { startMirrorServer, formatAccessLine, answerFor, headsOf, type Answer, type Representation, type MirrorServer, type MirrorServerOptions, type MirrorStats, type AccessLogEntry } from './server.js';
+export { nginxConf, type NginxConfOptions } from './nginx-conf.js';
 export { exportSite, readExportIndex, EXPORT_INDEX, type ExportIndex, type ExportOptions, type ExportResult, type ExportedFile } from './export.js';

@@ -4,8 +4,9 @@
 // Spec: https://peps.python.org/pep-0691/ (content types, negotiation, JSON
 // fields), https://peps.python.org/pep-0700/ (api-version 1.1: versions, size),
 // https://peps.python.org/pep-0714/ (core-metadata), https://peps.python.org/pep-0592/ (yanked).
-import { normalizeProjectName } from '../bundle/layout.js';
-import { parseSimpleAnchors } from './simple-html.js';
+import { normalizeProjectName } from '../core/project-name.js';
+import { scanAnchors } from '../core/html-anchors.js';
+import { percentDecoded } from '../core/text.js';
 
 export const SIMPLE_JSON = 'application/vnd.pypi.simple.v1+json';
 export const SIMPLE_HTML = 'application/vnd.pypi.simple.v1+html';
@@ -36,19 +37,21 @@ interface MediaRange {
 
 /**
  * Picks HTML or JSON for a simple page. `format` is PEP 691's optional
- * `?format=` parameter, which wins over Accept. Undefined means nothing the
- * client accepts is available (406, as PyPI answers).
+ * `?format=` parameter, which wins over Accept; `json` false when the page
+ * has no JSON form. Undefined means nothing the client accepts is available
+ * (406, as PyPI answers).
  */
-export function negotiateSimple(accept: string | undefined, format?: string): SimpleFormat | undefined {
+export function negotiateSimple(accept: string | undefined, format?: string, json = true): SimpleFormat | undefined {
+  const candidates = json ? CANDIDATES : CANDIDATES.filter((c) => c.format.format !== 'json');
   if (format !== undefined) {
     // `+` in a query string may arrive as a space (form encoding)
     const wanted = format.trim().toLowerCase().replace(/ /g, '+');
-    return CANDIDATES.find((c) => c.type === wanted)?.format;
+    return candidates.find((c) => c.type === wanted)?.format;
   }
-  if (accept === undefined || accept.trim() === '') return CANDIDATES[0]!.format;
+  if (accept === undefined || accept.trim() === '') return candidates[0]!.format;
   const ranges = parseAccept(accept);
   let best: { key: number[]; format: SimpleFormat } | undefined;
-  CANDIDATES.forEach((c, serverOrder) => {
+  candidates.forEach((c, serverOrder) => {
     const [type, subtype] = c.type.split('/') as [string, string];
     let match: { q: number; specificity: number; index: number } | undefined;
     ranges.forEach((r, index) => {
@@ -104,10 +107,12 @@ export interface SimpleLink {
 /** The file links of a project page at `pagePath` (`/pypi/simple/<project>/`). */
 export function projectLinks(pagePath: string, html: string): SimpleLink[] {
   const out: SimpleLink[] = [];
-  for (const a of parseSimpleAnchors(html)) {
-    const hashAt = a.href.indexOf('#');
-    const url = hashAt === -1 ? a.href : a.href.slice(0, hashAt);
-    const fragment = hashAt === -1 ? '' : a.href.slice(hashAt + 1);
+  for (const a of scanAnchors(html).anchors) {
+    const href = a.attrs.get('href');
+    if (typeof href !== 'string') continue;
+    const hashAt = href.indexOf('#');
+    const url = hashAt === -1 ? href : href.slice(0, hashAt);
+    const fragment = hashAt === -1 ? '' : href.slice(hashAt + 1);
     const hashes: Record<string, string> = {};
     const hm = /^([a-z0-9]+)=([0-9a-fA-F]+)$/.exec(fragment);
     if (hm) hashes[hm[1]!] = hm[2]!.toLowerCase();
@@ -117,8 +122,9 @@ export function projectLinks(pagePath: string, html: string): SimpleLink[] {
     const link: SimpleLink = { filename, url, sitePath, hashes };
     const rp = a.attrs.get('data-requires-python');
     if (typeof rp === 'string' && rp !== '') link.requiresPython = rp;
+    // as pip reads the HTML: a data-yanked without a value is not yanked, an empty one is (PEP 691 `true`)
     const yanked = a.attrs.get('data-yanked');
-    if (yanked !== undefined) link.yanked = yanked === true || yanked === '' ? true : yanked;
+    if (typeof yanked === 'string') link.yanked = yanked === '' ? true : yanked;
     out.push(link);
   }
   return out;
@@ -127,8 +133,10 @@ export function projectLinks(pagePath: string, html: string): SimpleLink[] {
 /** Project names of the root page (anchor texts, normalised), sorted and unique. */
 export function rootProjects(html: string): string[] {
   const names = new Set<string>();
-  for (const a of parseSimpleAnchors(html)) {
-    const name = a.text || decodeURIComponent(a.href.replace(/\/+$/, '').split('/').pop() ?? '');
+  for (const a of scanAnchors(html).anchors) {
+    const href = a.attrs.get('href');
+    if (typeof href !== 'string') continue;
+    const name = a.text || percentDecoded(href.replace(/\/+$/, '').split('/').pop() ?? '');
     if (name) names.add(normalizeProjectName(name));
   }
   return [...names].sort();

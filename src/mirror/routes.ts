@@ -4,7 +4,7 @@
 // Redirects follow PyPI: a project name that is not PEP 503-normalised
 // (`/pypi/simple/Has.Script/`) and a directory URL without its slash
 // (`/pypi/simple`, `/miniconda`) get a 301 to the canonical URL, query kept.
-import { normalizeProjectName } from '../bundle/layout.js';
+import { normalizeProjectName } from '../core/project-name.js';
 import { encodeSitePath } from './request-path.js';
 import { isSimplePage } from './site.js';
 

@@ -1,8 +1,10 @@
 // The mirror's URL space, built once at start from a Source: every servable
 // path (decoded, `/pypi/files/x.whl`, `/pypi/simple/numpy/`) -> where its
-// bytes are, its size, type and (when the bundle says) its sha256. Requests
-// are Map lookups; nothing is scanned per request. The same site is what
-// `serve` answers and what `export` writes, so the two cannot disagree.
+// bytes are, its size, type and (when the bundle says) its sha256, and the
+// PEP 691 JSON form of every simple page, made here once so that no request
+// ever parses HTML. Requests are Map lookups; nothing is scanned per request.
+// The same site is what `serve` answers and what `export` writes, so the two
+// cannot disagree.
 //
 //   bundle layout (zip or unzipped dir)          URL
 //   conda/<channel>/<subdir>/<file>              /conda/<channel>/<subdir>/<file>
@@ -11,13 +13,14 @@
 //   pypi/files/<file>  (+ <file>.metadata)       /pypi/files/<file>
 //   dependencies/<md5>/<installer> (names.tsv)   /miniconda/<installer>
 //   (generated)                                  /  /miniconda/  /healthz
+//   (generated; an export's index.json)          JSON of /pypi/simple/[<project>/]
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { INDEX_TSV, NAMES_TSV, PYPI_FILES, PYPI_SIMPLE, compareBytes } from '../bundle/layout.js';
 import { escapeHtml } from '../bundle/pypi-tree.js';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
-import { TEXT_HTML, projectJson, projectLinks, rootJson, rootProjects, type LinkedFile } from './pep691.js';
+import { SIMPLE_JSON, TEXT_HTML, projectJson, projectLinks, rootJson, rootProjects, type LinkedFile } from './pep691.js';
 import { encodeSitePath } from './request-path.js';
 import { readEntry, type Source } from './source.js';
 
@@ -34,11 +37,14 @@ export interface SiteFile {
   data?: Buffer;
 }
 
+/** A simple page's JSON form: the same file name beside its index.html in an export. */
+export const SIMPLE_JSON_FILE = 'index.json';
+
 export interface SiteOptions {
   logger?: Logger;
   /** Bodies up to this size are kept in memory once read (default 256 KiB). */
   smallBodyBytes?: number;
-  /** Bytes of cached small bodies, and separately of generated JSON pages (default 32 MiB each). */
+  /** Bytes of cached small bodies (default 32 MiB). */
   cacheBytes?: number;
 }
 
@@ -50,12 +56,25 @@ export const HEALTHZ_PATH = '/healthz';
 export const MINICONDA_PATH = '/miniconda/';
 export const SIMPLE_ROOT_PATH = `/${PYPI_SIMPLE}/`;
 
-/** Content-Type of a site path (simple pages may be negotiated to JSON by the server). */
+/**
+ * Content-Type of a site path (simple pages may be negotiated to JSON by the
+ * server). Packages, wheels, installers and metadata sidecars are bytes to
+ * download: no client reads a type from them. nginx-conf.ts says the same.
+ */
 export function contentTypeFor(sitePath: string): string {
   if (sitePath.endsWith('/') || sitePath.endsWith('.html')) return TEXT_HTML;
   if (sitePath === HEALTHZ_PATH) return 'text/plain; charset=utf-8';
   if (sitePath.endsWith('.json')) return 'application/json';
   return 'application/octet-stream';
+}
+
+/** Packages and wheels never change under their name; everything else may change with the next bundle. */
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
+export const REVALIDATE = 'no-cache';
+
+/** Cache-Control of a site path (nginx-conf.ts says the same). */
+export function cacheControlFor(sitePath: string): string {
+  return /^\/pypi\/files\/[^/]+$/.test(sitePath) || /^\/conda\/[^/]+\/[^/]+\/[^/]+\.(conda|tar\.bz2)$/.test(sitePath) ? IMMUTABLE : REVALIDATE;
 }
 
 /** Relative file an exported site path is written to: `/pypi/simple/x/` -> `pypi/simple/x/index.html`. */
@@ -75,16 +94,23 @@ export function isSimplePage(sitePath: string): boolean {
   return sitePath === SIMPLE_ROOT_PATH || /^\/pypi\/simple\/[^/]+\/$/.test(sitePath);
 }
 
+/** Where the JSON form of a simple page is kept (and exported): `/pypi/simple/x/` -> `/pypi/simple/x/index.json`. */
+export function simpleJsonPath(pagePath: string): string {
+  return `${pagePath}${SIMPLE_JSON_FILE}`;
+}
+
 /** A site: servable paths and the means to read them. */
 export class MirrorSite {
+  /**
+   * The PEP 691 JSON form of each simple page, by page path, made when the
+   * site opens. A page without one (too large to convert) is served as HTML only.
+   */
+  readonly json = new Map<string, SiteFile>();
   private readonly digests = new Map<string, Promise<string>>();
   private readonly hashed = new Map<string, string>();
   private readonly cache = new Map<string, Buffer>();
   private readonly reading = new Map<string, Promise<Buffer>>();
-  private readonly json = new Map<string, Promise<Buffer | undefined>>();
-  private readonly jsonBuilt = new Map<string, Buffer>();
   private cachedBytes = 0;
-  private jsonBytes = 0;
   private readonly smallBodyBytes: number;
   private readonly cacheBytes: number;
   readonly lastModified: Date;
@@ -92,7 +118,6 @@ export class MirrorSite {
   constructor(
     readonly source: Source,
     readonly files: ReadonlyMap<string, SiteFile>,
-    readonly layout: 'bundle' | 'export',
     o: SiteOptions = {},
   ) {
     this.lastModified = source.lastModified;
@@ -183,54 +208,6 @@ export class MirrorSite {
     return this.source.open(f.entry!, start, end);
   }
 
-  /**
-   * The PEP 691 JSON form of a simple page, generated from its HTML (links the
-   * site cannot serve are dropped; PEP 658 metadata advertised when served).
-   * Undefined when `pagePath` is not a simple page of this site.
-   */
-  simpleJson(pagePath: string): Promise<Buffer | undefined> {
-    let p = this.json.get(pagePath);
-    if (!p) {
-      p = this.buildJson(pagePath);
-      this.json.set(pagePath, p);
-      p.then(
-        (buf) => {
-          // beyond the budget, generated pages are rebuilt per request
-          if (buf && buf.length + this.jsonBytes > this.cacheBytes) this.json.delete(pagePath);
-          else if (buf) {
-            this.jsonBytes += buf.length;
-            this.jsonBuilt.set(pagePath, buf);
-          }
-        },
-        () => this.json.delete(pagePath),
-      );
-    }
-    return p;
-  }
-
-  /** The JSON form of a simple page when already built and kept; never builds. */
-  builtJson(pagePath: string): Buffer | undefined {
-    return this.jsonBuilt.get(pagePath);
-  }
-
-  private async buildJson(pagePath: string): Promise<Buffer | undefined> {
-    const page = this.files.get(pagePath);
-    if (!page || !isSimplePage(pagePath)) return undefined;
-    if (page.size > MAX_PAGE_BYTES) throw new Error(`simple page too large to convert to JSON (${page.size} bytes): ${pagePath}`);
-    const html = (await this.whole(page)).toString('utf8');
-    if (pagePath === SIMPLE_ROOT_PATH) return Buffer.from(rootJson(rootProjects(html)));
-    const project = pagePath.split('/')[3]!;
-    const links = projectLinks(pagePath, html);
-    const known = new Map<string, LinkedFile>();
-    for (const link of links) {
-      const f = link.sitePath ? this.files.get(link.sitePath) : undefined;
-      if (!f || f.path.endsWith('/')) continue;
-      const meta = this.files.get(`${f.path}.metadata`);
-      known.set(f.path, { size: f.size, sha256: await this.digest(f), metadataSha256: meta ? await this.digest(meta) : undefined });
-    }
-    return Buffer.from(projectJson(project, links, (l) => (l.sitePath ? known.get(l.sitePath) : undefined)));
-  }
-
   async close(): Promise<void> {
     await this.source.close();
   }
@@ -239,6 +216,43 @@ export class MirrorSite {
 interface IndexedDigest {
   sha256: string;
   size: number;
+}
+
+/** A file made in memory (generated page, JSON form), with its sha256. */
+function generatedFile(sitePath: string, data: Buffer, contentType = contentTypeFor(sitePath)): SiteFile {
+  return { path: sitePath, size: data.length, contentType, data, sha256: createHash('sha256').update(data).digest('hex') };
+}
+
+/**
+ * Makes the JSON form of every simple page that has none yet (links the site
+ * cannot serve are dropped; PEP 658 metadata advertised when served). Pages are
+ * read one at a time; one that cannot be converted is served as HTML only.
+ */
+async function addSimpleJson(site: MirrorSite, logger: Logger): Promise<void> {
+  for (const page of site.files.values()) {
+    if (!isSimplePage(page.path) || site.json.has(page.path)) continue;
+    try {
+      site.json.set(page.path, generatedFile(simpleJsonPath(page.path), await simpleJsonOf(site, page), SIMPLE_JSON));
+    } catch (err) {
+      logger.warn(`Serving ${page.path} as HTML only: ${(err as Error).message}`);
+    }
+  }
+}
+
+async function simpleJsonOf(site: MirrorSite, page: SiteFile): Promise<Buffer> {
+  if (page.size > MAX_PAGE_BYTES) throw new Error(`simple page too large to convert to JSON (${page.size} bytes)`);
+  const html = (await site.whole(page)).toString('utf8');
+  if (page.path === SIMPLE_ROOT_PATH) return Buffer.from(rootJson(rootProjects(html)));
+  const project = page.path.split('/')[3]!;
+  const links = projectLinks(page.path, html);
+  const known = new Map<string, LinkedFile>();
+  for (const link of links) {
+    const f = link.sitePath ? site.files.get(link.sitePath) : undefined;
+    if (!f || f.path.endsWith('/') || known.has(f.path)) continue;
+    const meta = site.files.get(`${f.path}.metadata`);
+    known.set(f.path, { size: f.size, sha256: await site.digest(f), metadataSha256: meta ? await site.digest(meta) : undefined });
+  }
+  return Buffer.from(projectJson(project, links, (l) => (l.sitePath ? known.get(l.sitePath) : undefined)));
 }
 
 /**
@@ -311,28 +325,39 @@ export async function buildBundleSite(source: Source, o: SiteOptions = {}): Prom
     }
   }
 
-  const generated = (sitePath: string, text: string) => {
-    const data = Buffer.from(text, 'utf8');
-    files.set(sitePath, { path: sitePath, size: data.length, contentType: contentTypeFor(sitePath), data, sha256: createHash('sha256').update(data).digest('hex') });
-  };
-  const site = new MirrorSite(source, files, 'bundle', o);
+  const generated = (sitePath: string, text: string) => files.set(sitePath, generatedFile(sitePath, Buffer.from(text, 'utf8')));
+  const site = new MirrorSite(source, files, o);
   // the listing shows every installer's sha256, so unknown ones are hashed now
   for (const inst of installers) inst.sha256 ??= await site.digest(files.get(`${MINICONDA_PATH}${inst.filename}`)!);
   generated(MINICONDA_PATH, minicondaPage(installers as { filename: string; size: number; sha256: string }[]));
   generated('/', rootPage(channels, files.has(SIMPLE_ROOT_PATH)));
   generated(HEALTHZ_PATH, 'ok\n');
+  await addSimpleJson(site, logger);
   return site;
 }
 
-/** The site of a directory `bin/mirror export` wrote, from its index. */
-export function buildExportSite(source: Source, digests: ReadonlyMap<string, IndexedDigest>, o: SiteOptions = {}): MirrorSite {
+/**
+ * The site of a directory `bin/mirror export` wrote, from its index. The
+ * JSON forms it wrote beside the simple pages are used as they are; an export
+ * without them (an older one) gets them made as a bundle does.
+ */
+export async function buildExportSite(source: Source, digests: ReadonlyMap<string, IndexedDigest>, o: SiteOptions = {}): Promise<MirrorSite> {
   const files = new Map<string, SiteFile>();
+  const jsonFiles: SiteFile[] = [];
   for (const e of source.entries.values()) {
     const sitePath = fileToSitePath(e.name);
     const known = digests.get(e.name);
-    files.set(sitePath, { path: sitePath, size: e.size, contentType: contentTypeFor(sitePath), sha256: known && known.size === e.size ? known.sha256 : undefined, entry: e.name });
+    const f = { path: sitePath, size: e.size, contentType: contentTypeFor(sitePath), sha256: known && known.size === e.size ? known.sha256 : undefined, entry: e.name };
+    if (sitePath.endsWith(`/${SIMPLE_JSON_FILE}`) && isSimplePage(sitePath.slice(0, -SIMPLE_JSON_FILE.length))) jsonFiles.push({ ...f, contentType: SIMPLE_JSON });
+    else files.set(sitePath, f);
   }
-  return new MirrorSite(source, files, 'export', o);
+  const site = new MirrorSite(source, files, o);
+  for (const f of jsonFiles) {
+    const page = f.path.slice(0, -SIMPLE_JSON_FILE.length);
+    if (files.has(page)) site.json.set(page, f);
+  }
+  await addSimpleJson(site, o.logger ?? silentLogger);
+  return site;
 }
 
 // names.tsv rows are manifest dependencies and installers; the installers are

@@ -5,7 +5,6 @@ import {
   channelDirNames,
   dependencyZipPath,
   isStoredByDefault,
-  normalizeProjectName,
   urlBasename,
   zipFileName,
 } from '../../src/bundle/layout.js';
@@ -78,10 +77,6 @@ describe('channelDirName', () => {
 });
 
 describe('entry names', () => {
-  it('normalizes project names as PEP 503 says', () => {
-    expect(normalizeProjectName('Foo.Bar__baz-Qux')).toBe('foo-bar-baz-qux');
-  });
-
   it('stores compressed formats and dependency installers only', () => {
     for (const n of ['a.whl', 'a.conda', 'a.tar.bz2', 'a.TGZ', 'a.tar.gz', 'a.tar.xz', 'a.zip', 'a.gz', 'a.bz2', 'a.xz', 'a.zst', 'a.jar', 'dependencies/x/Miniconda3.sh']) {
       expect(isStoredByDefault(n), n).toBe(true);

@@ -176,6 +176,19 @@ describe('verifyBundle', () => {
     ]);
   });
 
+  it('reads PyPI links as pip does: any quoting, any entity, never inside a comment', async () => {
+    const files = await (await import('./zip-tools.js')).allEntries(good);
+    const page = files.get('pypi/simple/simplewheel/index.html')!.toString();
+    const bad = page.replace(
+      '</body>',
+      `<a href='../../files/single-1.0-py3-none-any.whl#sha256=${'c'.repeat(64)}'>s</a>\n<a href=../../files/bare&#x2d;1.0-py3-none-any.whl#sha256=${'c'.repeat(64)}>b</a>\n<!-- <a href="https://evil.example/commented.whl">c</a> -->\n</body>`,
+    );
+    expect(await problemsOf({ replace: { 'pypi/simple/simplewheel/index.html': { data: b64(bad) } } })).toEqual([
+      `EBUNDLE: pypi/simple/simplewheel/index.html link "../../files/single-1.0-py3-none-any.whl#sha256=${'c'.repeat(64)}" points at a file that is not in the zip: pypi/files/single-1.0-py3-none-any.whl`,
+      `EBUNDLE: pypi/simple/simplewheel/index.html link "../../files/bare-1.0-py3-none-any.whl#sha256=${'c'.repeat(64)}" points at a file that is not in the zip: pypi/files/bare-1.0-py3-none-any.whl`,
+    ]);
+  });
+
   it('reports a zip over the size limit and warns above 80% of it', async () => {
     const { size } = await (await import('node:fs/promises')).stat(good);
     const over = await verifyBundle(good, { maxBytes: size - 1 });

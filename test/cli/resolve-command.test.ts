@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile, appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mjs';
+import yaml from 'js-yaml';
+import { UPSTREAM, startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mjs';
 import type { Origin } from '../../fixtures/origin/origin.mjs';
 import { runBin } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -27,6 +28,7 @@ async function demo() {
 }
 
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
+const UPSTREAM_CONDA_NOARCH = path.join(UPSTREAM, 'conda/conda-index/packages/noarch');
 
 describe('bin/package resolve', () => {
   it('locks the installer, conda packages and wheels the manifest and its files name', async () => {
@@ -116,5 +118,40 @@ describe('bin/package resolve', () => {
     expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toContain('repodata.json');
     expect(r.stderr).not.toContain('internal error');
+  });
+
+  it('locks an md5-only channel with both digests, and the offline zip built from that lock verifies', async () => {
+    // old conda-index output / the old `free` channel: records with md5 and no sha256
+    const real = JSON.parse(await readFile(path.join(UPSTREAM_CONDA_NOARCH, 'repodata.json'), 'utf8'));
+    for (const r of Object.values(real.packages) as Record<string, unknown>[]) delete r.sha256;
+    origin.setFile('/conda-forge/noarch/repodata.json', Buffer.from(JSON.stringify(real)));
+    const d = await demo();
+    const r = await d.resolve();
+    expect(r.code, r.stderr).toBe(0);
+    const lock = yaml.load(await readFile(d.lock, 'utf8')) as { artifacts: Record<string, unknown>[] };
+    const entry = lock.artifacts.find((a) => a.name === 'run_exports_versions')!;
+    const bytes = await readFile(path.join(UPSTREAM_CONDA_NOARCH, 'run_exports_versions-2.0-h39de5ba_0.tar.bz2'));
+    expect(entry).toMatchObject({ sha256: sha(bytes), md5: createHash('md5').update(bytes).digest('hex'), size: bytes.length });
+    const zip = path.join(d.dir, 'out.zip');
+    const pack = await runBin('package', ['offline', '--manifest', d.manifest, '--cache-dir', path.join(d.dir, 'cache'), '--output', zip], { cwd: d.dir, env: { PACKAGER_RETRY_DELAY_MS: '10' } });
+    expect(pack.code, pack.stderr).toBe(0);
+    const verify = await runBin('package', ['verify', zip], { cwd: d.dir });
+    expect(verify.code, verify.stderr).toBe(0);
+  }, 120_000);
+
+  it('names an empty sha256 in an existing lock, and resolve --update replaces that lock', async () => {
+    const d = await demo();
+    expect((await d.resolve()).code).toBe(0);
+    const text = await readFile(d.lock, 'utf8');
+    const broken = text.replace(/^(\s+)sha256: [0-9a-f]{64}$/m, "$1sha256: ''");
+    expect(broken).not.toBe(text);
+    await writeFile(d.lock, broken);
+    const summary = await runBin('package', ['summary', '--manifest', d.manifest], { cwd: d.dir });
+    expect(summary.code, summary.stderr).toBe(1);
+    expect(summary.stderr).toMatch(/sha256.*is empty/);
+    expect(summary.stderr).toContain('bin/package resolve --update');
+    const r = await d.resolve('--update');
+    expect(r.code, r.stderr).toBe(0);
+    expect(await readFile(d.lock, 'utf8')).toBe(text);
   });
 });

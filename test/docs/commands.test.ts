@@ -7,7 +7,7 @@
 //
 // The docs name real places; the test maps them onto its sandbox, literally:
 //   /srv/buildpack-mirror                                  -> a temp dir (nginx root)
-//   http://buildpack-mirror.internal, `listen 80;`         -> the nginx the test starts from the doc's server block
+//   http://buildpack-mirror.internal, `listen 80;`         -> the nginx the test starts from the doc's nginx block
 //   ~/Downloads/python_buildpack-cached-cflinuxfs4-v1.2.3.zip -> the demo zip built here
 //   /tmp/                                                  -> a temp dir
 import { spawn } from 'node:child_process';
@@ -83,11 +83,13 @@ async function runBlock(b: Block, code: string, o: { cwd: string; env: NodeJS.Pr
   return r;
 }
 
-/** Runs nginx in the foreground with the doc's server block inside a private http {}. */
-async function startDocNginx(serverBlock: string, prefix: string): Promise<{ url: string; stop(): Promise<void> }> {
+/** Runs nginx in the foreground with the doc's block inside a private http {} (the files it includes read in, so that their `listen 80;` can be moved). */
+async function startDocNginx(block: string, prefix: string): Promise<{ url: string; stop(): Promise<void> }> {
+  let text = block;
+  for (const m of block.matchAll(/^\s*include (\S+);$/gm)) text = text.replace(m[0], await readFile(m[1]!, 'utf8'));
   const nginx = await startNginxWith(
     prefix,
-    (port) => serverBlock.replace(/listen 80;/, `listen 127.0.0.1:${port};`),
+    (port) => text.replace(/listen 80;/, `listen 127.0.0.1:${port};`),
     `  include /etc/nginx/mime.types;
   default_type application/octet-stream;`,
   );
@@ -137,7 +139,7 @@ describe('docs/OPERATORS.md', () => {
     const mirrorRoot = path.join(tmp, 'srv-buildpack-mirror');
     const env = sandboxEnv(home);
     const nginxBlock = blocks.find((b) => b.lang === 'nginx');
-    expect(nginxBlock, 'the doc shows an nginx server block').toBeDefined();
+    expect(nginxBlock, 'the doc shows an nginx block').toBeDefined();
     let nginx: { url: string; stop(): Promise<void> } | undefined;
     const table = (): [string, string][] => [
       ['/srv/buildpack-mirror', mirrorRoot],

@@ -4,12 +4,13 @@
 // Needs `npm run build` (npm test builds first); skipped with a message otherwise.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nginxConf } from '../../src/mirror/nginx-conf.js';
 import { ROOT } from '../helpers/paths.js';
 import { tempDir } from '../helpers/tmp.js';
 import { buildMirrorBundle, type MirrorBundle } from './fixture.js';
@@ -106,6 +107,19 @@ describe.skipIf(!BUILT)('bin/mirror', () => {
     const again = await run(process.execPath, [MIRROR, 'export', '--json', bundle.zip, dir]);
     expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, written: 0, removed: 0 });
     expect(await readdir(dir)).toEqual(expect.arrayContaining(['conda', 'pypi', 'miniconda', 'index.html', 'healthz']));
+  });
+
+  it('export --nginx-conf writes the nginx configuration for the directory; a bad --nginx-listen exits 1 before any export', async () => {
+    const dir = path.join(await tempDir(), 'site');
+    const conf = path.join(await tempDir(), 'conf.d', 'mirror.conf');
+    const r = await run(process.execPath, [MIRROR, 'export', '--json', '--nginx-conf', conf, '--nginx-listen', '127.0.0.1:8081', bundle.zip, dir]);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, dir, nginxConf: conf });
+    expect(await readFile(conf, 'utf8')).toBe(nginxConf({ root: dir, listen: '127.0.0.1:8081' }));
+    const other = path.join(await tempDir(), 'site');
+    const err = await run(process.execPath, [MIRROR, 'export', '--nginx-conf', conf, '--nginx-listen', '80; evil', bundle.zip, other]).catch((e: { code: number; stderr: string }) => e);
+    expect(err).toMatchObject({ code: 1 });
+    expect((err as { stderr: string }).stderr).toContain("Not a value for nginx's listen");
+    expect(existsSync(other)).toBe(false);
   });
 
   it('export refuses a zip with an entry escaping the directory and writes nothing', async () => {

@@ -1,6 +1,7 @@
 // Real conda (CONDA_CLIENT, docs/TESTING.md; conda 23.7.4 here)
 // against the mirror's http channel: a dry-run solve and a real install of a
-// tiny noarch package. Never --offline (conda's offline mode ignores http
+// tiny noarch package, and an install from the export served by nginx with
+// the shipped configuration. Never --offline (conda's offline mode ignores http
 // channels); conda runs hermetically (own HOME, empty condarc, temp package
 // cache). Skipped with a message when CONDA_CLIENT is unset.
 import { execFile } from 'node:child_process';
@@ -10,10 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSite, startMirrorServer, type AccessLogEntry, type MirrorServer, type MirrorSite } from '../../src/mirror/index.js';
+import { exportSite, openSite, startMirrorServer, type AccessLogEntry, type MirrorServer, type MirrorSite } from '../../src/mirror/index.js';
 import { CONDA_CLIENT, warnIfNoCondaClient } from '../helpers/conda-client.js';
 import { tempDir } from '../helpers/tmp.js';
 import { buildMirrorBundle } from './fixture.js';
+import { NGINX, startExportNginx } from './nginx.js';
 
 const CONDA = CONDA_CLIENT;
 warnIfNoCondaClient('real conda against the mirror is');
@@ -77,5 +79,19 @@ describe.skipIf(!CONDA)('real conda against the served channel', () => {
     expect(doc.success).toBe(true);
     expect(existsSync(path.join(prefix, 'conda-meta/run_exports_versions-1.0-he35c369_0.json'))).toBe(true);
     expect(access.some((e) => e.target === '/conda/conda-forge/noarch/run_exports_versions-1.0-he35c369_0.tar.bz2' && e.status === 200)).toBe(true);
+  });
+
+  it.skipIf(!NGINX)('installs from the export served by nginx with the shipped configuration', async () => {
+    const dir = await tempDir();
+    await exportSite(site, dir);
+    const nginx = await startExportNginx(dir, await tempDir());
+    try {
+      const prefix = path.join(await tempDir(), 'env');
+      const doc = await conda(['create', '--yes', '--json', '--override-channels', '-c', `${nginx.url}conda/conda-forge`, '-p', prefix, 'run_exports_versions']);
+      expect(doc.exception_name).toBeUndefined();
+      expect(existsSync(path.join(prefix, 'conda-meta/run_exports_versions-2.0-h39de5ba_0.json'))).toBe(true);
+    } finally {
+      await nginx.stop();
+    }
   });
 });

@@ -11,7 +11,7 @@ import { EXPORT_INDEX, exportSite, openSite, readExportIndex, sitePathToFile, st
 import { tempDir } from '../helpers/tmp.js';
 import { buildMirrorBundle, type MirrorBundle } from './fixture.js';
 import { request } from './http.js';
-import { NGINX, startNginx } from './nginx.js';
+import { NGINX, startExportNginx } from './nginx.js';
 import { encodeSitePath } from '../../src/mirror/request-path.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -51,22 +51,25 @@ async function snapshot(dir: string): Promise<Map<string, string>> {
 }
 
 describe('exportSite', () => {
-  it('writes every path as a static file with the bundle date, index.html for directory URLs', async () => {
+  it('writes every path as a static file with the bundle date, index.html for directory URLs, index.json beside each simple page', async () => {
     const dir = await tempDir();
+    const all = [...site.files.values(), ...site.json.values()];
     const r = await exportSite(site, dir);
-    expect(r).toMatchObject({ files: site.files.size, written: site.files.size, unchanged: 0, removed: 0 });
-    const want = [...site.files.keys()].map(sitePathToFile).concat(EXPORT_INDEX).sort();
+    expect(r).toMatchObject({ files: all.length, written: all.length, unchanged: 0, removed: 0 });
+    const want = all.map((f) => sitePathToFile(f.path)).concat(EXPORT_INDEX).sort();
     expect(await walk(dir)).toEqual(want);
     expect(want).toContain('pypi/simple/simplewheel/index.html');
+    expect(want).toContain('pypi/simple/simplewheel/index.json');
+    expect(want).toContain('pypi/simple/index.json');
     expect(want).toContain('miniconda/index.html');
-    for (const f of site.files.values()) {
+    for (const f of all) {
       const file = path.join(dir, sitePathToFile(f.path));
       expect(sha(await readFile(file)), f.path).toBe(await site.digest(f));
       expect((await stat(file)).mtime.getTime()).toBe(site.lastModified.getTime());
     }
     const index = (await readExportIndex(dir))!;
     expect(index.complete).toBe(true);
-    expect(Object.keys(index.files).length).toBe(site.files.size);
+    expect(Object.keys(index.files).length).toBe(all.length);
   });
 
   it('leaves unchanged files untouched on re-export (same inode, same mtime)', async () => {
@@ -74,7 +77,7 @@ describe('exportSite', () => {
     await exportSite(site, dir);
     const before = await snapshot(dir);
     const r = await exportSite(site, dir);
-    expect(r).toMatchObject({ written: 0, unchanged: site.files.size, removed: 0 });
+    expect(r).toMatchObject({ written: 0, unchanged: site.files.size + site.json.size, removed: 0 });
     expect(await snapshot(dir)).toEqual(before);
   });
 
@@ -98,7 +101,7 @@ describe('exportSite', () => {
     await writeFile(path.join(dir, 'README.txt'), 'mine');
 
     const r = await exportSite(site, dir);
-    expect(r).toMatchObject({ written: 2, unchanged: site.files.size - 2, removed: 2 });
+    expect(r).toMatchObject({ written: 2, unchanged: site.files.size + site.json.size - 2, removed: 2 });
     expect(sha(await readFile(wheel))).toBe(bundle.sha256.get(bundle.paths.wheel));
     expect(await walk(dir)).not.toContain('pypi/files/old-1.0.tar.gz');
     await expect(stat(path.join(dir, 'conda/gone'))).rejects.toMatchObject({ code: 'ENOENT' });
@@ -142,8 +145,35 @@ describe('exportSite', () => {
     await expect(openSite(dir)).rejects.toMatchObject({ code: 'EBUNDLE', message: expect.stringContaining('incomplete') });
     const r = await exportSite(site, dir);
     expect(r.unchanged).toBeGreaterThanOrEqual(3);
-    expect(r.written + r.unchanged).toBe(site.files.size);
+    expect(r.written + r.unchanged).toBe(site.files.size + site.json.size);
     expect((await readExportIndex(dir))!.complete).toBe(true);
+  });
+});
+
+describe('opening an export', () => {
+  it('serves the JSON pages it wrote as they are, and makes them for an export without them', async () => {
+    const dir = await tempDir();
+    await exportSite(site, dir);
+    const fromDir = await openSite(dir);
+    try {
+      expect([...fromDir.json.keys()].sort()).toEqual([...site.json.keys()].sort());
+      expect(fromDir.json.get('/pypi/simple/simplewheel/')).toMatchObject({ entry: 'pypi/simple/simplewheel/index.json', sha256: site.json.get('/pypi/simple/simplewheel/')!.sha256 });
+    } finally {
+      await fromDir.close();
+    }
+    // as an export made before JSON pages were exported
+    const index = (await readExportIndex(dir))!;
+    for (const name of Object.keys(index.files).filter((n) => n.endsWith('/index.json'))) {
+      delete index.files[name];
+      await rm(path.join(dir, name));
+    }
+    await writeFile(path.join(dir, EXPORT_INDEX), JSON.stringify(index));
+    const older = await openSite(dir);
+    try {
+      for (const [page, f] of site.json) expect(older.json.get(page)?.data?.equals(f.data!), page).toBe(true);
+    } finally {
+      await older.close();
+    }
   });
 });
 
@@ -156,7 +186,7 @@ describe('a bundle and its export', () => {
     const b = await startMirrorServer(fromDir, { port: 0 });
     const prefix = await tempDir();
     if (!NGINX) console.log('skipping the nginx comparison: nginx is not installed (apt-get install -y nginx-light)');
-    const nginx = NGINX ? await startNginx(dir, prefix) : undefined;
+    const nginx = NGINX ? await startExportNginx(dir, prefix) : undefined;
     try {
       expect([...fromDir.files.keys()].sort()).toEqual([...site.files.keys()].sort());
       for (const p of site.files.keys()) {
@@ -177,7 +207,10 @@ describe('a bundle and its export', () => {
           const accept = { accept: 'application/vnd.pypi.simple.v1+json' };
           const jz = await request(a.url.slice(0, -1) + target, { headers: accept });
           const jd = await request(b.url.slice(0, -1) + target, { headers: accept });
+          expect(jd.headers['content-type'], p).toBe('application/vnd.pypi.simple.v1+json');
           expect(jd.body.toString(), p).toBe(jz.body.toString());
+          expect(jd.headers.etag, p).toBe(jz.headers.etag);
+          if (nginx) expect((await request(nginx.url.slice(0, -1) + target, { headers: accept })).body.toString(), `nginx ${p}`).toBe(jz.body.toString());
         }
       }
       if (nginx) expect((await request(`${nginx.url}${EXPORT_INDEX}`)).status).toBe(403);

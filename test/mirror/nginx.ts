@@ -1,6 +1,6 @@
-// Debian's nginx serving a directory for the tests: private config and logs
-// in a temp prefix, a free loopback port, run in the foreground (daemon off,
-// no master process) and stopped by PID. NGINX is undefined when nginx is not
+// Debian's nginx for the tests: private config and logs in a temp prefix
+// (access.log there), a free loopback port, run in the foreground (daemon
+// off, no master process) and stopped by PID. NGINX is undefined when nginx is not
 // installed (`apt-get install -y nginx-light`); tests then skip with a message.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { nginxConf } from '../../src/mirror/nginx-conf.js';
 
 export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx'].find((p) => existsSync(p));
 
@@ -38,21 +39,9 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-/** Starts nginx serving `root` as static files (index.html for directory URLs, dot files denied). */
-export function startNginx(root: string, prefix: string): Promise<RunningNginx> {
-  return startNginxWith(
-    prefix,
-    (port) => `  server {
-    listen 127.0.0.1:${port};
-    root ${root};
-    location / { index index.html; }
-    location ~ /\\. { deny all; }
-  }`,
-    `  types { text/html html; application/json json; }
-  default_type application/octet-stream;
-  sendfile on;
-  absolute_redirect off;`,
-  );
+/** Starts nginx serving the export in `root` with the configuration `bin/mirror export --nginx-conf` writes. */
+export function startExportNginx(root: string, prefix: string): Promise<RunningNginx> {
+  return startNginxWith(prefix, (port) => nginxConf({ root, listen: `127.0.0.1:${port}` }));
 }
 
 /**

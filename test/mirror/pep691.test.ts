@@ -117,6 +117,25 @@ describe('JSON pages from the bundle HTML', () => {
     expect(projectLinks('/pypi/simple/fakepackage/', fp).map((l) => l.requiresPython).filter(Boolean)).toContain('><X.y.z');
   });
 
+  it('gives the JSON the yanked status pip reads from the HTML: none for a data-yanked without a value, true for an empty one', () => {
+    const links = projectLinks('/pypi/simple/x/', '<a href="x-1.tar.gz" data-yanked>x-1.tar.gz</a><a href="x-2.tar.gz" data-yanked="">x-2.tar.gz</a><a href="x-3.tar.gz" data-yanked="bad">x-3.tar.gz</a>');
+    expect(links.map((l) => l.yanked)).toEqual([undefined, true, 'bad']);
+  });
+
+  it('reads a link whose quoted attribute holds a > (PyPI writes data-requires-python=">=3.6")', () => {
+    expect(projectLinks('/pypi/simple/x/', '<a href="x-1.tar.gz" data-requires-python=">=3.6">x-1.tar.gz</a>')).toEqual([
+      { filename: 'x-1.tar.gz', url: 'x-1.tar.gz', sitePath: '/pypi/simple/x/x-1.tar.gz', hashes: {}, requiresPython: '>=3.6' },
+    ]);
+  });
+
+  it('names root-page projects from the href when the anchor has no text, even one that does not decode', () => {
+    expect(rootProjects('<a href="Foo.Bar/"></a><a href="%zz/"></a><a href="x/">X_Y</a>')).toEqual(['%zz', 'foo-bar', 'x-y']);
+  });
+
+  it('reads every link of a page whose anchors are never closed', () => {
+    expect(projectLinks('/pypi/simple/x/', '<a href="x-1.tar.gz">x-1.tar.gz<br>\n<a href="x-2.tar.gz">x-2.tar.gz<br>\n').map((l) => l.filename)).toEqual(['x-1.tar.gz', 'x-2.tar.gz']);
+  });
+
   it('resolves hrefs against the page and refuses other hosts', () => {
     expect(resolveSitePath('/pypi/simple/x/', '../../files/a%2Bb.whl')).toBe('/pypi/files/a+b.whl');
     expect(resolveSitePath('/pypi/simple/x/', '/pypi/files/y.whl')).toBe('/pypi/files/y.whl');

@@ -3,7 +3,7 @@
 // metadata), from an export served by the mirror, and from an export served by
 // Debian's nginx (PEP 503 HTML).
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportSite, openSite, startMirrorServer, type AccessLogEntry, type MirrorSite } from '../../src/mirror/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import { buildMirrorBundle, type MirrorBundle } from './fixture.js';
-import { NGINX, startNginx } from './nginx.js';
+import { NGINX, startExportNginx } from './nginx.js';
 
 const run = promisify(execFile);
 
@@ -76,15 +76,20 @@ describe('pip installs from the mirror', () => {
     }
   });
 
-  it.skipIf(!NGINX)('served from an export by nginx (PEP 503 HTML)', async () => {
+  it.skipIf(!NGINX)('served from an export by nginx with the shipped configuration (PEP 691 JSON, PEP 658 metadata)', async () => {
     const dir = await tempDir();
     await exportSite(site, dir);
-    const nginx = await startNginx(dir, await tempDir());
+    const prefix = await tempDir();
+    const nginx = await startExportNginx(dir, prefix);
     try {
       expect(await pipInstall(`${nginx.url}pypi/simple`, ['simplewheel', 'has.script'])).toEqual({ simplewheel: '2.0', 'has.script': '1.0' });
     } finally {
       await nginx.stop();
     }
+    // pip fetched the metadata sidecar: it read the JSON page, which advertises it
+    const log = await readFile(path.join(prefix, 'access.log'), 'utf8');
+    expect(log).toContain(`"GET ${bundle.paths.metadata} HTTP/1.1" 200`);
+    expect(log).toContain('"GET /pypi/simple/simplewheel/ HTTP/1.1" 200');
   });
   if (!NGINX) console.log('skipping pip against nginx: nginx is not installed (apt-get install -y nginx-light)');
 });

@@ -7,12 +7,13 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { exportSite, openSite, startMirrorServer, type AccessLogEntry, type MirrorServer, type MirrorSite } from '../../src/mirror/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answerFor, exportSite, headsOf, openSite, startMirrorServer, type AccessLogEntry, type MirrorServer, type MirrorSite } from '../../src/mirror/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import { buildMirrorBundle, type MirrorBundle } from './fixture.js';
-import { request, splitReplies } from './http.js';
+import { request, splitReplies, type RawReply } from './http.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const BIG = 32 * 1024 * 1024;
@@ -50,21 +51,37 @@ function raw(text: string, url = base): Promise<string> {
   });
 }
 
-/** Sends `text` on one keep-alive connection and returns the first `n` replies whole (the first one a HEAD's when `head`). */
-function keepAliveReplies(text: string, n: number, head = false): Promise<string[]> {
+/** Sends `text` on one keep-alive connection and returns the first `n` replies whole (`heads[i]` when reply i answers a HEAD). */
+function keepAliveReplies(text: string, n: number, heads: boolean[] = []): Promise<RawReply[]> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
     const s = net.connect(Number(u.port), u.hostname, () => s.write(text));
     let got = Buffer.alloc(0);
     s.on('data', (c: Buffer) => {
       got = Buffer.concat([got, c]);
-      const replies = splitReplies(got, [head]);
+      const replies = splitReplies(got, heads);
       if (replies.length < n) return;
       s.destroy();
-      resolve(replies.slice(0, n).map((r) => r.raw.toString('latin1')));
+      resolve(replies.slice(0, n));
     });
     s.on('error', reject);
   });
+}
+
+/** A fresh connection to `url`, resolved once connected. */
+function connect(url: string): Promise<net.Socket> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const s = net.connect(Number(u.port), u.hostname, () => resolve(s));
+    s.on('error', reject);
+  });
+}
+
+/** Milliseconds until `s` closes, or -1 when it is still open after `limitMs`. */
+async function closesWithin(s: net.Socket, limitMs: number): Promise<number> {
+  const started = performance.now();
+  if (s.destroyed) return 0;
+  return Promise.race([new Promise<number>((r) => s.once('close', () => r(performance.now() - started))), sleep(limitMs).then(() => -1)]);
 }
 
 describe('files', () => {
@@ -78,9 +95,12 @@ describe('files', () => {
       'content-type': 'application/octet-stream',
       'accept-ranges': 'bytes',
       'last-modified': site.lastModified.toUTCString(),
+      'cache-control': 'public, max-age=31536000, immutable',
     });
     const repodata = await request(`${base}/conda/conda-forge/noarch/repodata.json`);
     expect(repodata.headers['content-type']).toBe('application/json');
+    expect(repodata.headers['cache-control']).toBe('no-cache');
+    expect((await request(base + bundle.paths.condaPackage)).headers['cache-control']).toBe('public, max-age=31536000, immutable');
     expect(JSON.parse(repodata.body.toString()).packages).toHaveProperty(['run_exports_versions-2.0-h39de5ba_0.tar.bz2']);
     expect((await request(`${base}/healthz`)).body.toString()).toBe('ok\n');
   });
@@ -271,35 +291,6 @@ describe('requests the mirror refuses', () => {
     expect((await request(base, { path: `/${'x'.repeat(5000)}` })).status).toBe(414);
   });
 
-  it('answers keep-alive GETs from memory without node:http, with the very bytes node:http sends (Date aside)', async () => {
-    const asks: [string, string[]][] = [
-      [bundle.paths.wheel, []],
-      ['/pypi/simple/simplewheel/', []],
-      ['/pypi/simple/simplewheel/', [`Accept: ${PIP_ACCEPT}`]],
-      ['/pypi/simple/', [`Accept: ${PIP_ACCEPT}`]],
-      ['/conda/conda-forge/noarch/repodata.json', []],
-      ['/healthz', []],
-      [bundle.paths.wheel, [`If-None-Match: "${bundle.sha256.get(bundle.paths.wheel)}"`]],
-      ['/pypi/simple/simplewheel/', [`If-Modified-Since: ${site.lastModified.toUTCString()}`]],
-    ];
-    const get = ([p, extra]: [string, string[]]) => ['GET ' + p + ' HTTP/1.1', 'Host: mirror', 'Connection: keep-alive', ...extra].join('\r\n') + '\r\n\r\n';
-    // once each first, so every answer is in memory
-    for (const [p, extra] of asks) await request(base + p, { headers: Object.fromEntries(extra.map((h) => [h.split(': ')[0]!, h.slice(h.indexOf(': ') + 2)])) });
-    const writeHead = vi.spyOn(http.ServerResponse.prototype, 'writeHead');
-    try {
-      const front = await keepAliveReplies(asks.map(get).join(''), asks.length);
-      expect(writeHead).not.toHaveBeenCalled();
-      // HEAD goes to node:http, and the connection with it: node:http answers the same GETs there
-      const viaNode = (await keepAliveReplies(`HEAD /healthz HTTP/1.1\r\nHost: mirror\r\n\r\n${asks.map(get).join('')}`, asks.length + 1, true)).slice(1);
-      expect(writeHead).toHaveBeenCalledTimes(asks.length + 1);
-      const noDate = (r: string) => r.replace(/\r\nDate: [^\r]+/, '');
-      expect(front.map(noDate)).toEqual(viaNode.map(noDate));
-      expect(front.map((r) => r.split(' ')[1])).toEqual(['200', '200', '200', '200', '200', '200', '304', '304']);
-    } finally {
-      writeHead.mockRestore();
-    }
-  });
-
   it('answers garbage and oversized headers without falling over', async () => {
     const before = access.length;
     expect(await raw('NOT HTTP AT ALL\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
@@ -329,6 +320,22 @@ describe('connections', () => {
     expect(ports.size).toBe(1);
   });
 
+  it('answers pipelined requests on one connection in order: GET, HEAD, negotiated JSON, 304', async () => {
+    const etag = `"${bundle.sha256.get(bundle.paths.wheel)}"`;
+    const ask = (method: string, p: string, extra: string[] = []) => [`${method} ${p} HTTP/1.1`, 'Host: mirror', ...extra].join('\r\n') + '\r\n\r\n';
+    const replies = await keepAliveReplies(
+      ask('GET', bundle.paths.wheel) + ask('HEAD', bundle.paths.bigWheel) + ask('GET', '/pypi/simple/simplewheel/', [`Accept: ${PIP_ACCEPT}`]) + ask('GET', bundle.paths.wheel, [`If-None-Match: ${etag}`]),
+      4,
+      [false, true],
+    );
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 304]);
+    expect(sha(replies[0]!.body)).toBe(bundle.sha256.get(bundle.paths.wheel));
+    expect(replies[1]!.headers).toContain(`Content-Length: ${site.get(bundle.paths.bigWheel)!.size}`);
+    expect(replies[2]!.headers).toContain('Content-Type: application/vnd.pypi.simple.v1+json');
+    expect(JSON.parse(replies[2]!.body.toString()).name).toBe('simplewheel');
+    expect(replies[3]!.body.length).toBe(0);
+  });
+
   it('writes one access-log entry per request with method, target, status and bytes', async () => {
     const before = access.length;
     await request(`${base}/healthz`);
@@ -338,6 +345,58 @@ describe('connections', () => {
       { method: 'GET', target: '/healthz', status: 200, bytes: 3 },
       { method: 'GET', target: '/nope', status: 404, bytes: 10 },
     ]);
+  });
+
+  it('logs request targets with their secrets redacted', async () => {
+    const before = access.length;
+    await request(base, { path: '/pypi/simple/?token=s3cr3t-q&x=1' });
+    await request(base, { path: '/t/tk-s3cr3t-path/conda/x/' });
+    await request(base, { path: '/pypi/simple/%0Aforged%20200?password=s3cr3t-pw' });
+    await new Promise((r) => setImmediate(r));
+    const targets = access.slice(before).map((e) => e.target);
+    expect(targets).toEqual(['/pypi/simple/?token=-redacted-&x=1', '/t/-redacted-/conda/x/', '/pypi/simple/%0Aforged%20200?password=-redacted-']);
+    expect(targets.join('\n')).not.toMatch(/s3cr3t/);
+  });
+
+  it('closes a connection that sends nothing after idleTimeoutMs', async () => {
+    const m = await startMirrorServer(site, { port: 0, idleTimeoutMs: 300 });
+    try {
+      const s = await connect(m.url);
+      // without the idle timeout, node:http's headersTimeout (20 s) would close it
+      const ms = await closesWithin(s, 5_000);
+      s.destroy();
+      expect(ms).toBeGreaterThanOrEqual(250);
+      expect(ms).toBeLessThan(5_000);
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('refuses connections beyond maxConnections and serves again once one goes', async () => {
+    const m = await startMirrorServer(site, { port: 0, maxConnections: 2 });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+    try {
+      // two kept-alive connections, each with a request answered
+      const held = await Promise.all([0, 1].map(() => request(`${m.url}healthz`, { agent })));
+      expect(held.map((r) => r.status)).toEqual([200, 200]);
+      const third = await connect(m.url);
+      let got = '';
+      third.on('data', (c: Buffer) => (got += c.toString('latin1')));
+      third.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      expect(await closesWithin(third, 3_000)).toBeGreaterThanOrEqual(0);
+      expect(got).toBe('');
+      agent.destroy();
+      // the server counts a connection until it sees it closed
+      let again;
+      for (let i = 0; i < 50 && !again; i++) {
+        await sleep(20);
+        again = await request(`${m.url}healthz`).catch(() => undefined);
+      }
+      expect(again?.status).toBe(200);
+    } finally {
+      agent.destroy();
+      await m.close();
+    }
   });
 
   it('stops reading a big file while the client does not read (backpressure)', async () => {
@@ -417,27 +476,89 @@ describe('a directory that changes under the mirror', () => {
 });
 
 describe('graceful shutdown', () => {
-  it('stops accepting, lets the in-flight download finish, then resolves', async () => {
+  it('stops accepting, closes idle connections at once, lets the in-flight download finish, closes its connection, then resolves', async () => {
     const own = await openSite(bundle.zip);
     const m = await startMirrorServer(own, { port: 0 });
-    const u = new URL(m.url);
-    const s = net.connect(Number(u.port), u.hostname);
+    // an idle keep-alive connection (one request answered) and a download under way, both kept-alive
+    const idle = await connect(m.url);
+    idle.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    idle.resume();
+    const s = await connect(m.url);
     s.write(`GET ${bundle.paths.bigInstaller} HTTP/1.1\r\nHost: x\r\n\r\n`);
     s.pause();
-    for (let i = 0; i < 100 && m.stats().bytesSent === 0; i++) await sleep(10);
+    for (let i = 0; i < 100 && (m.stats().bytesSent < 1000 || m.stats().inFlight !== 1); i++) await sleep(10);
     expect(m.stats().inFlight).toBe(1);
     let closed = false;
     const closing = m.close().then(() => (closed = true));
-    await sleep(20);
+    // the keep-alive timeout is 5 s: each connection must go well before it
+    expect(await closesWithin(idle, 1_000), 'the idle connection closes at once').toBeGreaterThanOrEqual(0);
     await expect(request(`${m.url}healthz`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     expect(closed).toBe(false);
     let bytes = 0;
     s.on('data', (c: Buffer) => (bytes += c.length));
+    const lastByte = new Promise<number>((resolve) => {
+      s.on('data', () => bytes >= BIG && resolve(performance.now()));
+    });
     s.resume();
+    const done = await lastByte;
     await new Promise((r) => s.on('close', r));
+    expect(performance.now() - done, 'the download connection closes once its response is done').toBeLessThan(1_000);
     await closing;
     expect(closed).toBe(true);
     expect(bytes).toBeGreaterThan(BIG);
     await own.close();
+  });
+
+  it('cuts a response still running when the grace period ends', async () => {
+    const own = await openSite(bundle.zip);
+    const m = await startMirrorServer(own, { port: 0, graceMs: 300 });
+    const s = await connect(m.url);
+    s.write(`GET ${bundle.paths.bigInstaller} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    s.pause();
+    for (let i = 0; i < 100 && m.stats().bytesSent === 0; i++) await sleep(10);
+    const started = performance.now();
+    await m.close();
+    // the client never read: without the cut, close() would wait for it for good
+    expect(performance.now() - started).toBeLessThan(3_000);
+    s.resume();
+    expect(await closesWithin(s, 2_000)).toBeGreaterThanOrEqual(0);
+    await own.close();
+  });
+});
+
+describe('answerFor (what a request gets, without a socket)', () => {
+  it('routes files, simple pages in the negotiated form, redirects, refusals', () => {
+    const rep = (method: string, target: string, accept?: string) => {
+      const a = answerFor(site, method, target, accept);
+      return a.kind === 'text' ? { status: a.status, headers: a.headers } : { path: a.rep.file.path, type: a.rep.contentType, vary: a.rep.vary };
+    };
+    expect(rep('GET', bundle.paths.wheel)).toEqual({ path: bundle.paths.wheel, type: 'application/octet-stream', vary: undefined });
+    expect(rep('HEAD', '/pypi/simple/simplewheel/', PIP_ACCEPT)).toEqual({ path: '/pypi/simple/simplewheel/index.json', type: 'application/vnd.pypi.simple.v1+json', vary: 'Accept' });
+    expect(rep('GET', '/pypi/simple/simplewheel/')).toEqual({ path: '/pypi/simple/simplewheel/', type: 'text/html; charset=utf-8', vary: 'Accept' });
+    expect(rep('GET', '/pypi/simple/?format=application/vnd.pypi.simple.v1%2Bjson', 'text/html')).toMatchObject({ path: '/pypi/simple/index.json' });
+    expect(rep('GET', '/pypi/simple/', 'application/json')).toEqual({ status: 406, headers: ['Vary', 'Accept'] });
+    expect(rep('GET', '/pypi/simple/Has.Script/')).toEqual({ status: 301, headers: ['Location', '/pypi/simple/has-script/'] });
+    expect(rep('POST', '/healthz')).toEqual({ status: 405, headers: ['Allow', 'GET, HEAD'] });
+    expect(rep('GET', '/../x')).toMatchObject({ status: 400 });
+    expect(rep('GET', '/manifest.yml')).toMatchObject({ status: 404 });
+  });
+
+  it('answers a page without a JSON form (too large to convert) as HTML, or 406 to a client that takes only JSON', async () => {
+    const own = await openSite(bundle.zip);
+    try {
+      own.json.delete('/pypi/simple/simplewheel/');
+      expect(answerFor(own, 'GET', '/pypi/simple/simplewheel/', PIP_ACCEPT)).toMatchObject({ kind: 'representation', rep: { file: { path: '/pypi/simple/simplewheel/' }, contentType: 'application/vnd.pypi.simple.v1+html' } });
+      expect(answerFor(own, 'GET', '/pypi/simple/simplewheel/', 'application/vnd.pypi.simple.v1+json')).toMatchObject({ kind: 'text', status: 406 });
+      expect(answerFor(own, 'GET', '/pypi/simple/', 'application/vnd.pypi.simple.v1+json')).toMatchObject({ kind: 'representation', rep: { file: { path: '/pypi/simple/index.json' } } });
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('builds a 304 head with every header of the 200 but the body type and length', () => {
+    const file = site.get(bundle.paths.wheel)!;
+    const heads = headsOf({ file, contentType: file.contentType }, '"abc"', 'Thu, 01 Jan 1981 00:00:00 GMT');
+    expect(heads.ok).toEqual([...heads.notModified, 'Content-Type', 'application/octet-stream', 'Content-Length', String(file.size)]);
+    expect(heads.notModified).toEqual(['ETag', '"abc"', 'Last-Modified', 'Thu, 01 Jan 1981 00:00:00 GMT', 'Cache-Control', 'public, max-age=31536000, immutable', 'Accept-Ranges', 'bytes', 'X-Content-Type-Options', 'nosniff']);
   });
 });

@@ -104,8 +104,10 @@ describe('the site of a bundle zip', () => {
     ]);
   });
 
-  it('has a JSON form of each simple page with sizes, hashes and the PEP 658 metadata hash', async () => {
-    const json = JSON.parse((await site.simpleJson('/pypi/simple/simplewheel/'))!.toString('utf8'));
+  it('has a JSON form of each simple page with sizes, hashes and the PEP 658 metadata hash, made when it opens', () => {
+    const jsonOf = (page: string) => JSON.parse(site.json.get(page)!.data!.toString('utf8'));
+    expect([...site.json.keys()].sort()).toEqual([...site.files.keys()].filter((p) => p.startsWith('/pypi/simple/')).sort());
+    const json = jsonOf('/pypi/simple/simplewheel/');
     expect(json.files).toEqual([
       { filename: 'simplewheel-1.0-py2.py3-none-any.whl', url: '../../files/simplewheel-1.0-py2.py3-none-any.whl', hashes: { sha256: bundle.sha256.get('/pypi/files/simplewheel-1.0-py2.py3-none-any.whl') }, size: 1842 },
       {
@@ -118,8 +120,8 @@ describe('the site of a bundle zip', () => {
       },
     ]);
     expect(json.versions).toEqual(['1.0', '2.0']);
-    expect(JSON.parse((await site.simpleJson('/pypi/simple/'))!.toString()).projects).toEqual([{ name: 'has-script' }, { name: 'initools' }, { name: 'python-mscl' }, { name: 'simplewheel' }]);
-    expect(await site.simpleJson('/pypi/files/INITools-0.2.tar.gz')).toBeUndefined();
+    expect(jsonOf('/pypi/simple/').projects).toEqual([{ name: 'has-script' }, { name: 'initools' }, { name: 'python-mscl' }, { name: 'simplewheel' }]);
+    expect(site.json.get('/pypi/simple/simplewheel/')).toMatchObject({ path: '/pypi/simple/simplewheel/index.json', contentType: 'application/vnd.pypi.simple.v1+json', sha256: sha(site.json.get('/pypi/simple/simplewheel/')!.data!) });
   });
 });
 

@@ -105,7 +105,11 @@ const CASES: Case[] = [
   { file: 'simple/s02-json-wrong-types.json', exit: 4, says: /Malformed PEP 691 JSON index page: .*\/simple\/x\/: "files" is not a list/ },
   { file: 'simple/s03-deep-nesting.html', exit: 4, says: /No project named x on the index: http:\/\/127\.0\.0\.1:\d+\/simple\/x\// },
   { file: 'simple/s04-traversal-filename.html', exit: 4, says: /No version of x satisfies x .* the index has: none/ },
-  { file: 'simple/s05-bad-hash.html', exit: 4, says: /Malformed sha256 digest for x-1\.0-py3-none-any\.whl on index page/ },
+  {
+    file: 'simple/s05-bad-hash.html',
+    exit: 4,
+    says: /warning: Skipped link "\.\.\/\.\.\/files\/x-1\.0-py3-none-any\.whl#sha256=zz" on index page http:\/\/127\.0\.0\.1:\d+\/simple\/x\/ \(line 1\): malformed sha256 digest "zz" for x-1\.0-py3-none-any\.whl\nerror: No project named x on the index/,
+  },
   { file: 'simple/s06-json-deep.json', exit: 4, says: /Malformed PEP 691 JSON index page: .*\/simple\/x\/: files\[0\]\.filename is missing/ },
   { file: 'simple/s07-file-url-on-remote-index.html', exit: 4, says: /links to a file that is not on the network: file:\/\// },
 ];

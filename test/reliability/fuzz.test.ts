@@ -2,7 +2,8 @@
 // outside: wheel/sdist file names, PEP 440 versions and specifiers, PEP 508
 // requirements and markers, requirements files, conda MatchSpecs and version
 // order, the zip layout's URL-to-path functions, credential redaction (in
-// TypeScript and in the bash shim), and the curl shim's command line.
+// TypeScript and in the bash shim), the curl shim's command line, and simple
+// pages (core's anchor scanner and its readers).
 // Properties: no crash (only the parser's own typed error), round trips where
 // a formatter exists, orders that are orders, paths that stay inside the zip,
 // secrets that never survive redaction. Bounded time: every property also
@@ -14,7 +15,11 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assertSafeEntryName, channelDirName, dependencyZipPath, pypiFilePath, urlBasename } from '../../src/bundle/layout.js';
+import { escapeHtml } from '../../src/bundle/pypi-tree.js';
 import { PackagerError } from '../../src/core/errors.js';
+import { scanAnchors } from '../../src/core/html-anchors.js';
+import { projectLinks } from '../../src/mirror/pep691.js';
+import { parseSimpleHtml } from '../../src/resolve/pypi/simple-index.js';
 import { redactText, redactUrl } from '../../src/core/redact.js';
 import { MatchSpec } from '../../src/resolve/conda/match-spec.js';
 import { compareVersions as condaCompare, VersionOrder } from '../../src/resolve/conda/version-order.js';
@@ -360,6 +365,47 @@ const urlish = fc.oneof(
   fc.webUrl({ withQueryParameters: true, withFragments: true }),
   fc.tuple(fc.constantFrom('https://h/', 'file:///', 'http://u:p@h:8/', 's3://b/', ''), fc.array(fc.constantFrom('..', '.', 'a', '%2e%2e', 'b\\c', '', 'x.tgz', '?q=/../', '#/..', 'C:', '\u0000'), { maxLength: 8 })).map(([p, segs]) => p + segs.join('/')),
 );
+
+describe('simple pages (core/html-anchors.ts, the resolver and the mirror)', () => {
+  const htmlish = fc.array(
+    fc.oneof(
+      fc.constantFrom('<a ', '<a href="', '<A HREF=', '</a>', '<a', '>', '"', "'", '=', '/>', '<!--', '-->', '<!DOCTYPE html>', '<script>', '</script>', '<base href=', '<meta name=', ' data-yanked', ' data-requires-python="&gt;=3"', '&amp;', '&#x3c;', '&copy', '#sha256=', 'x-1.0.tar.gz', 'mailto:a@b', 'http://[::1', '\n', ' '),
+      fc.string({ maxLength: 8 }),
+    ),
+    { maxLength: 60 },
+  ).map((parts) => parts.join(''));
+
+  it('never throws but EBADINDEX, and numbers the anchors in page order', () => {
+    check(
+      prop(
+        fc.property(htmlish, (html) => {
+          const scan = scanAnchors(html);
+          const lines = html.split('\n').length;
+          let last = 1;
+          for (const a of scan.anchors) {
+            expect(a.line).toBeGreaterThanOrEqual(last);
+            expect(a.line).toBeLessThanOrEqual(lines);
+            last = a.line;
+          }
+          onlyTyped(() => parseSimpleHtml(html, 'https://pypi.example/simple/x/'), PackagerError);
+          projectLinks('/pypi/simple/x/', html);
+        }),
+      ),
+    );
+  });
+
+  it('reads back every href and text that bundle/pypi-tree.ts escapes', () => {
+    check(
+      prop(
+        fc.property(fc.array(fc.tuple(fc.string(), fc.string()), { maxLength: 5 }), (links) => {
+          const html = links.map(([href, text]) => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a><br>\n`).join('');
+          const scan = scanAnchors(html);
+          expect(scan.anchors.map((a) => [a.attrs.get('href'), a.text])).toEqual(links.map(([href, text]) => [href, text.trim()]));
+        }),
+      ),
+    );
+  });
+});
 
 describe('URL-to-path (bundle/layout.ts)', () => {
   it('dependencyZipPath and urlBasename always give a safe path inside dependencies/', () => {

@@ -109,8 +109,18 @@ function parseList(file: string, lines: string[]): CondaInput {
     else specs.push({ spec: text, line: i + 1 });
   });
   if (specs.length === 0) return { kind: 'list', file, entries, pip, ...(platform ? { platform } : {}) };
-  // not all exact: this is a `conda create --file` spec list, solved like specs:
-  for (const s of specs) checkSpec(file, s.spec, s.line);
+  // not all exact: this is a `conda create --file` spec list, each line read as conda reads it
+  for (const s of specs) {
+    const spec = specFromLine(s.spec);
+    if (spec === undefined) {
+      throw inputError(file, `could not parse '${s.spec}' (conda create --file reads name, name=version[=build] or name<op>version per line)`, s.line, {
+        found: s.spec,
+        hint: 'write e.g. `numpy=1.26.4`, `numpy=1.26.*` or `numpy>=1.26`; conda itself rejects this line',
+      });
+    }
+    s.spec = spec;
+    checkSpec(file, s.spec, s.line);
+  }
   return {
     kind: 'specs',
     file,
@@ -119,6 +129,31 @@ function parseList(file: string, lines: string[]): CondaInput {
     pip,
     variables: {},
   };
+}
+
+// conda/cli/common.py spec_pat @ 23.7.4
+const SPEC_LINE = /^(?<name>[^=<>!\s]+)\s*(?:(?<cc>=[^=]+(?:=[^=]+)?)|(?<pc>(?:[=!]=|[><]=?|~=).+))?$/;
+
+/**
+ * conda's spec_from_line: how `conda create --file` reads one line. `name=1.2`
+ * becomes `name 1.2`, an exact version (on the command line it would mean
+ * 1.2.*); `name=1.2=b0` becomes `name 1.2 b0`; `name>=1.2` stays. Undefined
+ * for a line conda cannot parse (`numpy 1.2`).
+ */
+export function specFromLine(line: string): string | undefined {
+  const m = SPEC_LINE.exec(line.split('#')[0]!.trimEnd());
+  if (!m) return undefined;
+  const name = m.groups!.name!.toLowerCase();
+  const { cc, pc } = m.groups!;
+  if (cc) return name + cc.replace(/=/g, ' ');
+  if (pc) {
+    if (pc.startsWith('~= ')) {
+      const ver = pc.replace('~= ', '');
+      return `${name} >=${ver},==${ver.split('.').slice(0, -1).join('.')}.*`;
+    }
+    return `${name} ${pc.replace(/ /g, '')}`;
+  }
+  return name;
 }
 
 function checkSpec(file: string, spec: string, line?: number): void {

@@ -9,18 +9,21 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Artifact } from '../../core/artifact.js';
 import { PackagerError, isPackagerError } from '../../core/errors.js';
+import { sriFromHex } from '../../core/integrity.js';
 import { readRegularFile } from '../../core/regular-file.js';
 import type { Logger } from '../../core/log.js';
 import { redactUrl } from '../../core/redact.js';
 import { stackInfo, type StackInfo } from '../../core/stacks.js';
 import type { CondaSection, LockEntry } from '../../manifest/types.js';
-import { decodeText } from '../../manifest/index.js';
+import { decodeText } from '../../core/text.js';
 import { condaLockForPlatform, isPackageFile, parseEnvFile, type CondaInput, type UrlEntry } from './env-files.js';
 import { readLocalPackage, type LocalPackage } from './local-package.js';
 import { KNOWN_SUBDIRS, MatchSpec, canonicalChannelName, parseDistName, type ChannelRef } from './match-spec.js';
 import { IndexedRecordSource, packageBaseUrl, type SubdirIndex } from './record-source.js';
 import { RepodataIndex, decompressRepodata, toRepodataRecord } from './repodata.js';
+import { SHARD_INDEX_FILE, ShardedIndex, type SubdirRecords } from './shards.js';
 import { compareCandidates, virtualPackages, type SolverRecord } from './select.js';
 import { describeRecord, solve, verifyClosed } from './solver.js';
 
@@ -32,6 +35,18 @@ export interface CondaResolveContext {
   /** Fetches a document (repodata.json) into a file; `url` is the final URL, redacted. */
   fetchDocument(url: string): Promise<{ path: string; url: string }>;
   logger: Logger;
+  /**
+   * Downloads a package file (verified by the md5 it is given) into the
+   * cache and returns its sha256: how the lock gets a sha256 for a record of
+   * a channel that publishes md5 only (the old `free` channel, old conda-index).
+   */
+  fetchFile?(a: Artifact): Promise<{ sha256: string; size: number }>;
+  /**
+   * Try CEP-16 sharded repodata (`repodata_shards.msgpack.zst`) first (default
+   * true): only the shards of the names the solver needs are fetched. A 4xx
+   * answer falls back to repodata.json(.zst).
+   */
+  preferShards?: boolean;
   /**
    * Try `repodata.json.zst` before `repodata.json` (default true): conda-forge
    * serves it at a tenth of the size. A 4xx answer falls back to the plain file.
@@ -92,8 +107,8 @@ export async function resolveConda(input: { conda: CondaSection; stacks: string[
 }
 
 class CondaRun {
-  private readonly indexes = new Map<string, Promise<RepodataIndex>>();
-  private readonly opened: RepodataIndex[] = [];
+  private readonly indexes = new Map<string, Promise<SubdirRecords>>();
+  private readonly opened: SubdirRecords[] = [];
   /** Channels that only @EXPLICIT / conda-lock URLs named (not in conda.channels), with the subdirs used. */
   private readonly urlChannels = new Map<string, Set<string>>();
   private tmp?: string;
@@ -161,13 +176,13 @@ class CondaRun {
         const source = new IndexedRecordSource(await this.subdirIndexes(refs, subdirs), virtual, localRecords);
         const roots = [...specs, ...localRecords.map((r) => `${LOCAL_CHANNEL}::${r.name}==${r.version}=${r.build}`)];
         log.info(`Solving ${roots.length} conda spec(s) for ${platform} (${groupStacks.map((s) => s.name).join(', ')})`);
-        chosen = await solve(roots, source);
+        chosen = await solve(roots, source, { warn: (t) => log.warn(t) });
       } else {
         chosen = [];
       }
       for (const r of chosen) {
-        if (!r.sha256) log.warn(`${redactUrl(r.url)}: the channel publishes no sha256 for it; the lock keeps md5 only`);
         const e = toLockEntry(r, groupStacks.map((s) => s.name));
+        if (!e.sha256) await this.addSha256(e, r);
         const key = `${e.channel}|${e.subdir}|${e.filename}`;
         const prev = entries.get(key);
         if (prev) prev.cf_stacks = [...new Set([...prev.cf_stacks, ...e.cf_stacks])].sort();
@@ -185,6 +200,24 @@ class CondaRun {
       pipRequirements: [...new Set(pip)],
       channels,
     };
+  }
+
+  /** Downloads a record that has md5 only, to record the sha256 of its bytes beside the md5. */
+  private async addSha256(e: LockEntry, r: SolverRecord): Promise<void> {
+    const shown = redactUrl(r.url);
+    if (!r.md5) {
+      throw new PackagerError('EBADINDEX', `The channel publishes neither sha256 nor md5 for ${r.fn}: ${shown}`, {
+        url: shown,
+        hint: 'the file cannot be verified; pin another build (name=version=build) or fix the channel index',
+      });
+    }
+    if (!this.ctx.fetchFile) {
+      throw new PackagerError('EINTERNAL', `No way to download ${r.fn} to compute its sha256 (the channel publishes md5 only)`, { url: shown });
+    }
+    this.ctx.logger.info(`${shown}: the channel publishes md5 only; downloading it to record its sha256`);
+    const f = await this.ctx.fetchFile({ kind: 'conda', name: r.name, version: r.version, url: r.url, integrity: sriFromHex(r.md5, 'md5'), ...(r.size ? { size: r.size } : {}) });
+    e.sha256 = f.sha256;
+    e.size = f.size;
   }
 
   /** Reads every `conda.files` entry: environment files are parsed, package files read. */
@@ -229,7 +262,7 @@ class CondaRun {
     );
   }
 
-  private index(repodataUrl: string, subdir: string): Promise<RepodataIndex> {
+  private index(repodataUrl: string, subdir: string): Promise<SubdirRecords> {
     let p = this.indexes.get(repodataUrl);
     if (!p) {
       p = this.openIndex(repodataUrl, subdir);
@@ -238,10 +271,12 @@ class CondaRun {
     return p;
   }
 
-  private async openIndex(repodataUrl: string, subdir: string): Promise<RepodataIndex> {
+  private async openIndex(repodataUrl: string, subdir: string): Promise<SubdirRecords> {
     const log = this.ctx.logger;
     let file: string;
     let shown: string | undefined;
+    const sharded = /^https?:\/\//i.test(repodataUrl) && this.ctx.preferShards !== false ? await this.openShards(repodataUrl, subdir) : undefined;
+    if (sharded) return sharded;
     if (/^file:\/\//i.test(repodataUrl)) {
       file = fileURLToPath(repodataUrl);
       try {
@@ -262,19 +297,51 @@ class CondaRun {
     return index;
   }
 
+  /** The CEP-16 shard index next to `repodata.json`, or undefined when the channel has none (a 4xx answer). */
+  private async openShards(repodataUrl: string, subdir: string): Promise<ShardedIndex | undefined> {
+    const indexUrl = repodataUrl.replace(/repodata\.json$/, SHARD_INDEX_FILE);
+    let file: string;
+    try {
+      file = (await this.ctx.fetchDocument(indexUrl)).path;
+    } catch (err) {
+      const status = isPackagerError(err, 'EHTTP') ? Number(err.details.status) : NaN;
+      if (!(status >= 400 && status < 500)) throw err;
+      this.ctx.logger.debug(`${redactUrl(indexUrl)}: HTTP ${status}, no sharded repodata`);
+      return undefined;
+    }
+    const index = await ShardedIndex.open(file, indexUrl, redactUrl(indexUrl), subdir, async (url) => (await this.ctx.fetchDocument(url)).path);
+    const infoSubdir = index.info.subdir;
+    if (typeof infoSubdir === 'string' && infoSubdir !== subdir) {
+      throw new PackagerError('EBADINDEX', `${SHARD_INDEX_FILE} says it is for ${infoSubdir}, not ${subdir}: ${redactUrl(indexUrl)}`, { url: redactUrl(indexUrl), wanted: subdir, found: infoSubdir });
+    }
+    this.opened.push(index);
+    this.ctx.logger.debug(`${redactUrl(indexUrl)}: ${index.count} package names (sharded)`);
+    return index;
+  }
+
   /** Fetches repodata.json (trying .json.zst first unless told not to): a local JSON file and the redacted URL it came from. */
   private async fetchRepodata(url: string): Promise<{ file: string; url: string }> {
     if (this.ctx.preferZst !== false) {
+      const shown = redactUrl(`${url}.zst`);
+      let zst;
       try {
-        const zst = await this.ctx.fetchDocument(`${url}.zst`);
-        this.tmp ??= await mkdtemp(path.join(os.tmpdir(), 'conda-repodata-'));
-        const out = path.join(this.tmp, `${this.opened.length}-${Math.random().toString(36).slice(2)}.json`);
-        await decompressRepodata(zst.path, out, 'zst', redactUrl(`${url}.zst`));
-        return { file: out, url: redactUrl(`${url}.zst`) };
+        zst = await this.ctx.fetchDocument(`${url}.zst`);
       } catch (err) {
         const status = isPackagerError(err, 'EHTTP') ? Number(err.details.status) : NaN;
         if (!(status >= 400 && status < 500)) throw err;
-        this.ctx.logger.debug(`${redactUrl(url)}.zst: HTTP ${status}, using repodata.json`);
+        this.ctx.logger.debug(`${shown}: HTTP ${status}, using repodata.json`);
+      }
+      if (zst) {
+        this.tmp ??= await mkdtemp(path.join(os.tmpdir(), 'conda-repodata-'));
+        const out = path.join(this.tmp, `${this.opened.length}-${Math.random().toString(36).slice(2)}.json`);
+        try {
+          await decompressRepodata(zst.path, out, 'zst', shown);
+          return { file: out, url: shown };
+        } catch (err) {
+          if (!isPackagerError(err, 'EBADINDEX')) throw err;
+          // as conda does: "Could not decompress ... as zstd. Fall back to .json."
+          this.ctx.logger.warn(`${shown} is not zstd (${(err.cause as Error | undefined)?.message ?? err.message}); using repodata.json`);
+        }
       }
     }
     return { file: (await this.ctx.fetchDocument(url)).path, url: redactUrl(url) };
@@ -308,7 +375,7 @@ class CondaRun {
               hint: 'add the channel the environment was built from to conda.channels',
             });
           }
-          chosen.push(found.sort((a, b) => compareCandidates(a, b, true))[0]!);
+          chosen.push(found.sort(compareCandidates)[0]!);
         }
       } else if (input.kind === 'urls') {
         let list: UrlEntry[] = input.entries;

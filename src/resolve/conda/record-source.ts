@@ -5,18 +5,18 @@
 
 import { redactUrl } from '../../core/redact.js';
 import type { ChannelRef } from './match-spec.js';
-import type { RepodataIndex } from './repodata.js';
+import type { SubdirRecords } from './shards.js';
 import type { SolverRecord } from './select.js';
 import type { RecordSource } from './solver.js';
 
-/** One fetched and scanned `<channel>/<subdir>/repodata.json`. */
+/** One channel subdir's repodata: a scanned repodata.json or a CEP-16 shard index. */
 export interface SubdirIndex {
   channel: ChannelRef;
   channelIndex: number;
   subdir: string;
   /** URL the repodata.json was fetched from (base for a relative base_url). */
   repodataUrl: string;
-  index: RepodataIndex;
+  index: SubdirRecords;
 }
 
 /** Where the package files of a subdir live: CEP-15 `info.base_url`, else next to repodata.json. */

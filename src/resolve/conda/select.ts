@@ -22,12 +22,20 @@ export interface SolverRecord extends RepodataRecord {
   virtual?: boolean;
 }
 
+const parsedVersions = new Map<string, VersionOrder | null>();
+
 function versionOf(r: SolverRecord): VersionOrder | undefined {
-  try {
-    return VersionOrder.parse(r.version);
-  } catch {
-    return undefined; // an unparsable version sorts last
+  let v = parsedVersions.get(r.version);
+  if (v === undefined) {
+    try {
+      v = VersionOrder.parse(r.version);
+    } catch {
+      v = null; // an unparsable version sorts last
+    }
+    if (parsedVersions.size > 100_000) parsedVersions.clear();
+    parsedVersions.set(r.version, v);
   }
+  return v ?? undefined;
 }
 
 function compareVersionDesc(a: SolverRecord, b: SolverRecord): number {
@@ -38,41 +46,34 @@ function compareVersionDesc(a: SolverRecord, b: SolverRecord): number {
 }
 
 /**
- * Orders one package's candidates best first.
- *
- * conda's classic solver minimises, in this order: channel rank then version of
- * the packages the user asked for, then the number of distinct track_features in
- * the environment, then build number, arch-over-noarch, and (last) timestamps
- * (Resolve.solve in conda/resolve.py). So for a requested package a newer
- * version wins even when it carries a track_feature, while for a dependency a
- * record without track_features wins over a newer one with them.
+ * conda's `Resolve.version_key` order, best first: channel rank, version,
+ * build number, arch over noarch, timestamp, build string (conda/resolve.py
+ * @ 23.7.4, channel_priority flexible). Records equal on all of these are
+ * ordered .conda first, then by file name and URL: not a preference, only
+ * determinism.
  */
-export function compareCandidates(a: SolverRecord, b: SolverRecord, requested: boolean): number {
-  const tf = a.track_features.length - b.track_features.length;
+export function compareCandidates(a: SolverRecord, b: SolverRecord): number {
   const ch = a.channelIndex - b.channelIndex;
-  if (requested) {
-    if (ch) return ch;
-    const v = compareVersionDesc(a, b);
-    if (v) return v;
-    if (tf) return tf;
-  } else {
-    if (tf) return tf;
-    if (ch) return ch;
-    const v = compareVersionDesc(a, b);
-    if (v) return v;
-  }
+  if (ch) return ch;
+  const v = compareVersionDesc(a, b);
+  if (v) return v;
   if (a.build_number !== b.build_number) return b.build_number - a.build_number;
   const noarch = Number(a.subdir === 'noarch') - Number(b.subdir === 'noarch');
   if (noarch) return noarch;
   if (a.timestamp !== b.timestamp) return b.timestamp - a.timestamp;
-  // not a preference, only determinism: .conda before .tar.bz2, then by name
+  if (a.build !== b.build) return a.build < b.build ? 1 : -1;
   if (a.format !== b.format) return a.format === 'conda' ? -1 : 1;
   return a.fn < b.fn ? -1 : a.fn > b.fn ? 1 : a.url < b.url ? -1 : a.url > b.url ? 1 : 0;
 }
 
+/** True when two records' versions are equal in conda's order (`1.0` == `1.0.0`). */
+export function sameVersion(a: SolverRecord, b: SolverRecord): boolean {
+  return a.version === b.version || compareVersionDesc(a, b) === 0;
+}
+
 /** A sorted copy of `records`, best candidate first. */
-export function sortCandidates(records: readonly SolverRecord[], requested: boolean): SolverRecord[] {
-  return [...records].sort((a, b) => compareCandidates(a, b, requested));
+export function sortCandidates(records: readonly SolverRecord[]): SolverRecord[] {
+  return [...records].sort(compareCandidates);
 }
 
 // Kernel series of the stemcells each stack runs on (Bionic 4.15, Jammy 5.15,

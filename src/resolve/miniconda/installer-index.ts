@@ -13,6 +13,9 @@
 // header text, tolerates omitted closing tags, attributes and entities, and
 // treats anything it cannot read as EBADINDEX rather than guessing. Pure.
 import { PackagerError } from '../../core/errors.js';
+import { scanAnchors } from '../../core/html-anchors.js';
+import { decodeHtmlText } from '../../core/html-entities.js';
+import { percentDecoded } from '../../core/text.js';
 import { redactUrl } from '../../core/redact.js';
 
 export interface InstallerListing {
@@ -86,10 +89,11 @@ function readRow(cells: { tag: string; html: string }[], columns: (Column | unde
   };
   const nameHtml = get('filename');
   if (nameHtml === undefined) return undefined;
-  const href = /<a\b[^>]*\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(nameHtml);
-  const hrefValue = href ? decodeEntities(href[1] ?? href[2] ?? href[3] ?? '') : undefined;
+  const hrefValue = scanAnchors(nameHtml)
+    .anchors.map((a) => a.attrs.get('href'))
+    .find((h) => typeof h === 'string');
   let filename = cellText(nameHtml);
-  if (!filename && hrefValue) filename = safeDecode(hrefValue.split(/[?#]/)[0]!.split('/').pop() ?? '');
+  if (!filename && hrefValue) filename = percentDecoded(hrefValue.split(/[?#]/)[0]!.split('/').pop() ?? '');
   // "Parent Directory" links and blank spacer rows are not files.
   if (!filename || /\s/.test(filename) || filename.endsWith('/')) return undefined;
 
@@ -122,30 +126,10 @@ function splitCells(row: string): { tag: string; html: string }[] {
   return cells;
 }
 
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
 function cellText(html: string): string {
-  return decodeEntities(html.replace(/<[^>]*>/g, ' '))
+  return decodeHtmlText(html.replace(/<[^>]*>/g, ' '))
     .replace(/\s+/g, ' ')
     .trim();
-}
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
-
-function decodeEntities(s: string): string {
-  return s.replace(/&(#x[0-9a-fA-F]+|#\d+|[a-zA-Z]+);/g, (whole, e: string) => {
-    if (e[0] === '#') {
-      const cp = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-      return Number.isFinite(cp) && cp <= 0x10ffff ? String.fromCodePoint(cp) : whole;
-    }
-    return ENTITIES[e.toLowerCase()] ?? whole;
-  });
 }
 
 const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };

@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import yauzl from 'yauzl';
 import { PackagerError } from '../../core/index.js';
-import { normalizeName } from './requirement.js';
+import { normalizeProjectName } from '../../core/project-name.js';
 
 const MAX_METADATA_BYTES = 16 * 1024 * 1024;
 
@@ -68,7 +68,7 @@ export async function readWheelMetadata(path: string, filename: string, projectK
     throw badArchive(filename, `not a readable zip (${(err as Error).message})`, err);
   }
   const names = [...entries.keys()];
-  const match = names.find((n) => normalizeName(n.split('/')[0]!.replace(/\.dist-info$/, '').split('-')[0]!) === projectKey) ?? (names.length === 1 ? names[0] : undefined);
+  const match = names.find((n) => normalizeProjectName(n.split('/')[0]!.replace(/\.dist-info$/, '').split('-')[0]!) === projectKey) ?? (names.length === 1 ? names[0] : undefined);
   if (!match) throw badArchive(filename, 'no <name>-<version>.dist-info/METADATA inside');
   return entries.get(match)!;
 }

@@ -12,7 +12,9 @@ import {
   type Artifact,
   type Logger,
   PackagerError,
+  decodeText,
   isPackagerError,
+  normalizeProjectName,
   readRegularFile,
   redactUrl,
   sriFromHex,
@@ -20,18 +22,17 @@ import {
   unredactUrl,
 } from '../../core/index.js';
 import type { LockEntry, PipSection } from '../../manifest/types.js';
-import { decodeText } from '../../manifest/index.js';
 import { readSdistMetadata, readWheelMetadata } from './dist-archive.js';
 import { type CoreMetadata, parseCoreMetadata, parseEggRequires, sdistDependenciesAreStatic } from './metadata.js';
 import { formatVersion } from './pep440.js';
 import { parseRequirement, RequirementSyntaxError } from './requirement.js';
 import { type RequirementLine, type RequirementsOptions, emptyRequirementsOptions, parseRequirementsFile } from './requirements-file.js';
 import { type Candidate, type InputRequirement, type ResolvedDist, type ResolverSource, type Target, makeTarget, resolveRequirements } from './resolver.js';
-import { type IndexFile, SIMPLE_ACCEPT, parseSimpleHtml, parseSimplePage } from './simple-index.js';
+import { type IndexFile, type ProjectPage, SIMPLE_ACCEPT, parseSimpleHtml, parseSimplePage } from './simple-index.js';
 import { parseWheelFilename } from './wheel-filename.js';
 import { expandPlatforms, glibcPlatforms } from './wheel-tags.js';
 
-export { normalizeName, parseRequirement, formatRequirement } from './requirement.js';
+export { parseRequirement, formatRequirement } from './requirement.js';
 export { parseWheelFilename, parseSdistFilename } from './wheel-filename.js';
 export { parseSimpleHtml, parseSimpleJson, parseSimplePage, SIMPLE_ACCEPT } from './simple-index.js';
 export { supportedTags, glibcPlatforms, expandPlatforms } from './wheel-tags.js';
@@ -257,7 +258,7 @@ class HttpSource implements ResolverSource {
       anyPage = true;
       const body = await readFile(doc.path, 'utf8');
       const finalUrl = unredactUrl(doc.url, this.knownUrls);
-      files.push(...remoteOnly(parseSimplePage(body, finalUrl, doc.contentType).files, pageUrl));
+      files.push(...remoteOnly(this.logged(parseSimplePage(body, finalUrl, doc.contentType)), pageUrl));
     }
     for (const f of await this.findLinksIndex()) {
       if (projectOf(f.filename) === key) files.push(f);
@@ -267,13 +268,19 @@ class HttpSource implements ResolverSource {
     return anyPage ? { files, where: where.join(', ') } : { files: [], where: where.join(', '), missing: true };
   }
 
+  /** The page's files, once its warnings (links left out) are logged. */
+  private logged(page: ProjectPage): IndexFile[] {
+    for (const w of page.warnings) this.ctx.logger.warn(w);
+    return page.files;
+  }
+
   private findLinksIndex(): Promise<IndexFile[]> {
     this.findLinksFiles ??= (async () => {
       const out: IndexFile[] = [];
       for (const fl of this.findLinks) {
         if (/^[a-z][a-z0-9+.-]*:\/\//i.test(fl) && !/^file:/i.test(fl)) {
           const doc = await this.ctx.fetchDocument(fl, { accept: 'text/html' });
-          out.push(...remoteOnly(parseSimpleHtml(await readFile(doc.path, 'utf8'), unredactUrl(doc.url, this.knownUrls)).files, fl));
+          out.push(...remoteOnly(this.logged(parseSimpleHtml(await readFile(doc.path, 'utf8'), unredactUrl(doc.url, this.knownUrls))), fl));
           continue;
         }
         const dir = /^file:/i.test(fl) ? fileURLToPath(fl) : fl;
@@ -417,5 +424,5 @@ function projectOf(filename: string): string | undefined {
   }
   // sdist: the name is everything before the last dash that starts a version
   const m = /^(.+?)-\d[^-]*\.(tar\.gz|tgz|zip|tar\.bz2|tar\.xz)$/i.exec(filename);
-  return m ? m[1]!.toLowerCase().replace(/[-_.]+/g, '-') : undefined;
+  return m ? normalizeProjectName(m[1]!) : undefined;
 }

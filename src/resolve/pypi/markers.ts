@@ -2,7 +2,7 @@
 // environment (the stack's Python and platform), never this machine's.
 // Spec: https://packaging.python.org/en/latest/specifications/dependency-specifiers/#environment-markers
 // `and` binds tighter than `or`: `a or b and c` is `a or (b and c)`.
-import { PackagerError } from '../../core/index.js';
+import { PackagerError, normalizeProjectName } from '../../core/index.js';
 import { matchesSpecifier, parseSpecifier, tryParseVersion } from './pep440.js';
 
 export type MarkerVariable =
@@ -176,10 +176,6 @@ export function parseMarker(text: string): Marker {
   return marker;
 }
 
-/** PEP 503 normalisation, which PEP 685 applies to extra names too. */
-function normalizeExtra(s: string): string {
-  return s.toLowerCase().replace(/[-_.]+/g, '-');
-}
 
 function compare(lhs: string, op: MarkerOp, rhs: string): boolean {
   if (op === 'in') return rhs.includes(lhs);
@@ -240,8 +236,9 @@ export function evaluateMarker(marker: Marker, env: MarkerEnvironment, extra: st
       let l = value(marker.lhs);
       let r = value(marker.rhs);
       if (isExtra) {
-        l = normalizeExtra(l);
-        r = normalizeExtra(r);
+        // PEP 685: extra names compare normalised as project names are
+        l = normalizeProjectName(l);
+        r = normalizeProjectName(r);
       }
       return compare(l, marker.op, r);
     }
@@ -267,7 +264,7 @@ function compareLockSet(marker: Extract<Marker, { type: 'compare' }>, variable: 
       hint: `write "name" in ${variable} (PEP 751)`,
     });
   }
-  const has = lockSets[variable].has(normalizeExtra(marker.lhs.literal));
+  const has = lockSets[variable].has(normalizeProjectName(marker.lhs.literal));
   return marker.op === 'in' ? has : !has;
 }
 
@@ -280,7 +277,7 @@ function compareExtraSet(marker: Extract<Marker, { type: 'compare' }>, extras: R
       hint: 'regenerate the lock file with its tool',
     });
   }
-  const has = extras.has(normalizeExtra(literal));
+  const has = extras.has(normalizeProjectName(literal));
   return marker.op === '==' ? has : !has;
 }
 

@@ -2,7 +2,7 @@
 // PEP 658 `<file>.metadata` sidecar): RFC 822 style headers, continuation
 // lines starting with whitespace, an optional body (the description).
 // Spec: https://packaging.python.org/en/latest/specifications/core-metadata/
-import { normalizeName } from './requirement.js';
+import { normalizeProjectName } from '../../core/project-name.js';
 
 export interface CoreMetadata {
   metadataVersion?: string;
@@ -48,7 +48,7 @@ export function parseCoreMetadata(text: string): CoreMetadata {
   const first = (k: string) => headers.get(k)?.[0];
   const md: CoreMetadata = {
     requiresDist: (headers.get('requires-dist') ?? []).map((s) => s.trim()).filter(Boolean),
-    providesExtra: [...new Set((headers.get('provides-extra') ?? []).map((s) => normalizeName(s.trim())))],
+    providesExtra: [...new Set((headers.get('provides-extra') ?? []).map((s) => normalizeProjectName(s.trim())))],
     dynamic: (headers.get('dynamic') ?? []).map((s) => s.trim().toLowerCase()),
     headers,
   };

@@ -1,7 +1,7 @@
 // PEP 508 dependency specifiers (`name[extra1,extra2] (>=1.0,<2) ; marker`,
-// `name @ https://host/file.whl ; marker`) and PEP 503 name normalisation.
+// `name @ https://host/file.whl ; marker`).
 // Spec: https://packaging.python.org/en/latest/specifications/dependency-specifiers/
-// and https://peps.python.org/pep-0503/#normalized-names
+import { normalizeProjectName } from '../../core/project-name.js';
 import { type Marker, MarkerSyntaxError, formatMarker, parseMarker } from './markers.js';
 import { type SpecifierSet, formatSpecifierSet, parseSpecifierSet } from './pep440.js';
 
@@ -17,10 +17,8 @@ export interface Requirement {
   marker?: Marker;
 }
 
-/** PEP 503: lower-case, runs of `-`, `_`, `.` become one `-`. */
-export function normalizeName(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, '-');
-}
+/** core's normalizeProjectName, under the name resolver.ts imports. */
+export { normalizeProjectName as normalizeName };
 
 /** A requirement string that does not parse; `position` is a 0-based offset. */
 export class RequirementSyntaxError extends Error {
@@ -64,7 +62,7 @@ export function parseRequirement(text: string): Requirement {
         if (!/^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(e)) {
           throw new RequirementSyntaxError(`invalid extra name: ${JSON.stringify(e)}`, i + 1);
         }
-        extras.add(normalizeName(e));
+        extras.add(normalizeProjectName(e));
       }
     }
     i = close + 1;
@@ -119,7 +117,7 @@ export function parseRequirement(text: string): Requirement {
     throw new RequirementSyntaxError(`unexpected text: ${text.slice(i).trim()}`, i);
   }
 
-  const req: Requirement = { name, key: normalizeName(name), extras: [...extras].sort(), specifier };
+  const req: Requirement = { name, key: normalizeProjectName(name), extras: [...extras].sort(), specifier };
   if (url !== undefined) req.url = url;
   if (marker) req.marker = marker;
   return req;

@@ -6,7 +6,8 @@
 // (behaviour mirrors pip/_internal/req/req_file.py).
 import path from 'node:path';
 import { PackagerError } from '../../core/index.js';
-import { isProjectName, normalizeName, parseRequirement, type Requirement, RequirementSyntaxError } from './requirement.js';
+import { normalizeProjectName } from '../../core/project-name.js';
+import { isProjectName, parseRequirement, type Requirement, RequirementSyntaxError } from './requirement.js';
 import { parseSdistFilename, parseWheelFilename } from './wheel-filename.js';
 
 /** Longest stretch of a bad line quoted in an error message (a hostile line can be megabytes). */
@@ -250,7 +251,7 @@ function archiveRequirement(text: string, baseDir: string): Requirement | undefi
   // a file name that does not start with a valid project name is not an archive we can name
   if (!key || !isProjectName(key)) return undefined;
   const req = parseRequirement(`${key} @ ${url}`);
-  req.key = normalizeName(key);
+  req.key = normalizeProjectName(key);
   return req;
 }
 

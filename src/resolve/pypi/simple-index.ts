@@ -3,9 +3,9 @@
 // sidecars, PEP 700 (versions, size, upload-time) and PEP 708 (tracks,
 // alternate-locations: read, not acted on).
 // Spec: https://packaging.python.org/en/latest/specifications/simple-repository-api/
-// HTML is scanned tag by tag (attributes in any order, any quoting, entities
-// decoded, `<base href>` honoured); hrefs resolve against the page URL.
-import { PackagerError, redactUrl } from '../../core/index.js';
+// HTML is read by core's anchor scanner (attributes in any order, any quoting,
+// entities decoded, `<base href>` honoured); hrefs resolve against the page URL.
+import { type HtmlAnchor, PackagerError, percentDecoded, redactText, redactUrl, scanAnchors } from '../../core/index.js';
 
 export interface IndexFile {
   filename: string;
@@ -36,140 +36,28 @@ export interface ProjectPage {
   /** PEP 708. */
   tracks: string[];
   alternateLocations: string[];
+  /** Links left out, each naming the link and why (HTML pages only). */
+  warnings: string[];
 }
 
-const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
+const HASH_NAMES = new Set(['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512']);
 
-/** Decodes HTML character references (`&lt;`, `&#62;`, `&#x3e;`). */
-export function decodeEntities(text: string): string {
-  return text.replace(/&(#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z]+);/g, (whole, ref: string) => {
-    if (ref[0] === '#') {
-      const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return NAMED_ENTITIES[ref.toLowerCase()] ?? whole;
-  });
-}
-
-interface Tag {
-  name: string;
-  attrs: Map<string, string>;
-  /** Text up to the matching close tag (only for `a`). */
-  text?: string;
-  line: number;
-}
-
-function lineAt(html: string, offset: number): number {
-  let n = 1;
-  for (let i = 0; i < offset && i < html.length; i++) if (html.charCodeAt(i) === 10) n++;
-  return n;
-}
-
-function scanTags(html: string, pageUrl: string): Tag[] {
-  const tags: Tag[] = [];
-  const bad = (why: string, at: number) =>
-    new PackagerError('EBADINDEX', `Malformed HTML index page: ${redactUrl(pageUrl)}: ${why} (line ${lineAt(html, at)})`, {
-      url: redactUrl(pageUrl),
-      line: lineAt(html, at),
-      hint: 'Check that the index URL points at a PEP 503 simple index.',
-    });
-  let i = 0;
-  while (i < html.length) {
-    const lt = html.indexOf('<', i);
-    if (lt < 0) break;
-    if (html.startsWith('<!--', lt)) {
-      const end = html.indexOf('-->', lt + 4);
-      if (end < 0) throw bad('unterminated comment', lt);
-      i = end + 3;
-      continue;
-    }
-    const nameMatch = /^<\/?([A-Za-z][A-Za-z0-9-]*)/.exec(html.slice(lt, lt + 64));
-    if (!nameMatch) {
-      // `<!DOCTYPE ...>`, `<?xml ...?>` or a stray `<` in text.
-      const gt = html.indexOf('>', lt);
-      i = html[lt + 1] === '!' || html[lt + 1] === '?' ? (gt < 0 ? html.length : gt + 1) : lt + 1;
-      continue;
-    }
-    const closing = html[lt + 1] === '/';
-    const name = nameMatch[1]!.toLowerCase();
-    let j = lt + nameMatch[0].length;
-    const attrs = new Map<string, string>();
-    for (;;) {
-      while (j < html.length && /\s/.test(html[j]!)) j++;
-      if (j >= html.length) throw bad(`unterminated <${name}> tag`, lt);
-      if (html[j] === '>') {
-        j++;
-        break;
-      }
-      if (html.startsWith('/>', j)) {
-        j += 2;
-        break;
-      }
-      const an = /^[^\s=>/"']+/.exec(html.slice(j, j + 256));
-      if (!an) {
-        j++; // a stray quote or slash: skip like browsers do
-        continue;
-      }
-      const attr = an[0].toLowerCase();
-      j += an[0].length;
-      while (j < html.length && /\s/.test(html[j]!)) j++;
-      let value = '';
-      if (html[j] === '=') {
-        j++;
-        while (j < html.length && /\s/.test(html[j]!)) j++;
-        const q = html[j];
-        if (q === '"' || q === "'") {
-          const end = html.indexOf(q, j + 1);
-          if (end < 0) throw bad(`unterminated quoted value of ${attr} in <${name}>`, j);
-          value = html.slice(j + 1, end);
-          j = end + 1;
-        } else {
-          const uv = /^[^\s>]*/.exec(html.slice(j))![0];
-          value = uv;
-          j += uv.length;
-        }
-      }
-      if (!attrs.has(attr)) attrs.set(attr, decodeEntities(value));
-    }
-    i = j;
-    if (closing) continue;
-    const tag: Tag = { name, attrs, line: lineAt(html, lt) };
-    if (name === 'a') {
-      const close = html.slice(j).search(/<\/a\s*>/i);
-      const end = close < 0 ? html.length : j + close;
-      tag.text = decodeEntities(html.slice(j, end).replace(/<[^>]*>/g, '')).trim();
-      i = end;
-    }
-    tags.push(tag);
-  }
-  return tags;
-}
-
-function parseHashFragment(fragment: string, pageUrl: string, filename: string): Record<string, string> {
-  const hashes: Record<string, string> = {};
+/**
+ * Hashes of a `#<alg>=<hex>` fragment: {} when it names no hash this reads,
+ * a string saying why when it names one with a digest that is not hex.
+ */
+function parseHashFragment(fragment: string): Record<string, string> | string {
   const m = /^([a-zA-Z0-9_]+)=(.*)$/.exec(fragment);
-  if (!m) return hashes;
+  if (!m) return {};
   const algo = m[1]!.toLowerCase();
   const hex = m[2]!;
-  if (!['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'].includes(algo)) return hashes;
-  if (!/^[0-9a-fA-F]+$/.test(hex)) {
-    throw new PackagerError('EBADINDEX', `Malformed ${algo} digest for ${filename} on index page: ${redactUrl(pageUrl)}`, {
-      url: redactUrl(pageUrl),
-      found: hex,
-      hint: 'The index publishes a broken hash fragment; report it to the index operator.',
-    });
-  }
-  hashes[algo] = hex.toLowerCase();
-  return hashes;
+  if (!HASH_NAMES.has(algo)) return {};
+  if (!/^[0-9a-fA-F]+$/.test(hex)) return `malformed ${algo} digest ${JSON.stringify(hex.slice(0, 140))}`;
+  return { [algo]: hex.toLowerCase() };
 }
 
 function filenameFromUrl(url: URL): string {
-  const last = url.pathname.split('/').filter(Boolean).pop() ?? '';
-  try {
-    return decodeURIComponent(last);
-  } catch {
-    return last;
-  }
+  return percentDecoded(url.pathname.split('/').filter(Boolean).pop() ?? '');
 }
 
 function metadataAttr(value: string | undefined): IndexFile['coreMetadata'] {
@@ -193,56 +81,79 @@ function checkApiVersion(version: string | undefined, pageUrl: string): void {
   }
 }
 
-/** Parses a PEP 503 HTML project (or root) page. Throws EBADINDEX when it cannot be read. */
+/** Schemes a link may have: pip fetches these; `mailto:`, `javascript:` and the like name no file. */
+const LINK_SCHEMES = new Set(['http:', 'https:', 'file:']);
+
+/**
+ * Parses a PEP 503 HTML project (or root) page. A link that cannot name a
+ * file (not a URL, another scheme, a malformed hash) is left out with a
+ * warning, as pip leaves it out; the page is refused (EBADINDEX) only when it
+ * ends inside a tag or comment (truncated) or states an API version it does
+ * not support.
+ */
 export function parseSimpleHtml(html: string, pageUrl: string): ProjectPage {
-  const tags = scanTags(html, pageUrl);
-  let base = pageUrl;
-  const page: ProjectPage = { url: pageUrl, files: [], tracks: [], alternateLocations: [] };
-  for (const t of tags) {
-    if (t.name === 'base' && t.attrs.get('href')) {
-      try {
-        base = new URL(t.attrs.get('href')!, pageUrl).toString();
-      } catch {
-        /* keep the page URL */
-      }
-    } else if (t.name === 'meta') {
-      const name = t.attrs.get('name');
-      const content = t.attrs.get('content') ?? '';
-      if (name === 'pypi:repository-version') page.apiVersion = content;
-      else if (name === 'pypi:tracks') page.tracks.push(content);
-      else if (name === 'pypi:alternate-locations') page.alternateLocations.push(content);
-    }
+  const scan = scanAnchors(html);
+  const shownPage = redactUrl(pageUrl);
+  if (scan.unterminated) {
+    const { what, line } = scan.unterminated;
+    throw new PackagerError('EBADINDEX', `Malformed HTML index page: ${shownPage}: ${what} (line ${line})`, {
+      url: shownPage,
+      line,
+      hint: 'Check that the index URL points at a PEP 503 simple index.',
+    });
+  }
+  const page: ProjectPage = { url: pageUrl, files: [], tracks: [], alternateLocations: [], warnings: [] };
+  for (const { name, content } of scan.metas) {
+    if (name === 'pypi:repository-version') page.apiVersion = content;
+    else if (name === 'pypi:tracks') page.tracks.push(content);
+    else if (name === 'pypi:alternate-locations') page.alternateLocations.push(content);
   }
   checkApiVersion(page.apiVersion, pageUrl);
-  for (const t of tags) {
-    if (t.name !== 'a') continue;
-    const href = t.attrs.get('href');
-    if (!href) continue;
-    let abs: URL;
+  let base = pageUrl;
+  if (scan.baseHref) {
     try {
-      abs = new URL(href, base);
+      base = new URL(scan.baseHref, pageUrl).toString();
     } catch {
-      throw new PackagerError('EBADINDEX', `Malformed link on index page: ${redactUrl(pageUrl)}: ${href} (line ${t.line})`, {
-        url: redactUrl(pageUrl),
-        line: t.line,
-      });
+      /* keep the page URL */
     }
-    const fragment = abs.hash.replace(/^#/, '');
-    abs.hash = '';
-    const filename = filenameFromUrl(abs) || t.text || '';
-    const file: IndexFile = {
-      filename,
-      url: abs.toString(),
-      hashes: parseHashFragment(fragment, pageUrl, filename),
-      yanked: t.attrs.has('data-yanked'),
-      coreMetadata: metadataAttr(t.attrs.get('data-core-metadata') ?? t.attrs.get('data-dist-info-metadata')),
-    };
-    if (file.yanked) file.yankedReason = t.attrs.get('data-yanked') ?? '';
-    const rp = t.attrs.get('data-requires-python')?.trim();
-    if (rp) file.requiresPython = rp;
-    page.files.push(file);
+  }
+  for (const a of scan.anchors) {
+    const href = a.attrs.get('href');
+    if (!href) continue;
+    const file = readLink(a, href, base);
+    if (typeof file === 'string') page.warnings.push(`Skipped link ${JSON.stringify(redactText(redactUrl(href)).slice(0, 200))} on index page ${shownPage} (line ${a.line}): ${file}`);
+    else page.files.push(file);
   }
   return page;
+}
+
+/** The file an anchor links, or why it links none. */
+function readLink(a: HtmlAnchor, href: string, base: string): IndexFile | string {
+  let abs: URL;
+  try {
+    abs = new URL(href, base);
+  } catch {
+    return 'not a URL';
+  }
+  if (!LINK_SCHEMES.has(abs.protocol)) return `a ${abs.protocol} link is not a file pip can fetch`;
+  const fragment = abs.hash.replace(/^#/, '');
+  abs.hash = '';
+  const filename = filenameFromUrl(abs) || a.text;
+  const hashes = parseHashFragment(fragment);
+  if (typeof hashes === 'string') return `${hashes} for ${filename}`;
+  // pip: data-yanked written without a value (html.parser's None) is not yanked; an empty value is, without a reason
+  const yanked = a.attrs.get('data-yanked');
+  const file: IndexFile = {
+    filename,
+    url: abs.toString(),
+    hashes,
+    yanked: typeof yanked === 'string',
+    coreMetadata: metadataAttr(a.attrs.get('data-core-metadata') ?? a.attrs.get('data-dist-info-metadata') ?? undefined),
+  };
+  if (typeof yanked === 'string') file.yankedReason = yanked;
+  const rp = a.attrs.get('data-requires-python')?.trim();
+  if (rp) file.requiresPython = rp;
+  return file;
 }
 
 function jsonBad(pageUrl: string, why: string): PackagerError {
@@ -286,6 +197,7 @@ export function parseSimpleJson(text: string, pageUrl: string): ProjectPage {
     apiVersion: meta['api-version'],
     tracks: Array.isArray(meta.tracks) ? meta.tracks.filter((x): x is string => typeof x === 'string') : [],
     alternateLocations: Array.isArray(d['alternate-locations']) ? (d['alternate-locations'] as unknown[]).filter((x): x is string => typeof x === 'string') : [],
+    warnings: [],
   };
   if (typeof d.name === 'string') page.name = d.name;
   if (Array.isArray(d.versions)) page.versions = d.versions.filter((x): x is string => typeof x === 'string');

@@ -4,7 +4,7 @@
 // the WHEEL file inside the archive.
 // Spec: https://packaging.python.org/en/latest/specifications/binary-distribution-format/#file-name-convention
 // and https://packaging.python.org/en/latest/specifications/platform-compatibility-tags/
-import { normalizeName } from './requirement.js';
+import { normalizeProjectName } from '../../core/project-name.js';
 import { type Version, tryParseVersion } from './pep440.js';
 
 export interface WheelFilename {
@@ -39,7 +39,7 @@ export function parseWheelFilename(filename: string): WheelFilename {
   const version = tryParseVersion(versionText);
   if (!version) throw new FilenameError(`Invalid version in wheel file name: ${filename}`);
   if (!/^[A-Za-z0-9](?:[A-Za-z0-9._]*[A-Za-z0-9])?$/.test(name)) throw new FilenameError(`Invalid project name in wheel file name: ${filename}`);
-  const result: WheelFilename = { filename, name, key: normalizeName(name), version, tags: [] };
+  const result: WheelFilename = { filename, name, key: normalizeProjectName(name), version, tags: [] };
   if (parts.length === 6) {
     const raw = parts[2]!;
     const m = /^(\d+)(.*)$/.exec(raw);
@@ -90,7 +90,7 @@ export function parseSdistFilename(filename: string, projectKey?: string): Sdist
   for (let i = 0; i < stem.length; i++) if (stem[i] === '-') dashes.push(i);
   const order = projectKey ? dashes : [...dashes].reverse();
   for (const d of order) {
-    const key = normalizeName(stem.slice(0, d));
+    const key = normalizeProjectName(stem.slice(0, d));
     if (projectKey && key !== projectKey) continue;
     const version = tryParseVersion(stem.slice(d + 1));
     if (version) return { filename, key, version, extension };

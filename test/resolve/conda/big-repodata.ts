@@ -69,6 +69,8 @@ export async function writeBigRepodata(file: string, opts: BigRepodataOptions = 
         await emit(record('python', v, `h${hex(b, 7)}_${b}_cpython`, b, ['libgcc-ng >=12', 'libzlib >=1.2.13,<2.0.0a0', 'openssl >=3.2.0,<4.0a0'], mapIdx ? 'conda' : 'tar.bz2', seq++));
       }
     }
+    // pip, which conda (and the solver) adds to python's depends, in a few versions
+    for (let b = 0; b < 10; b++) await emit(record('pip', `23.${b}`, 'pyhd8ed1ab_0', 0, ['python >=3.7'], mapIdx ? 'conda' : 'tar.bz2', seq++));
     const depVersion: Record<string, (b: number) => string> = {
       'libgcc-ng': (b) => `${12 + (b % 3)}.${b}.0`,
       libzlib: (b) => `1.2.${13 + b}`,

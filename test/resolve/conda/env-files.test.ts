@@ -31,10 +31,22 @@ describe('conda environment files', () => {
     expect(x).toMatchObject({ kind: 'list', entries: [{ name: 'numpy', version: '1.26.4', build: 'py311h64a7726_0' }], pip: ['requests==2.31.0'] });
   });
 
-  it('treats a list with non-exact lines as specs, like conda create --file', () => {
-    const x = parseEnvFile('req.txt', 'numpy>=1.26\n# c\npython 3.11.*  # pinned\nzlib=1.2.13=h0\n');
-    expect(x).toMatchObject({ kind: 'specs', specs: [{ spec: 'numpy>=1.26', line: 1 }, { spec: 'python 3.11.*', line: 3 }, { spec: 'zlib==1.2.13=h0', line: 4 }] });
+  it('treats a list with non-exact lines as specs, read as conda create --file reads them', () => {
+    const x = parseEnvFile('req.txt', 'numpy>=1.26\n# c\npython=3.11.*  # pinned\nzlib=1.2.13=h0\npandas=2.2\nscipy\n');
+    // conda 23.7.4 (cli/common.py spec_from_line): `pandas=2.2` in a file is exactly 2.2, not 2.2.*
+    expect(x).toMatchObject({
+      kind: 'specs',
+      specs: [
+        { spec: 'numpy >=1.26', line: 1 },
+        { spec: 'python 3.11.*', line: 3 },
+        { spec: 'zlib==1.2.13=h0', line: 4 },
+        { spec: 'pandas 2.2', line: 5 },
+        { spec: 'scipy', line: 6 },
+      ],
+    });
     expect(() => parseEnvFile('req.txt', 'numpy>=\n')).toThrow(/Invalid conda (version spec|MatchSpec).*req.txt line 1/);
+    // conda: "could not parse 'python 3.6.*'"
+    expect(() => parseEnvFile('req.txt', 'numpy\npython 3.6.*\n')).toThrow(/could not parse 'python 3.6.\*'.*req.txt line 2/);
   });
 
   it('reads @EXPLICIT files with and without md5 fragments and interleaved comments', () => {

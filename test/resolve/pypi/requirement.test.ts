@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatRequirement, normalizeName, parseRequirement, RequirementSyntaxError } from '../../../src/resolve/pypi/requirement.js';
+import { formatRequirement, parseRequirement, RequirementSyntaxError } from '../../../src/resolve/pypi/requirement.js';
 import { formatSpecifierSet } from '../../../src/resolve/pypi/pep440.js';
 import { formatMarker } from '../../../src/resolve/pypi/markers.js';
-
-describe('PEP 503 names', () => {
-  it.each([
-    ['has.script', 'has-script'], ['Foo__Bar', 'foo-bar'], ['typing_extensions', 'typing-extensions'], ['INITools', 'initools'], ['a-_.b', 'a-b'],
-  ])('%s -> %s', (a, b) => expect(normalizeName(a)).toBe(b));
-});
 
 describe('PEP 508 requirements', () => {
   it.each([

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeEntities, pageFormat, parseSimpleHtml, parseSimpleJson, parseSimplePage } from '../../../src/resolve/pypi/simple-index.js';
-import { isPackagerError } from '../../../src/core/index.js';
+import { pageFormat, parseSimpleHtml, parseSimpleJson, parseSimplePage } from '../../../src/resolve/pypi/simple-index.js';
+import { decodeHtmlAttribute, isPackagerError } from '../../../src/core/index.js';
 import { UPSTREAM } from '../../helpers/paths.js';
 
 const HTML_DIR = path.join(UPSTREAM, 'pypi/simple-html');
@@ -54,12 +54,15 @@ describe('PEP 503 HTML details', () => {
     expect(page.files[0]!.url).toBe('http://127.0.0.1:9/fakepackage-1.0.0.tar.gz');
   });
 
-  it('treats a valueless data-yanked as yanked without a reason', () => {
+  it('follows pip on data-yanked: without a value it is not yanked, with an empty value it is, without a reason', () => {
+    // pip's html.parser reports a valueless attribute as None, and Link.is_yanked is `yanked_reason is not None`
     const page = parseSimpleHtml(read(HTML_DIR, 'poetry-futures-partial-yank.html'), PAGE);
     expect(page.files.map((f) => [f.filename, f.yanked, f.yankedReason, f.requiresPython])).toEqual([
-      ['futures-3.2.0-py2-none-any.whl', true, '', '>=2.6, <3'],
+      ['futures-3.2.0-py2-none-any.whl', false, undefined, '>=2.6, <3'],
       ['futures-3.2.0.tar.gz', false, undefined, '>=2.6, <3'],
     ]);
+    const empty = parseSimpleHtml('<a href="x-1.0.tar.gz" data-yanked="">x-1.0.tar.gz</a>', PAGE);
+    expect(empty.files.map((f) => [f.yanked, f.yankedReason])).toEqual([[true, '']]);
   });
 
   it('reads PEP 629 and PEP 708 meta tags', () => {
@@ -86,17 +89,43 @@ describe('PEP 503 HTML details', () => {
   });
 
   it('decodes numeric and named entities', () => {
-    expect(decodeEntities('&gt;=3&#44;&#x3c;4 &amp;&unknown;')).toBe('>=3,<4 &&unknown;');
+    expect(decodeHtmlAttribute('&gt;=3&#44;&#x3c;4 &amp;&unknown;')).toBe('>=3,<4 &&unknown;');
   });
 
   it.each([
     ['an unterminated tag', '<html><a href="x.whl"'],
     ['an unterminated quoted attribute', '<a href="x.whl>x</a>'],
     ['an unterminated comment', '<!-- <a href="x">'],
-    ['a broken hash fragment', '<a href="x-1.0.tar.gz#sha256=zz">x</a>'],
     ['a future major API version', '<meta name="pypi:repository-version" content="2.0"><a href="x-1.0.tar.gz">x</a>'],
   ])('rejects %s with EBADINDEX', (_why, html) => {
     expect(codeOf(() => parseSimpleHtml(html, PAGE))).toBe('EBADINDEX');
+  });
+});
+
+describe('a bad link is left out with a warning, as pip leaves it out, and the rest of the page is used', () => {
+  it.each([
+    ['mailto:', '<a href="mailto:ops@example.org">mail us</a>', /^Skipped link "mailto:ops@example.org" on index page https:\/\/pypi\.example\/simple\/project\/ \(line 2\): a mailto: link is not a file pip can fetch$/],
+    ['javascript:', '<a href="javascript:alert(1)">x-0.9.tar.gz</a>', /"javascript:alert\(1\)" .*: a javascript: link is not a file/],
+    ['a malformed sha256 fragment', '<a href="x-0.9.tar.gz#sha256=zz">x-0.9.tar.gz</a>', /"x-0\.9\.tar\.gz#sha256=zz" .*: malformed sha256 digest "zz" for x-0\.9\.tar\.gz$/],
+    ['an href that is no URL', '<a href="http://[::1">x-0.9.tar.gz</a>', /"http:\/\/\[::1" .*: not a URL$/],
+  ])('%s', (_why, bad, warning) => {
+    const html = `<html><body>\n${bad}\n<a href="x-1.0.tar.gz#sha256=${'a'.repeat(64)}">x-1.0.tar.gz</a>\n</body></html>`;
+    const page = parseSimpleHtml(html, PAGE);
+    expect(page.files.map((f) => f.filename)).toEqual(['x-1.0.tar.gz']);
+    expect(page.warnings).toHaveLength(1);
+    expect(page.warnings[0]).toMatch(warning);
+  });
+
+  it('ends an anchor that is never closed at the next <a>, so it cannot swallow the links after it', () => {
+    const html = '<a href="x-1.0.tar.gz">x-1.0.tar.gz<br>\n<a href="x-1.1.tar.gz">x-1.1.tar.gz<br>\n<a href="x-1.2.tar.gz">x-1.2.tar.gz</a>\n';
+    expect(parseSimpleHtml(html, PAGE).files.map((f) => f.filename)).toEqual(['x-1.0.tar.gz', 'x-1.1.tar.gz', 'x-1.2.tar.gz']);
+  });
+
+  it('names the link in the warning without credentials and on one line', () => {
+    const page = parseSimpleHtml('<a href="javascript:x\nwarning: forged https://u:secret@h/">x</a>', 'https://u:secret@pypi.example/simple/x/');
+    expect(page.warnings).toHaveLength(1);
+    expect(page.warnings[0]).not.toContain('secret');
+    expect(page.warnings[0]).not.toContain('\n');
   });
 });
 

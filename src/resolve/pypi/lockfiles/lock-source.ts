@@ -3,7 +3,7 @@
 // local paths checked the same way for every format.
 import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { type ErrorDetails, PackagerError } from '../../../core/index.js';
+import { type ErrorDetails, PackagerError, percentDecoded } from '../../../core/index.js';
 import { type Marker, MarkerSyntaxError, parseMarker } from '../markers.js';
 
 export type Table = Record<string, unknown>;
@@ -170,10 +170,5 @@ export function urlFilename(url: string): string {
   } catch {
     pathname = url.split(/[?#]/)[0]!;
   }
-  const last = pathname.split('/').pop() ?? '';
-  try {
-    return decodeURIComponent(last);
-  } catch {
-    return last;
-  }
+  return percentDecoded(pathname.split('/').pop() ?? '');
 }
