@@ -70,8 +70,7 @@ export async function startNginx(dir, port) {
 export async function snapshotProduct() {
   await rm(PRODUCT, { recursive: true, force: true });
   await mkdir(PRODUCT, { recursive: true });
-  // not dist/cli/.code-cache: the warm-up run of each section writes the product's own
-  for (const d of ['bin', 'dist', 'package.json']) await cp(path.join(ROOT, d), path.join(PRODUCT, d), { recursive: true, verbatimSymlinks: true, filter: (src) => path.basename(src) !== '.code-cache' });
+  for (const d of ['bin', 'dist', 'package.json']) await cp(path.join(ROOT, d), path.join(PRODUCT, d), { recursive: true, verbatimSymlinks: true });
   await symlink(path.join(ROOT, 'node_modules'), path.join(PRODUCT, 'node_modules'));
   for (const tool of ['package', 'mirror']) await must(path.join(PRODUCT, 'bin', tool), ['--help']);
 }

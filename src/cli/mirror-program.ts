@@ -1,12 +1,12 @@
 // bin/mirror: commander wiring only. `serve` runs until SIGINT/SIGTERM
 // (runCommand turns the signal into an abort; the server then finishes its
 // in-flight responses and the process exits 0); `export` writes static files.
+// The mirror's modules are imported when a command runs, not for `--help`.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { PackagerError } from '../core/errors.js';
-import { exportSite, formatAccessLine, nginxConf, openSite, startMirrorServer } from '../mirror/index.js';
 import { formatBytes } from './console.js';
 import { batchLines } from './line-batcher.js';
 import { runCommand } from './run.js';
@@ -69,6 +69,7 @@ export function buildMirrorProgram(setExit: (code: number) => void): Command {
     .action(async (bundle: string, flags: ServeFlags) => {
       setExit(
         await runCommand(flags, async (ctx) => {
+          const { formatAccessLine, openSite, startMirrorServer } = await import('../mirror/index.js');
           const site = await openSite(bundle, { logger: ctx.reporter });
           const accessLog = batchLines((lines) => ctx.reporter.infoLines(lines));
           let server;
@@ -112,6 +113,7 @@ export function buildMirrorProgram(setExit: (code: number) => void): Command {
     .action(async (bundle: string, dir: string, flags: ExportFlags) => {
       setExit(
         await runCommand(flags, async (ctx) => {
+          const { exportSite, nginxConf, openSite } = await import('../mirror/index.js');
           // a bad --nginx-listen or DIR fails before anything is written
           const conf = flags.nginxConf === undefined ? undefined : nginxConf({ root: path.resolve(dir), listen: flags.nginxListen });
           const site = await openSite(bundle, { logger: ctx.reporter });

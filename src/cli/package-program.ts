@@ -1,16 +1,14 @@
-// bin/package: commander wiring only. Each action lives in its own module;
+// bin/package: commander wiring only. Each action lives in its own module,
+// imported when that command runs (so `--help` or `verify` loads no packager);
 // this file parses flags, and runCommand() maps errors to exit codes.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { packageBuildpack, type PackageOptions } from './package-command.js';
-import { resolveCommand } from './resolve-command.js';
-import { verifyCommand } from './verify-command.js';
-import { summaryCommand } from './summary-command.js';
+import type { PackageOptions } from './package-command.js';
 import { runCommand } from './run.js';
 import { tolerateClosedPipes } from './closed-pipe.js';
 import { EXIT_USAGE } from './exit-codes.js';
 import { parseSizeArg } from './size-budget.js';
 import { toolVersion } from './tool-version.js';
-import { splitNames } from '../bundle/index.js';
+import { splitNames } from '../bundle/packaging-selection.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -64,6 +62,7 @@ export function buildPackageProgram(setExit: (code: number) => void, argv: reado
         setExit(
           await runCommand({ ...flags, onInterrupt: 'partial downloads are kept for resume, no zip is written' }, async (ctx) => {
             const modeWord = typedMode === alias || typedMode === mode ? typedMode : mode;
+            const { packageBuildpack } = await import('./package-command.js');
             const result = await packageBuildpack({ ...flags, mode, modeWord }, ctx);
             process.stdout.write(ctx.json ? JSON.stringify(result, null, 2) + '\n' : result.zip + '\n');
           }),
@@ -80,7 +79,7 @@ export function buildPackageProgram(setExit: (code: number) => void, argv: reado
     .option('--json', 'print one JSON result on stdout')
     .option('--verbose', 'show debug lines')
     .action(async (flags: { manifest?: string; update?: boolean; cacheDir?: string; json?: boolean; verbose?: boolean }) => {
-      setExit(await runCommand(flags, (ctx) => resolveCommand(flags, ctx)));
+      setExit(await runCommand(flags, async (ctx) => (await import('./resolve-command.js')).resolveCommand(flags, ctx)));
     });
 
   program
@@ -89,7 +88,7 @@ export function buildPackageProgram(setExit: (code: number) => void, argv: reado
     .argument('<zip>', 'zip to check')
     .option('--json', 'print one JSON result on stdout')
     .action(async (zip: string, flags: { json?: boolean }) => {
-      setExit(await runCommand(flags, (ctx) => verifyCommand(zip, ctx)));
+      setExit(await runCommand(flags, async (ctx) => (await import('./verify-command.js')).verifyCommand(zip, ctx)));
     });
 
   program
@@ -98,7 +97,7 @@ export function buildPackageProgram(setExit: (code: number) => void, argv: reado
     .option('--manifest <file>', 'manifest to summarise', 'manifest.yml')
     .option('--json', 'print JSON instead of markdown')
     .action(async (flags: { manifest?: string; json?: boolean }) => {
-      setExit(await runCommand(flags, (ctx) => summaryCommand(flags, ctx)));
+      setExit(await runCommand(flags, async (ctx) => (await import('./summary-command.js')).summaryCommand(flags, ctx)));
     });
 
   return program;

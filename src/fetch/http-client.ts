@@ -9,7 +9,6 @@ import type { Dispatcher } from 'undici';
 import { PackagerError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
 import { networkError, type Subject } from './fetch-errors.js';
-import { undiciParts } from './undici-parts.js';
 
 /** Redirects followed before giving up (curl's --max-redirs is 50; pip's 30; 10 is plenty for CDNs). */
 export const MAX_REDIRECTS = 10;
@@ -70,12 +69,17 @@ export function header(h: HttpResponse['headers'], name: string): string | undef
   return Array.isArray(v) ? v[0] : v;
 }
 
-// undici is loaded on the first request, not at start, and only the parts used
-// (undici-parts.ts): a run served entirely from the cache never pays for it.
+let undici: Promise<typeof import('undici')> | undefined;
+
+/** undici, imported on the first request: a run served from the cache never loads it (bench/BENCHMARKS.md, "Start-up"). */
+function loadUndici(): Promise<typeof import('undici')> {
+  return (undici ??= import('undici'));
+}
+
 export class HttpClient {
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
-  private agent: Dispatcher | undefined;
+  private agent: Promise<Dispatcher> | undefined;
 
   constructor(opts: { headersTimeoutMs: number; bodyTimeoutMs: number }) {
     this.headersTimeoutMs = opts.headersTimeoutMs;
@@ -83,18 +87,17 @@ export class HttpClient {
   }
 
   /** The dispatcher, made on first use. */
-  private dispatcher(): Dispatcher {
-    if (!this.agent) {
-      const { EnvHttpProxyAgent, Pool, redirect } = undiciParts();
+  private dispatcher(): Promise<Dispatcher> {
+    this.agent ??= loadUndici().then(({ EnvHttpProxyAgent, Pool, interceptors }) => {
       const timeouts = { headersTimeout: this.headersTimeoutMs, bodyTimeout: this.bodyTimeoutMs };
-      this.agent = new EnvHttpProxyAgent({
+      return new EnvHttpProxyAgent({
         ...timeouts,
         connect: { timeout: this.headersTimeoutMs },
         // The proxy's CONNECT goes through this client: without our timeouts a
         // silent proxy would hold a download for undici's default 300 s.
         clientFactory: (origin: URL | string, o: object) => new Pool(origin, { ...o, ...timeouts }),
-      }).compose(redirect({ maxRedirections: MAX_REDIRECTS }));
-    }
+      }).compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS }));
+    });
     return this.agent;
   }
 
@@ -103,9 +106,11 @@ export class HttpClient {
     const prepared = prepareUrl(raw, opts.subject.what);
     const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...opts.headers };
     if (prepared.authorization) headers.authorization = prepared.authorization;
-    const dispatcher = this.dispatcher();
+    const dispatcher = await this.dispatcher();
+    const { request } = await loadUndici();
     try {
-      const res = await undiciParts().request(dispatcher, prepared.url, {
+      const res = await request(prepared.url, {
+        dispatcher,
         method: 'GET',
         headers,
         headersTimeout: this.headersTimeoutMs,
@@ -133,7 +138,7 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    if (this.agent) await this.agent.destroy();
+    if (this.agent) await (await this.agent).destroy();
   }
 }
 
