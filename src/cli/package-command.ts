@@ -245,7 +245,11 @@ async function writeBundle(
     locked.forEach((e, i) => artifactFiles.set(e, shipped(fetched[deps.length + i]!)));
   }
   const condaChannels = m.conda
-    ? m.conda.channels.flatMap((c) => channelRefs(c, m.conda!.channel_alias)).map((r) => ({ url: r.url, subdirs: m.conda!.subdirs }))
+    ? m.conda.channels.flatMap((c) => channelRefs(c, m.conda!.channel_alias)).map((r) => ({
+        url: r.url,
+        subdirs: m.conda!.subdirs,
+        ...(m.conda!.channel_alias ? { alias: m.conda!.channel_alias } : {}),
+      }))
     : undefined;
   const plan = await planBundle({
     root: files.work,
