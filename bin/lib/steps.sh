@@ -300,6 +300,55 @@ read_pip_requirements() {
   done
 }
 
+# read_python_lock: the packages the app's Python lock file (PY_LOCK) selects for the
+# app's python, read by that python (pip_inputs.py: default group only, plus
+# BP_LOCK_GROUPS / BP_LOCK_EXTRAS), written as a hash-pinned requirements file that
+# pip installs with --no-deps --require-hashes: exactly the locked files, never
+# re-resolved. Each must be in the buildpack (bundle page / lock.tsv row with one of
+# its hashes), else MISSING_ALL. Sets PY_LOCK_REQUIREMENTS ('' for none) and
+# PY_LOCK_LOCAL (editable|plain:PATH of the app's own projects).
+read_python_lock() {
+  local out kind name version hashes line h
+  local -a hs
+  PY_LOCK_REQUIREMENTS='' PY_LOCK_LOCAL=()
+  [[ -n $PY_LOCK ]] || return 0
+  out=$("$PYTHON" "$BP_BIN/lib/pip_inputs.py" lock "$PY_LOCK" "$BUILD_DIR/$PY_LOCK" 2>"$WORK/python-lock.err") ||
+    fail "$(cat "$WORK/python-lock.err")"
+  PY_LOCK_REQUIREMENTS=$WORK/python-lock-requirements.txt
+  : >"$PY_LOCK_REQUIREMENTS"
+  while IFS=$TAB read -r kind name version hashes; do
+    case $kind in
+      pkg)
+        line="$name==$version"
+        IFS=, read -r -a hs <<<"$hashes"
+        for h in "${hs[@]}"; do line+=" --hash=sha256:$h"; done
+        printf '%s\n' "$line" >>"$PY_LOCK_REQUIREMENTS"
+        python_lock_has "$name" "${hs[@]}" || MISSING_ALL+=("pip package $name==$version (from $PY_LOCK)")
+        ;;
+      local) PY_LOCK_LOCAL+=("$version:$name") ;;
+    esac
+  done <<<"$out"
+  local own=''
+  ((${#PY_LOCK_LOCAL[@]})) && own=", and ${#PY_LOCK_LOCAL[@]} project(s) of the app itself"
+  log_info "$PY_LOCK: $(grep -c . "$PY_LOCK_REQUIREMENTS") packages locked for python $APP_PY$own"
+}
+
+# python_lock_has NAME SHA256...: the buildpack carries a file of NAME with one of
+# these hashes (its bundle page links it with #sha256=, or its lock.tsv lists it)
+python_lock_has() {
+  local name=$1 h page
+  shift
+  if [[ $BP_CACHED == yes ]]; then
+    normalize_project "$name"
+    page=$BP_DIR/pypi/simple/$REPLY/index.html
+    [[ -f $page ]] || return 1
+    for h in "$@"; do grep -qi -- "sha256=$h" "$page" && return 0; done
+  else
+    for h in "$@"; do cut -f6 "$BP_DIR/lock.tsv" | grep -qix -- "$h" && return 0; done
+  fi
+  return 1
+}
+
 # report_missing: everything the app names that the buildpack lacks, at once, before
 # anything is installed
 report_missing() {
@@ -421,7 +470,7 @@ install_pip_packages() {
       { pip_report_failure "$WORK/pip.log"; fail "pip install of the $CONDA_SOURCE pip packages failed"; }
   fi
 
-  ((${#PIP_REQUIREMENTS[@]})) || return 0
+  ((${#PIP_REQUIREMENTS[@]})) || [[ -n ${PY_LOCK_REQUIREMENTS:-} ]] || return 0
   case $PIP_MODE in
     vendor)
       log_step "Running pip install (vendored)"
@@ -448,6 +497,8 @@ install_pip_packages() {
     log_info "The buildpack lock chose pre-releases ($REPLY): passing --pre so this pip accepts them"
     pip_args+=(--pre)
   fi
+  [[ -n ${PY_LOCK_REQUIREMENTS:-} ]] && install_python_lock
+  ((${#PIP_REQUIREMENTS[@]})) || return 0
   (
     cd "$BUILD_DIR"
     run_logged "$WORK/pip.log" "${pip_base[@]}" "${pip_args[@]}" "${PIP_USER_OPTS[@]}" "${PIP_REQUIREMENTS[@]}"
@@ -456,6 +507,36 @@ install_pip_packages() {
     [[ $PIP_MODE == vendor ]] && fail "Running pip install failed. You need to include all dependencies in the vendor directory."
     fail "Running pip install failed (output above)"
   }
+}
+
+# install_python_lock: the Python lock file's packages, exactly the locked files
+# (--no-deps --require-hashes), from the same source as the requirements (pip_base,
+# pip_args of install_pip_packages); then the app's own projects it names, without
+# their dependencies (the lock has them)
+install_python_lock() {
+  local p
+  log_info "Installing the packages $PY_LOCK locks (hash-checked, not re-resolved)"
+  (
+    cd "$BUILD_DIR"
+    run_logged "$WORK/pip.log" "${pip_base[@]}" "${pip_args[@]}" --no-deps --require-hashes -r "$PY_LOCK_REQUIREMENTS"
+  ) || {
+    pip_report_failure "$WORK/pip.log"
+    fail "pip install of the packages $PY_LOCK locks failed (output above)"
+  }
+  for p in "${PY_LOCK_LOCAL[@]}"; do
+    log_info "Installing ${p#*:} (the app's own project in $PY_LOCK)"
+    (
+      cd "$BUILD_DIR"
+      if [[ ${p%%:*} == editable ]]; then
+        run_logged "$WORK/pip.log" "${pip_base[@]}" "${pip_args[@]}" --no-deps -e "./${p#*:}"
+      else
+        run_logged "$WORK/pip.log" "${pip_base[@]}" "${pip_args[@]}" --no-deps "./${p#*:}"
+      fi
+    ) || {
+      pip_report_failure "$WORK/pip.log"
+      fail "pip install of ${p#*:} (named by $PY_LOCK) failed: its build backend must be in the buildpack (output above)"
+    }
+  done
 }
 
 # write_launch_env: DEP/bin links (later buildpacks and the app find python, pip and
