@@ -109,7 +109,7 @@ export function parseManifest(text: string, file: string): { manifest: Manifest;
         at: 'key',
         wanted: meant,
         found: key,
-        hint: `Rename \`${key}:\` to \`${meant}:\`; ignored, it would leave its packages out of the zip.`,
+        hint: `Rename \`${key}:\` to \`${meant}:\` (as it is, the zip would ship without that section).`,
       });
   }
 
