@@ -12,6 +12,7 @@ export * from './process-alive.js';
 export * from './stacks.js';
 export * from './plain-name.js';
 export * from './regular-file.js';
+export * from './download-limits.js';
 export * from './text.js';
 export * from './project-name.js';
 export * from './html-entities.js';
