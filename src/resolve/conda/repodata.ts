@@ -7,9 +7,10 @@
 // Reads local files only; fetching is index.ts's job.
 
 import { open, type FileHandle } from 'node:fs/promises';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync, writeSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
+import { DOWNLOAD_LIMITS, overLimitError } from '../../core/download-limits.js';
 import { PackagerError } from '../../core/errors.js';
 
 /** Which map of repodata.json a record came from. */
@@ -522,38 +523,55 @@ function withSource(err: PackagerError, file: string, url: string | undefined): 
 
 /**
  * Decompresses a `repodata.json.zst` or `.json.bz2` into `dest` as a stream
- * (fzstd / unbzip2-stream: Node 20's zlib has neither codec). `url`
- * (redacted) names the download in errors instead of its cache path.
+ * (fzstd / unbzip2-stream: Node 20's zlib has neither codec), refusing more
+ * than `maxBytes` of output (ESIZE) as it goes: a few KB of zstd can decode
+ * to gigabytes. `url` (redacted) names the download in errors instead of its
+ * cache path.
  */
-export async function decompressRepodata(src: string, dest: string, codec: 'zst' | 'bz2', url?: string): Promise<void> {
+export async function decompressRepodata(
+  src: string,
+  dest: string,
+  codec: 'zst' | 'bz2',
+  url?: string,
+  maxBytes = DOWNLOAD_LIMITS.repodataBytes.default,
+): Promise<void> {
+  let decoded = 0;
+  // Throws from inside fzstd's output callback: it emits every block of an input chunk in one call.
+  const count = (n: number) => {
+    decoded += n;
+    if (decoded > maxBytes) throw overLimitError({ url: url ?? src, limit: maxBytes, key: 'repodataBytes', decoded: true });
+  };
   try {
     if (codec === 'zst') {
+      // Each decoded block is written as fzstd emits it: a bomb's blocks never pile up in memory.
       const { Decompress } = await import('fzstd');
-      const t: Transform = new Transform({
+      const fd = openSync(dest, 'w');
+      try {
+        const dec = new Decompress((chunk) => {
+          count(chunk.length);
+          for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
+        });
+        for await (const chunk of createReadStream(src)) dec.push(chunk as Buffer);
+        dec.push(new Uint8Array(0), true);
+      } finally {
+        closeSync(fd);
+      }
+    } else {
+      const { default: bz2 } = await import('unbzip2-stream');
+      const limit = new Transform({
         transform(chunk: Buffer, _enc, cb) {
           try {
-            dec.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-            cb();
-          } catch (e) {
-            cb(e as Error);
-          }
-        },
-        flush(cb) {
-          try {
-            dec.push(new Uint8Array(0), true);
-            cb();
+            count(chunk.length);
+            cb(null, chunk);
           } catch (e) {
             cb(e as Error);
           }
         },
       });
-      const dec = new Decompress((chunk) => t.push(Buffer.from(chunk)));
-      await pipeline(createReadStream(src), t, createWriteStream(dest));
-    } else {
-      const { default: bz2 } = await import('unbzip2-stream');
-      await pipeline(createReadStream(src), bz2(), createWriteStream(dest));
+      await pipeline(createReadStream(src), bz2(), limit, createWriteStream(dest));
     }
   } catch (err) {
+    if (err instanceof PackagerError) throw err;
     throw new PackagerError('EBADINDEX', `Cannot decompress repodata (${codec}): ${url ?? src}`, { ...where(src, url), hint: 'the channel served a corrupt compressed repodata; retry' }, { cause: err });
   }
 }
