@@ -191,6 +191,9 @@ export function renderReport(r, { quick }) {
   // ---------------------------------------------------------------- conda sets
   if (r['conda-sets']?.length) md.push(...condaSetsSection(r['conda-sets']));
 
+  // ---------------------------------------------------------------- resolve-pip
+  if (r['resolve-pip']) md.push(...renderResolvePip(r['resolve-pip']));
+
   // ---------------------------------------------------------------- shim
   if (r.shim?.length) {
     md.push('## Curl shim');
@@ -284,6 +287,23 @@ export function renderReport(r, { quick }) {
   md.push('Data sets are generated once into `$BENCH_CACHE` (default `~/.cache/buildpack-bench`, as `limits.sh`) and reused; everything else goes to `bench/out/` (git-ignored) and is removed after each section. The nginx and mirror processes the harness starts are stopped by PID, also on failure. Timing never happens inside the test suite, but for the generous CPU bounds of `test/reliability/simple-pages.test.ts` (a quadratic parser is unmistakable at those sizes).');
   md.push('');
   return { markdown: md.join('\n'), charts };
+}
+
+/** The pip resolver section (also printed by `node bench/resolve-pip.mjs`). */
+export function renderResolvePip(x) {
+  const tools = ['new', 'old', 'pip26', 'pip23'].filter((t) => x.results[0]?.[t]);
+  const names = { new: 'this resolver', old: `previous (${x.oldRev})`, pip26: 'pip 26.2.1', pip23: 'pip 23.2.1' };
+  const cell = (c) => (c.solved ? `${fmt(c.seconds)}${c.pipAnswer ? '' : ' (not pip 26\'s files)'}` : `fails after ${fmt(c.seconds)}`);
+  const out = ['## Resolving pip requirements on real PyPI data', ''];
+  out.push(`\`bench/resolve-pip.mjs\`: this machine's local mirrors of real PyPI files (\`/opt/pypi\`, \`/opt/pypi-more\`, no PEP 658 sidecars) served by nginx on loopback. **late-conflict**: \`fixtures/pypi/late-conflict/requirements.txt\` (15 real projects, the conflicting pin \`scipy<1.14\` last; \`/opt/pypi\` only). **big-155**: \`fixtures/pypi/corpus/big-155.txt\` (64 lines, 155 packages, both mirrors). Warm caches (each tool resolved once before the timed runs; metadata comes from the cached wheels), runs alternated: this resolver, the previous one (the same product with \`resolver.ts\` and \`pep440.ts\` of ${x.oldRev}), pip 26.2.1, pip 23.2.1 (\`pip install --dry-run --report\`, same index, same platforms). Whole-process seconds and peak RSS (GNU time); "fails" is a resolution that gave up.${x.head ? ` Measured at commit ${x.head}.` : ''} Load average at the end: ${x.load}.`);
+  out.push('');
+  out.push(`| set | packages | ${tools.map((t) => `${names[t]} s`).join(' | ')} | ${tools.map((t) => `${names[t]} MiB`).join(' | ')} |`);
+  out.push(`| --- | ---: | ${tools.map(() => '---:').join(' | ')} | ${tools.map(() => '---:').join(' | ')} |`);
+  for (const row of x.results) out.push(`| ${row.set} | ${row.packages} | ${tools.map((t) => cell(row[t])).join(' | ')} | ${tools.map((t) => fmt(row[t].rssMiB, 0)).join(' | ')} |`);
+  out.push('');
+  const failed = x.results.flatMap((row) => tools.filter((t) => !row[t].solved && row[t].message).map((t) => `${names[t]} on ${row.set}: \`${row[t].message}\``));
+  if (failed.length) out.push(`Failures: ${failed.join('; ')}.`, '');
+  return out;
 }
 
 function med(its, f) {

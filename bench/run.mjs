@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --only packaging,resolve,conda-sets,shim,mirror,parse,limits] [-- --render]
+// npm run bench [-- --quick] [-- --only packaging,resolve,conda-sets,resolve-pip,shim,mirror,parse,limits] [-- --render]
 //
 // Measures packaging, resolving, the curl shim, the mirror and the simple-page
 // readers (bench/parse-simple.mjs, also runnable alone) side by side with
@@ -16,6 +16,7 @@ import { freePort, machine, must, run } from './lib/measure.mjs';
 import { OUT, PRODUCT, ROOT, SHARED, ensureOrigin, runCleanups, snapshotProduct } from './lib/origins.mjs';
 import { benchPackaging } from './packaging.mjs';
 import { benchCondaSets, benchResolve } from './resolve.mjs';
+import { benchResolvePip } from './resolve-pip.mjs';
 import { benchShim } from './shim.mjs';
 import { benchMirror } from './mirror.mjs';
 import { benchParse } from './parse-simple.mjs';
@@ -25,7 +26,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const renderOnly = args.includes('--render');
 const onlyArg = args.find((a) => a.startsWith('--only'))?.split('=')[1] ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
-const SECTIONS = ['packaging', 'resolve', 'conda-sets', 'shim', 'mirror', 'parse', 'limits'];
+const SECTIONS = ['packaging', 'resolve', 'conda-sets', 'resolve-pip', 'shim', 'mirror', 'parse', 'limits'];
 const only = new Set(onlyArg ? onlyArg.split(',') : SECTIONS);
 
 const plan = quick
@@ -88,6 +89,7 @@ async function measureAll() {
   await section('resolve', () => benchResolve({ sizes: plan.resolveSizes, runs: plan.resolveRuns, log }));
   // BENCH_PREVIOUS: a checkout of an earlier commit with bin/ and dist/ built, measured alternately
   await section('conda-sets', () => benchCondaSets({ runs: plan.resolveRuns, log, previous: process.env.BENCH_PREVIOUS }));
+  await section('resolve-pip', () => benchResolvePip({ runs: plan.runs, log }));
   await section('shim', () => benchShim({ rows: plan.shimRows, runs: plan.shimRuns, calls: plan.shimCalls, log }));
   await section('mirror', () => benchMirror({ runs: plan.mirrorRuns, seconds: plan.mirrorSeconds, port, log }));
   await section('parse', () => benchParse({ runs: plan.parseRuns, dist: path.join(PRODUCT, 'dist'), log }));

@@ -166,3 +166,29 @@ pip_report_failure() {
     log_error "a pip file in the buildpack does not match the sha256 its index page records; the zip is damaged or altered"
   fi
 }
+
+# pip_prereleases FILE...: the wheel and sdist file names among FILE... whose
+# version is a pre-release (PEP 440: a/b/rc or .dev), space-separated in REPLY.
+# The lock follows pip 26, which takes a pre-release when nothing else
+# satisfies a requirement; older pips take it only with --pre or an exact pin.
+pip_prereleases() {
+  local f base ver found=()
+  for f in "$@"; do
+    base=${f##*/}
+    case $base in
+      *.whl) ver=${base#*-} ver=${ver%%-*} ;;
+      *.tar.gz | *.zip | *.tar.bz2 | *.tgz)
+        base=${base%.tar.gz} base=${base%.zip} base=${base%.tar.bz2} base=${base%.tgz}
+        ver=${base##*-}
+        ;;
+      *) continue ;;
+    esac
+    ver=${ver%%+*}
+    ver=${ver,,}
+    if [[ $ver =~ [0-9][-_.]?(a|alpha|b|beta|c|rc|pre|preview)[-_.]?[0-9]*([-_.]?(post|rev|r)[-_.]?[0-9]*)?([-_.]?dev[-_.]?[0-9]*)?$ ||
+      $ver =~ [0-9][-_.]?dev[-_.]?[0-9]*$ ]]; then
+      found+=("${f##*/}")
+    fi
+  done
+  REPLY=${found[*]}
+}

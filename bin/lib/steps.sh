@@ -319,13 +319,22 @@ install_pip_packages() {
       log_step "Running pip install"
       pip_args=(--index-url="file://$BP_DIR/pypi/simple")
       if pip_needs_no_build_isolation "$BP_DIR/pypi/files"; then pip_args+=(--no-build-isolation); fi
+      pip_prereleases "$BP_DIR"/pypi/files/*
       ;;
     online)
       log_step "Running pip install (pinned by the buildpack lock)"
       online_pip_links "$WORK/links.html"
       pip_args=(--no-index --find-links="file://$WORK/links.html")
+      local -a locked
+      mapfile -t locked < <(cut -f4 "$BP_DIR/lock.tsv")
+      pip_prereleases "${locked[@]}"
       ;;
   esac
+  # the lock chose these pre-releases (pip 26's rules); an older pip here takes them only with --pre
+  if [[ $PIP_MODE != vendor && -n $REPLY ]]; then
+    log_info "The buildpack lock chose pre-releases ($REPLY): passing --pre so this pip accepts them"
+    pip_args+=(--pre)
+  fi
   (
     cd "$BUILD_DIR"
     run_logged "$WORK/pip.log" "${pip_base[@]}" "${pip_args[@]}" "${PIP_USER_OPTS[@]}" "${PIP_REQUIREMENTS[@]}"

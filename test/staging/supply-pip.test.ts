@@ -80,6 +80,17 @@ describe('supply: pip-only app from a cached bundle', () => {
     expect(s.supply.stderr).toContain('does not match the sha256 its index page records');
   });
 
+  it('passes --pre when the lock chose a pre-release, so a pip older than 26 accepts it', async () => {
+    // The resolver follows pip 26: pkg-prerelease>=0.5 gets 1.0a1, the only release; pip 23 wants --pre for it.
+    const dir = await tempDir('pip-bp-pre-');
+    await makeBundle(dir, { wheels: ['pkg_prerelease-1.0a1-py3-none-any.whl'] });
+    const s = await stageApp(dir, PIP_ONLY, { files: { 'requirements.txt': 'pkg-prerelease>=0.5\n' } });
+    expect(s.supply.stderr).toBe('');
+    expect(s.supply.code).toBe(0);
+    expect(s.supply.stdout).toContain('The buildpack lock chose pre-releases (pkg_prerelease-1.0a1-py3-none-any.whl): passing --pre so this pip accepts them\n');
+    expect(s.supply.stdout).toMatch(/Successfully installed pkg[-_]prerelease-1\.0a1/);
+  });
+
   it('strips index options, answers a direct URL from the bundle and honours PIP_OPTS it can', async () => {
     // no index page for simplewheel: only the direct URL, answered through index.tsv, can install it
     const dir = await tempDir('pip-bp-direct-');

@@ -1,10 +1,10 @@
 // PEP 440 versions and version specifiers, as pip applies them.
 // Spec: https://peps.python.org/pep-0440/ and
 // https://packaging.python.org/en/latest/specifications/version-specifiers/
-// Semantics follow `packaging` 22-25 (vendored by pip 23-25), including its
+// Semantics follow `packaging` 26 (vendored by pip 26), including its
 // pre-release rules: a specifier set admits pre-releases when --pre is given,
-// when an inclusive specifier (==, >=, <=, ~=, ===) names one, or when the set
-// is empty and nothing but pre-releases exists.
+// when one of its specifiers names a pre-release (any operator but != and
+// ==X.*), or when no final release matches it (PEP 440's "only if necessary").
 
 /** A parsed PEP 440 version. Numbers are bigint: real versions carry dates and hashes. */
 export interface Version {
@@ -209,10 +209,12 @@ export function parseSpecifier(text: string): Specifier {
   return { operator, version: wildcard ? `${version}.*` : version, wildcard, parsed };
 }
 
-/** Whether this specifier on its own opts in to pre-releases (packaging <= 25 rule). */
+/**
+ * Whether this specifier on its own opts in to pre-releases (packaging 26 rule:
+ * it names one, with any operator but `!=` and `==X.*`; pip 23-24 left out `<` and `>`).
+ */
 export function specifierAllowsPrereleases(s: Specifier): boolean {
-  if (!['==', '>=', '<=', '~=', '==='].includes(s.operator)) return false;
-  if (s.wildcard) return false;
+  if (s.operator === '!=' || s.wildcard) return false;
   return s.parsed ? isPrerelease(s.parsed) : false;
 }
 
@@ -279,16 +281,14 @@ export function intersectSpecifierSets(...sets: SpecifierSet[]): SpecifierSet {
   return { specs: sets.flatMap((s) => s.specs) };
 }
 
-/** `undefined` when the set says nothing about pre-releases (it is empty). */
-export function setAllowsPrereleases(set: SpecifierSet): boolean | undefined {
-  if (set.specs.length === 0) return undefined;
-  return set.specs.some(specifierAllowsPrereleases);
+/** True when a specifier of the set names a pre-release; undefined otherwise (then only the PEP 440 fallback admits them). */
+export function setAllowsPrereleases(set: SpecifierSet): true | undefined {
+  return set.specs.some(specifierAllowsPrereleases) ? true : undefined;
 }
 
 /**
  * Whether `v` is in the set. `prereleases`: true admits them, false refuses them,
- * undefined lets the set decide (an empty set admits them here: a lone version
- * has no alternatives).
+ * undefined admits them too (packaging's contains: a lone version has no alternatives).
  */
 export function setContains(set: SpecifierSet, v: Version, prereleases?: boolean): boolean {
   const allow = prereleases ?? setAllowsPrereleases(set) ?? true;
@@ -297,9 +297,9 @@ export function setContains(set: SpecifierSet, v: Version, prereleases?: boolean
 }
 
 /**
- * The versions of `items` the set admits, in input order. With `prereleases`
- * undefined, pre-releases pass only if a specifier names one, or if the set is
- * empty and no final release passes (pip's behaviour with packaging <= 25).
+ * The versions of `items` the set admits, in input order (packaging 26's
+ * SpecifierSet.filter). With `prereleases` undefined, pre-releases pass if a
+ * specifier names one, or if no final release passes.
  */
 export function filterVersions<T>(set: SpecifierSet, items: readonly T[], key: (item: T) => Version, prereleases?: boolean): T[] {
   const setPre = setAllowsPrereleases(set);

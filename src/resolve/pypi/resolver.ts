@@ -1,30 +1,34 @@
-// Backtracking resolution of PEP 508 requirements against index pages, for one
-// target (CPython version + platform tags + marker environment). Documents
-// come in through a ResolverSource (index.ts does the I/O); this file decides.
-// Rules (pip with --prefer-binary, evaluated for the TARGET, not this machine):
-// newest version that satisfies every specifier collected so far and has a
-// compatible wheel; an sdist only when no wheel fits; yanked files only when
-// pinned with ==/===; requires-python checked against the target; markers and
-// extras honoured; on a conflict, earlier choices are revisited.
-import { type Logger, PackagerError, type ErrorCode, redactUrl } from '../../core/index.js';
-import { type CoreMetadata } from './metadata.js';
-import { type MarkerEnvironment, evaluateMarker, formatMarker, markerEnvironmentFor } from './markers.js';
+// Resolution of PEP 508 requirements against index pages, for one target
+// (CPython version + platform tags + marker environment). Documents come in
+// through a ResolverSource (index.ts does the I/O); this file decides, with
+// pip 26's rules evaluated for the TARGET, not this machine: newest version
+// with a compatible wheel (an sdist only when no wheel fits, as with
+// --prefer-binary), Requires-Python, markers and extras, yanked files only when
+// pinned, pre-releases as pip 26 admits them (candidates.ts). The search is
+// conflict-driven (pubgrub.ts): a conflict is learned and the search jumps back
+// to the choice that caused it, so the answer does not depend on the order of
+// the requirements, and a failure is explained from its proof (explain.ts).
+import { type Logger, PackagerError, redactUrl } from '../../core/index.js';
 import {
-  type SpecifierSet,
-  type Version,
-  compareVersions,
-  filterVersions,
-  formatVersion,
-  intersectSpecifierSets,
-  parseSpecifierSet,
-  parseVersion,
-  setContains,
-  tryParseVersion,
-} from './pep440.js';
-import { type Requirement, formatRequirement, normalizeName, parseRequirement } from './requirement.js';
+  type Admission,
+  type Candidate,
+  type Offer,
+  admissionFor,
+  admitted,
+  isExactPin,
+  preferenceOrder,
+} from './candidates.js';
+import { type ResolutionContext, describeRequirement, explainBudget, explainFailure } from './explain.js';
+import { Projects } from './project-data.js';
+import { type MarkerEnvironment, evaluateMarker, markerEnvironmentFor } from './markers.js';
+import { type CoreMetadata } from './metadata.js';
+import { type Version, formatVersion, matchesSpecifier, parseVersion } from './pep440.js';
+import { BudgetExceeded, type Incompatibility, NoSolution, Solver, type SolverProvider, bitCount } from './pubgrub.js';
+import { type Requirement, formatRequirement } from './requirement.js';
 import { type IndexFile } from './simple-index.js';
-import { type WheelFilename, compareBuildTags, parseSdistFilename, parseWheelFilename } from './wheel-filename.js';
-import { bestTagPriority, supportedTags, tagPriorities } from './wheel-tags.js';
+import { tagPriorities } from './wheel-tags.js';
+
+export type { Candidate } from './candidates.js';
 
 /** One interpreter + platform the packager resolves for (one or more stacks share it). */
 export interface Target {
@@ -50,36 +54,28 @@ export function makeTarget(opts: { pythonVersion: string; arch: string; platform
   }
   const python: [number, number] = [Number(m[1]), Number(m[2])];
   const markerEnv = markerEnvironmentFor({ pythonVersion: opts.pythonVersion, arch: opts.arch });
-  const tagTarget = { python, platforms: opts.platforms };
   return {
     label: `cp${python[0]}${python[1]} on ${opts.stacks.join(', ') || opts.platforms[0]}`,
     stacks: opts.stacks,
     python,
     pythonFull: parseVersion(markerEnv.python_full_version),
     platforms: opts.platforms,
-    priorities: tagPriorities(tagTarget),
+    priorities: tagPriorities({ python, platforms: opts.platforms }),
     markerEnv,
   };
 }
 
-/** One file of one project as the resolver sees it. */
-export interface Candidate {
-  key: string;
-  version: Version;
-  kind: 'wheel' | 'sdist';
-  file: IndexFile;
-  wheel?: WheelFilename;
-  /** Index of the wheel's best tag in the target's list (wheels only). */
-  tagPriority?: number;
+/** What the index says about a project: its files, the pages asked (`where`), `missing` when no index knows it. */
+export interface ProjectFiles {
+  files: IndexFile[];
+  where: string;
+  missing?: boolean;
 }
 
 /** Where index pages and metadata come from (index.ts implements it over HTTP). */
 export interface ResolverSource {
-  /**
-   * Every file of a project across the configured indexes. When no index knows
-   * it: undefined, or `missing` with the pages that were asked in `where`.
-   */
-  projectFiles(key: string): Promise<{ files: IndexFile[]; where: string; missing?: boolean } | undefined>;
+  /** Every file of a project across the configured indexes; undefined or `missing` when no index knows it. */
+  projectFiles(key: string): Promise<ProjectFiles | undefined>;
   /** Core metadata of one file (PEP 658 sidecar, the wheel's METADATA or the sdist's PKG-INFO). */
   metadata(candidate: Candidate): Promise<CoreMetadata>;
 }
@@ -101,8 +97,8 @@ export interface ResolveInput {
   pre?: boolean;
   /** Fully pinned, hashed input: take it as complete; a missing dependency is an error. */
   complete?: boolean;
-  /** Give up after this many candidate attempts (default 5000). */
-  maxAttempts?: number;
+  /** Give up after this many decisions + conflicts (a safety net; default 100000). */
+  maxSteps?: number;
 }
 
 export interface ResolvedDist {
@@ -119,490 +115,395 @@ export interface ResolvedDist {
   requiredBy: string[];
 }
 
-interface Need {
-  req: Requirement;
-  /** Root source label, or the key of the pinned dist that requires it. */
-  from: { root: string } | { parent: string };
-}
+/** The solver's name for the root (never a project key: those are non-empty). */
+export const ROOT = '';
 
-interface Pin {
-  candidate: Candidate;
-  name: string;
-  metadata: CoreMetadata;
-  deps: Requirement[];
-  extras: Set<string>;
-}
-
-interface State {
-  needs: Map<string, Need[]>;
-  pins: Map<string, Pin>;
-  order: string[];
-}
-
-class Failure {
-  constructor(
-    readonly code: ErrorCode,
-    readonly message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {}
-}
-
-function describeReq(req: Requirement): string {
-  const base = formatRequirement(req);
-  return req.marker ? `${base} (${formatMarker(req.marker)})` : base;
-}
-
-function isExactPin(set: SpecifierSet): boolean {
-  return set.specs.some((s) => (s.operator === '==' && !s.wildcard) || s.operator === '===');
-}
+/** Solver package of an extra: `anyio[trio]`. */
+const extraPkg = (key: string, extra: string) => `${key}[${extra}]`;
+const splitPkg = (pkg: string): { key: string; extra?: string } => {
+  const m = /^(.*)\[(.*)\]$/.exec(pkg);
+  return m ? { key: m[1]!, extra: m[2]! } : { key: pkg };
+};
 
 /** Resolves requirements for one target. Throws PackagerError (ERESOLVE, ENOTFOUND, ENOMATCH, EINTEGRITY, EINPUT). */
 export async function resolveRequirements(input: ResolveInput, source: ResolverSource, logger: Logger): Promise<ResolvedDist[]> {
-  const { target } = input;
-  const env = target.markerEnv;
-  const maxAttempts = input.maxAttempts ?? 5000;
-  let attempts = 0;
-  const projectCache = new Map<string, Promise<{ files: IndexFile[]; where: string; missing?: boolean } | undefined>>();
-  const metadataCache = new Map<string, Promise<CoreMetadata>>();
-  const rejected = new Set<string>(); // candidate urls whose metadata failed
-  const allowedHashes = new Map<string, Set<string>>();
-  const rootKeys = new Set<string>();
-
-  const projectFiles = (key: string) => {
-    let p = projectCache.get(key);
-    if (!p) {
-      p = source.projectFiles(key);
-      projectCache.set(key, p);
+  const roots = rootRequirements(input, logger);
+  const projects = new Projects(source, input.target, { url: (k) => roots.urls.get(k), hashes: (k) => roots.hashes.get(k) }, logger);
+  const constraints = applicableConstraints(input);
+  const admission = await initialAdmission(roots, constraints, projects, input.pre === true);
+  for (;;) {
+    const attempt = new Attempt({ input, roots, constraints, projects, admission });
+    let decided: Map<string, number>;
+    try {
+      decided = await attempt.solver.solve(input.maxSteps ?? 100_000);
+    } catch (err) {
+      if (err instanceof AdmissionGrew) {
+        logger.debug(`Restarting: ${err.message}`);
+        continue;
+      }
+      if (err instanceof NoSolution) throw await explainFailure(err.incompatibility, attempt.context());
+      if (err instanceof BudgetExceeded) throw explainBudget(err.steps, attempt.context());
+      throw err;
     }
-    return p;
-  };
-  const metadataOf = (c: Candidate) => {
-    let p = metadataCache.get(c.file.url);
-    if (!p) {
-      p = source.metadata(c);
-      metadataCache.set(c.file.url, p);
-    }
-    return p;
-  };
-
-  const constraints = new Map<string, InputRequirement[]>();
-  for (const c of input.constraints ?? []) {
-    if (c.requirement.marker && !evaluateMarker(c.requirement.marker, env)) continue;
-    const list = constraints.get(c.requirement.key) ?? [];
-    list.push(c);
-    constraints.set(c.requirement.key, list);
+    return attempt.result(decided, logger);
   }
+}
 
-  const initial: State = { needs: new Map(), pins: new Map(), order: [] };
+// ---------------------------------------------------------------------------
+// Step 1: the root requirements (markers, hash-checking mode), in a canonical
+// order so that nothing downstream depends on the order they were written in.
+
+interface Roots {
+  list: InputRequirement[];
+  keys: Set<string>;
+  /** The file a root `name @ URL` names, per project. */
+  urls: Map<string, string>;
+  /** Allowed sha256 per project (hash-checking mode). */
+  hashes: Map<string, Set<string>>;
+  complete: boolean;
+}
+
+function rootRequirements(input: ResolveInput, logger: Logger): Roots {
+  const env = input.target.markerEnv;
+  const out: Roots = { list: [], keys: new Set(), urls: new Map(), hashes: new Map(), complete: input.complete === true };
   for (const r of input.requirements) {
     const req = r.requirement;
     if (req.marker && !evaluateMarker(req.marker, env)) {
-      logger.debug(`Skipping ${describeReq(req)} from ${r.source}: its marker is false for ${target.label}`);
+      logger.debug(`Skipping ${describeRequirement(req)} from ${r.source}: its marker is false for ${input.target.label}`);
       continue;
     }
-    if (input.complete) {
-      if (!isExactPin(req.specifier) && !req.url) {
-        throw new PackagerError('EINPUT', `Hash-checking mode needs every requirement pinned with ==: ${formatRequirement(req)} (${r.source})`, {
-          hint: 'Pin it (pip-compile --generate-hashes writes such files) or drop the --hash options everywhere.',
-        });
-      }
-      if (!r.hashes || r.hashes.length === 0) {
-        throw new PackagerError('EINPUT', `Hash-checking mode needs --hash on every requirement: ${formatRequirement(req)} (${r.source})`, {
-          hint: 'Add --hash=sha256:<hex> for it, as pip install --require-hashes would demand.',
-        });
-      }
-    }
+    if (out.complete) checkHashedLine(r);
     if (r.hashes?.length) {
-      const set = allowedHashes.get(req.key) ?? new Set<string>();
+      const set = out.hashes.get(req.key) ?? new Set<string>();
       for (const h of r.hashes) set.add(h.replace(/^sha256:/, ''));
-      allowedHashes.set(req.key, set);
+      out.hashes.set(req.key, set);
     }
-    rootKeys.add(req.key);
-    addNeed(initial, req.key, { req, from: { root: r.source } });
+    out.keys.add(req.key);
+    out.list.push(r);
   }
-
-  function addNeed(state: State, key: string, need: Need): void {
-    const list = state.needs.get(key);
-    if (list) list.push(need);
-    else {
-      state.needs.set(key, [need]);
-      state.order.push(key);
+  const urls = out.urls;
+  for (const r of out.list) {
+    const url = r.requirement.url;
+    if (!url) continue;
+    const other = urls.get(r.requirement.key);
+    if (other !== undefined && other !== url) {
+      throw new PackagerError('ERESOLVE', `Conflicting URLs for ${r.requirement.key}: ${redactUrl(other)} and ${redactUrl(url)}`, {
+        hint: 'Name one file per project.',
+      });
     }
+    urls.set(r.requirement.key, url);
   }
+  out.list.sort((a, b) => compareText(a.requirement.key, b.requirement.key) || compareText(formatRequirement(a.requirement), formatRequirement(b.requirement)));
+  return out;
+}
 
-  function clone(s: State): State {
-    return { needs: new Map([...s.needs].map(([k, v]) => [k, [...v]])), pins: new Map(s.pins), order: [...s.order] };
-  }
-
-  function needLabel(n: Need, state: State): string {
-    if ('root' in n.from) return n.from.root;
-    const p = state.pins.get(n.from.parent);
-    return p ? `${p.name} ${formatVersion(p.candidate.version)}` : n.from.parent;
-  }
-
-  /** The chain of requirers from a root down to `key` (first path found). */
-  function chainTo(key: string, state: State, seen = new Set<string>()): string[] {
-    const first = state.needs.get(key)?.[0];
-    if (!first || 'root' in first.from || seen.has(key)) return first && 'root' in first.from ? [first.from.root] : [];
-    seen.add(key);
-    const parent = first.from.parent;
-    const p = state.pins.get(parent);
-    return [...chainTo(parent, state, seen), p ? `${p.name} ${formatVersion(p.candidate.version)}` : parent];
-  }
-
-  function applicableDeps(pin: { deps: Requirement[] }, extras: Set<string>): Requirement[] {
-    return pin.deps.filter((d) => {
-      if (!d.marker) return true;
-      if (evaluateMarker(d.marker, env, '')) return true;
-      for (const e of extras) if (evaluateMarker(d.marker, env, e)) return true;
-      return false;
+function checkHashedLine(r: InputRequirement): void {
+  const req = r.requirement;
+  if (!isExactPin(req.specifier) && !req.url) {
+    throw new PackagerError('EINPUT', `Hash-checking mode needs every requirement pinned with ==: ${formatRequirement(req)} (${r.source})`, {
+      hint: 'Pin it (pip-compile --generate-hashes writes such files) or drop the --hash options everywhere.',
     });
   }
-
-  function candidateFromFile(key: string, f: IndexFile): Candidate | undefined {
-    if (f.filename.endsWith('.whl')) {
-      let w: WheelFilename;
-      try {
-        w = parseWheelFilename(f.filename);
-      } catch {
-        logger.debug(`Ignoring ${f.filename}: not a valid wheel file name`);
-        return undefined;
-      }
-      if (w.key !== key) return undefined;
-      const c: Candidate = { key, version: w.version, kind: 'wheel', file: f, wheel: w };
-      const p = bestTagPriority(w.tags, target.priorities);
-      if (p !== undefined) c.tagPriority = p;
-      return c;
-    }
-    const s = parseSdistFilename(f.filename, key);
-    if (!s) return undefined;
-    return { key, version: s.version, kind: 'sdist', file: f };
-  }
-
-  function requiresPythonOk(rp: string | undefined): boolean {
-    if (!rp) return true;
-    let set: SpecifierSet;
-    try {
-      set = parseSpecifierSet(rp);
-    } catch {
-      return true; // pip ignores an invalid Requires-Python
-    }
-    return setContains(set, target.pythonFull, true);
-  }
-
-  function betterFile(a: Candidate, b: Candidate): number {
-    // wheels: best tag first, then higher build tag; sdists: .tar.gz first
-    if (a.kind !== b.kind) return a.kind === 'wheel' ? -1 : 1;
-    if (a.kind === 'wheel') {
-      const d = (a.tagPriority ?? Infinity) - (b.tagPriority ?? Infinity);
-      if (d) return d;
-      return -compareBuildTags(a.wheel!.build, b.wheel!.build);
-    }
-    const ta = a.file.filename.endsWith('.tar.gz') ? 0 : 1;
-    const tb = b.file.filename.endsWith('.tar.gz') ? 0 : 1;
-    return ta - tb;
-  }
-
-  /** Candidates for `key` under the current needs, best first, or a Failure saying why there are none. */
-  async function candidatesFor(key: string, state: State): Promise<Candidate[] | Failure> {
-    const needs = state.needs.get(key)!;
-    const cons = constraints.get(key) ?? [];
-    const spec = intersectSpecifierSets(...needs.map((n) => n.req.specifier), ...cons.map((c) => c.requirement.specifier));
-    const reqList = [...needs.map((n) => `${describeReq(n.req)} (${needLabel(n, state)})`), ...cons.map((c) => `${formatRequirement(c.requirement)} (constraint, ${c.source})`)];
-    const urls = [...new Set(needs.map((n) => n.req.url).filter((u): u is string => !!u))];
-    const chain = chainTo(key, state);
-    const first = needs[0]!;
-    const isRoot = 'root' in first.from;
-
-    let files: IndexFile[];
-    let where: string;
-    if (urls.length > 1) {
-      return new Failure('ERESOLVE', `Conflicting URLs for ${key}: ${urls.map(redactUrl).join(' and ')}`, { requirements: reqList });
-    } else if (urls.length === 1) {
-      const u = new URL(urls[0]!);
-      const fragment = u.hash.replace(/^#/, '');
-      u.hash = '';
-      const hashes: Record<string, string> = {};
-      const fm = /^(sha256|md5)=([0-9a-fA-F]+)$/.exec(fragment);
-      if (fm) hashes[fm[1]!] = fm[2]!.toLowerCase();
-      files = [{ filename: decodeURIComponent(u.pathname.split('/').pop() ?? ''), url: u.toString(), hashes, yanked: false, coreMetadata: false }];
-      where = redactUrl(u.toString());
-    } else {
-      const found = await projectFiles(key);
-      if (!found || found.files.length === 0) {
-        if (isRoot) {
-          const missing = !found || found.missing === true;
-          return new Failure('ENOTFOUND', missing ? `No project named ${first.req.name} on any configured index` : `No project named ${first.req.name} on the index: ${found.where}`, {
-            hint: `Check the spelling of ${first.req.name} (${needLabel(first, state)}) and pip.index_url.`,
-            requirement: describeReq(first.req),
-            // the pages that answered 404, so a wrong index URL shows at once
-            ...(found?.missing && found.where ? { looked_in: found.where } : {}),
-          });
-        }
-        return new Failure('ERESOLVE', `${needLabel(first, state)} requires ${describeReq(first.req)}, which the index does not have`, {
-          chain: [...chain, describeReq(first.req)],
-          hint: `Add ${first.req.name} to the index (or a --find-links location), or change pip.python_version if the marker should not apply.`,
-        });
-      }
-      files = found.files;
-      where = found.where;
-    }
-
-    const all: Candidate[] = [];
-    const seenNames = new Set<string>();
-    for (const f of files) {
-      if (seenNames.has(f.filename)) continue;
-      seenNames.add(f.filename);
-      const c = candidateFromFile(key, f);
-      if (c && !rejected.has(c.file.url)) all.push(c);
-    }
-    const available = [...new Map(all.map((c) => [formatVersion(c.version), c.version])).values()].sort(compareVersions);
-    const availableText = available.map(formatVersion).join(', ') || 'none';
-    const describeNeeds = reqList.join(', ');
-
-    // 1. versions the specifiers admit (pre-releases aside)
-    let pool = all.filter((c) => spec.specs.every((s) => setContains({ specs: [s] }, c.version, true)));
-    if (pool.length === 0) {
-      if (!isRoot && needs.length === 1 && cons.length === 0 && available.length > 0) {
-        return new Failure('ERESOLVE', `${needLabel(first, state)} requires ${describeReq(first.req)}, but the index has only: ${availableText}`, {
-          chain: [...chain, describeReq(first.req)],
-          available: available.map(formatVersion),
-        });
-      }
-      return new Failure('ERESOLVE', `No version of ${key} satisfies ${describeNeeds}; the index has: ${availableText}`, {
-        requirements: reqList,
-        available: available.map(formatVersion),
-        chain,
-        hint: needs.length + cons.length > 1 ? 'These requirements conflict: relax one of them.' : `Pick one of the versions the index has (${where}).`,
-      });
-    }
-    // 2. yanked files only for an exact pin (PEP 592)
-    const exact = isExactPin(spec);
-    const unyanked = pool.filter((c) => !c.file.yanked || exact);
-    if (unyanked.length === 0) {
-      const yv = [...new Set(pool.map((c) => `${formatVersion(c.version)}${c.file.yankedReason ? ` (yanked: ${c.file.yankedReason})` : ' (yanked)'}`))];
-      return new Failure('ERESOLVE', `Only yanked versions of ${key} satisfy ${describeNeeds}: ${yv.join(', ')}`, {
-        requirements: reqList,
-        hint: `Pin one with == to use it anyway (PEP 592), e.g. ${key}==${formatVersion(pool[0]!.version)}.`,
-      });
-    }
-    pool = unyanked;
-    // 3. Requires-Python of the target
-    const pyOk = pool.filter((c) => requiresPythonOk(c.file.requiresPython));
-    if (pyOk.length === 0) {
-      const rps = [...new Set(pool.map((c) => `${formatVersion(c.version)} needs Python ${c.file.requiresPython}`))];
-      return new Failure('ERESOLVE', `No version of ${key} that satisfies ${describeNeeds} supports Python ${formatVersion(target.pythonFull)}: ${rps.slice(0, 5).join('; ')}`, {
-        requirements: reqList,
-        hint: 'Change pip.python_version, or pin an older release that supports it.',
-      });
-    }
-    pool = pyOk;
-    // 4. a file the target can use: a compatible wheel, else an sdist
-    const usable = pool.filter((c) => c.kind === 'sdist' || c.tagPriority !== undefined);
-    if (usable.length === 0) {
-      const seen = [...new Set(pool.flatMap((c) => c.wheel?.tags ?? []))].sort();
-      const best = supportedTags({ python: target.python, platforms: target.platforms }).slice(0, 5);
-      const newest = [...pool].sort((a, b) => compareVersions(b.version, a.version))[0]!;
-      return new Failure('ENOMATCH', `No wheel of ${key} ${formatVersion(newest.version)} matches the target ${target.label}: ${best[0]}`, {
-        seen,
-        accepted: best,
-        requirements: reqList,
-        hint: `The index has wheels for: ${seen.slice(0, 6).join(', ')}${seen.length > 6 ? ', ...' : ''}. Add an sdist or a compatible wheel, or change pip.python_version / pip.platforms.`,
-      });
-    }
-    // 5. hash-checking mode: only files whose published hash is allowed (unknown hashes are checked after download)
-    let hashed = usable;
-    const allowed = allowedHashes.get(key);
-    if (allowed) {
-      const match = usable.filter((c) => c.file.hashes.sha256 && allowed.has(c.file.hashes.sha256));
-      const unknown = usable.filter((c) => !c.file.hashes.sha256);
-      hashed = match.length ? match : unknown;
-      if (hashed.length === 0) {
-        const best = [...usable].sort((a, b) => compareVersions(b.version, a.version) || betterFile(a, b))[0]!;
-        return new Failure('EINTEGRITY', `Hash mismatch for ${best.file.filename} (${needLabel(first, state)}): the index publishes a sha256 that --hash does not allow`, {
-          wanted: [...allowed].map((h) => `sha256:${h}`).join(' or '),
-          found: `sha256:${best.file.hashes.sha256}`,
-          url: redactUrl(best.file.url),
-          hint: 'The file changed upstream or the requirements file is stale: re-run pip-compile --generate-hashes, or check where the index gets its files.',
-        });
-      }
-    }
-    // pre-releases: pip's rule over the versions left
-    const versions = [...new Map(hashed.map((c) => [formatVersion(c.version), c.version])).values()];
-    const admitted = new Set(filterVersions(spec, versions, (v) => v, input.pre ? true : undefined).map(formatVersion));
-    const finalPool = hashed.filter((c) => admitted.has(formatVersion(c.version)));
-    if (finalPool.length === 0) {
-      return new Failure('ERESOLVE', `Only pre-releases of ${key} satisfy ${describeNeeds}: ${versions.map(formatVersion).join(', ')}`, {
-        requirements: reqList,
-        hint: `Ask for one explicitly (e.g. ${key}>=${formatVersion(versions[0]!)}) or add --pre to the requirements file.`,
-      });
-    }
-    // one best file per version; versions with a wheel first (newest first), then sdist-only versions
-    const byVersion = new Map<string, Candidate>();
-    for (const c of finalPool) {
-      const k = formatVersion(c.version);
-      const cur = byVersion.get(k);
-      if (!cur || betterFile(c, cur) < 0) byVersion.set(k, c);
-    }
-    return [...byVersion.values()].sort((a, b) => {
-      if (a.kind !== b.kind) return a.kind === 'wheel' ? -1 : 1;
-      return compareVersions(b.version, a.version);
+  if (!r.hashes || r.hashes.length === 0) {
+    throw new PackagerError('EINPUT', `Hash-checking mode needs --hash on every requirement: ${formatRequirement(req)} (${r.source})`, {
+      hint: 'Add --hash=sha256:<hex> for it, as pip install --require-hashes would demand.',
     });
   }
+}
 
-  /** Pins `cand` for `key`, adding its dependencies; returns the new state or a Failure (conflict). */
-  function pin(state: State, key: string, cand: Candidate, md: CoreMetadata, deps: Requirement[]): State | Failure {
-    const next = clone(state);
-    const extras = new Set(next.needs.get(key)!.flatMap((n) => n.req.extras));
-    const name = md.name ?? cand.wheel?.name ?? key;
-    next.pins.set(key, { candidate: cand, name, metadata: md, deps, extras });
-    return addDepsOf(next, key, extras, new Set());
-  }
-
-  function addDepsOf(state: State, key: string, newExtras: Set<string>, alreadyAdded: Set<string>): State | Failure {
-    const p = state.pins.get(key)!;
-    const label = `${p.name} ${formatVersion(p.candidate.version)}`;
-    for (const dep of applicableDeps(p, newExtras)) {
-      const sig = `${key}->${formatRequirement(dep)}`;
-      if (alreadyAdded.has(sig)) continue;
-      alreadyAdded.add(sig);
-      if (input.complete && !rootKeys.has(dep.key)) {
-        return new Failure('ERESOLVE', `${label} requires ${describeReq(dep)}, which the fully pinned requirements do not list`, {
-          chain: [...chainTo(key, state), label, describeReq(dep)],
-          hint: `Add ${dep.key}==<version> with its --hash to the requirements file (pip-compile --generate-hashes does it).`,
-        });
-      }
-      addNeed(state, dep.key, { req: dep, from: { parent: key } });
-      const other = state.pins.get(dep.key);
-      if (!other) continue;
-      if (dep.url && dep.url !== other.candidate.file.url) {
-        return new Failure('ERESOLVE', `${label} requires ${describeReq(dep)}, but ${other.name} ${formatVersion(other.candidate.version)} was already chosen from ${redactUrl(other.candidate.file.url)}`, {});
-      }
-      if (!dep.url && !setContains(dep.specifier, other.candidate.version, true)) {
-        const holders = (state.needs.get(dep.key) ?? []).filter((n) => n.req !== dep).map((n) => `${describeReq(n.req)} (${needLabel(n, state)})`);
-        return new Failure(
-          'ERESOLVE',
-          `${label} requires ${describeReq(dep)}, but ${other.name} ${formatVersion(other.candidate.version)} was chosen for ${holders.join(', ') || 'another requirement'}`,
-          { chain: [...chainTo(key, state), label, describeReq(dep)] },
-        );
-      }
-      // New extras on an already pinned project bring their own dependencies.
-      const added = new Set(dep.extras.filter((e) => !other.extras.has(e)));
-      if (added.size) {
-        const updated: Pin = { ...other, extras: new Set([...other.extras, ...added]) };
-        state.pins.set(dep.key, updated);
-        const r = addDepsOf(state, dep.key, added, alreadyAdded);
-        if (r instanceof Failure) return r;
-      }
-    }
-    return state;
-  }
-
-  function nextKey(state: State): string | undefined {
-    let best: string | undefined;
-    for (const key of state.order) {
-      if (state.pins.has(key)) continue;
-      const exact = (state.needs.get(key) ?? []).some((n) => isExactPin(n.req.specifier) || n.req.url);
-      if (exact) return key;
-      if (best === undefined) best = key;
-    }
-    return best;
-  }
-
-  async function depsOf(cand: Candidate, md: CoreMetadata): Promise<Requirement[] | string> {
-    const deps: Requirement[] = [];
-    for (const text of md.requiresDist) {
-      try {
-        deps.push(parseRequirement(text));
-      } catch (err) {
-        return `its metadata has an invalid Requires-Dist: ${text} (${(err as Error).message})`;
-      }
-    }
-    if (md.version !== undefined) {
-      const mv = tryParseVersion(md.version);
-      if (!mv || compareVersions(mv, cand.version) !== 0) return `its metadata says version ${md.version}, the file name says ${formatVersion(cand.version)}`;
-    }
-    if (md.name !== undefined && normalizeName(md.name) !== cand.key) return `its metadata names a different project: ${md.name}`;
-    if (!requiresPythonOk(md.requiresPython)) return `it requires Python ${md.requiresPython}; the target is ${formatVersion(target.pythonFull)}`;
-    return deps;
-  }
-
-  async function solve(state: State): Promise<State | Failure> {
-    const key = nextKey(state);
-    if (key === undefined) return state;
-    const cands = await candidatesFor(key, state);
-    if (cands instanceof Failure) return cands;
-    let firstFailure: Failure | undefined;
-    const tried: string[] = [];
-    for (const cand of cands) {
-      if (++attempts > maxAttempts) {
-        return new Failure('ERESOLVE', `Gave up resolving after ${maxAttempts} attempts (last at ${key} ${formatVersion(cand.version)})`, {
-          hint: 'Pin more requirements (==) to narrow the search.',
-        });
-      }
-      // Network, integrity and index errors are not resolution conflicts: they propagate.
-      const md = await metadataOf(cand);
-      const deps = await depsOf(cand, md);
-      if (typeof deps === 'string') {
-        logger.warn(`Skipping ${cand.file.filename}: ${deps}`);
-        rejected.add(cand.file.url);
-        tried.push(`${formatVersion(cand.version)} (${deps})`);
-        firstFailure ??= new Failure('ERESOLVE', `Cannot use ${cand.file.filename}: ${deps}`, { url: redactUrl(cand.file.url) });
-        continue;
-      }
-      const pinned = pin(state, key, cand, md, deps);
-      if (pinned instanceof Failure) {
-        logger.debug(`Backtracking: ${pinned.message}`);
-        tried.push(formatVersion(cand.version));
-        firstFailure ??= pinned;
-        continue;
-      }
-      const result = await solve(pinned);
-      if (!(result instanceof Failure)) return result;
-      logger.debug(`Backtracking from ${key} ${formatVersion(cand.version)}: ${result.message}`);
-      tried.push(formatVersion(cand.version));
-      firstFailure ??= result;
-    }
-    const f = firstFailure ?? new Failure('ERESOLVE', `No usable version of ${key}`);
-    if (tried.length > 1 && !f.details.tried) f.details.tried = tried;
-    return f;
-  }
-
-  const result = await solve(initial);
-  if (result instanceof Failure) {
-    const details = { ...result.details };
-    if (Array.isArray(details.tried) && details.tried.length > 1) {
-      details.hint = `${details.hint ? `${details.hint} ` : ''}Also tried: ${(details.tried as string[]).join(', ')}.`;
-    }
-    throw new PackagerError(result.code, result.message, { target: target.label, ...details });
-  }
-
-  const out: ResolvedDist[] = [];
-  for (const key of [...result.pins.keys()].sort()) {
-    const p = result.pins.get(key)!;
-    const c = p.candidate;
-    const needs = result.needs.get(key) ?? [];
-    const declared = new Set(p.metadata.providesExtra);
-    for (const e of p.extras) {
-      if (declared.size > 0 && !declared.has(e)) logger.warn(`${p.name} ${formatVersion(c.version)} does not provide the extra '${e}'`);
-    }
-    const depends = [...new Set(applicableDeps(p, p.extras).map((d) => formatRequirement(d)))];
-    const dist: ResolvedDist = {
-      key,
-      name: p.name,
-      version: c.version,
-      candidate: c,
-      extras: [...p.extras].sort(),
-      depends,
-      requiredBy: [...new Set(needs.map((n) => needLabel(n, result)))],
-    };
-    const rp = c.file.requiresPython ?? p.metadata.requiresPython;
-    if (rp) dist.requiresPython = rp;
-    if (c.file.yanked) logger.warn(`Using yanked ${c.file.filename}${c.file.yankedReason ? ` (reason: ${c.file.yankedReason})` : ''}: it is pinned with ==`);
-    if (c.kind === 'sdist') {
-      logger.warn(`No wheel of ${p.name} ${formatVersion(c.version)} fits ${target.label}; bundling the sdist ${c.file.filename}: staging will build it from source (a compiler may be needed)`);
-    }
-    out.push(dist);
+function applicableConstraints(input: ResolveInput): Map<string, InputRequirement[]> {
+  const out = new Map<string, InputRequirement[]>();
+  for (const c of input.constraints ?? []) {
+    if (c.requirement.marker && !evaluateMarker(c.requirement.marker, input.target.markerEnv)) continue;
+    out.set(c.requirement.key, [...(out.get(c.requirement.key) ?? []), c]);
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// Step 2: what the index offers (project-data.ts: pages, offers, metadata,
+// read once for every attempt).
+
+// ---------------------------------------------------------------------------
+// Step 3: which pre-releases and yanked versions pip admits. A requirement
+// admits them by itself (candidates.ts `admitted`); pip also admits them for
+// every requirement on a project when the requirements in force together call
+// for it. Those project-wide admissions only grow: when one grows, the attempt
+// restarts with it (learned facts built on the narrower sets would be wrong).
+
+type AdmissionMap = Map<string, { pre: boolean; yanked: Set<string> }>;
+
+class AdmissionGrew extends Error {}
+
+async function initialAdmission(roots: Roots, constraints: Map<string, InputRequirement[]>, projects: Projects, pre: boolean): Promise<AdmissionMap> {
+  const out: AdmissionMap = new Map();
+  const keys = [...new Set(roots.list.map((r) => r.requirement.key))];
+  const offers = await Promise.all(keys.map((k) => projects.offer(k)));
+  keys.forEach((key, i) => {
+    const specs = [...roots.list, ...(constraints.get(key) ?? [])].filter((r) => r.requirement.key === key).map((r) => r.requirement.specifier);
+    const a = admissionFor(offers[i]!, specs);
+    out.set(key, { pre: pre || a.pre, yanked: new Set(a.yanked) });
+  });
+  return out;
+}
+
+function grow(map: AdmissionMap, key: string, offer: Offer, specs: Requirement['specifier'][], pre: boolean): string | undefined {
+  const cur = map.get(key) ?? { pre, yanked: new Set<string>() };
+  map.set(key, cur);
+  const a = admissionFor(offer, specs);
+  const newYanked = a.yanked.filter((v) => !cur.yanked.has(v));
+  if ((a.pre && !cur.pre) || newYanked.length) {
+    cur.pre ||= a.pre;
+    for (const v of newYanked) cur.yanked.add(v);
+    return `the requirements on ${key} admit ${a.pre ? 'pre-releases' : `yanked ${newYanked.join(', ')}`}`;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------
+// Step 4: one attempt of the search; the solver asks it for versions,
+// dependencies and which package to decide next.
+
+/** A requirement on `key` in force while `parent` is at version `v`. */
+interface Edge {
+  parent: string;
+  v: number;
+  req: Requirement;
+  /** Root requirements: where it was written. */
+  source?: string;
+}
+
+class Attempt implements SolverProvider {
+  readonly solver: Solver;
+  private readonly edges = new Map<string, Edge[]>();
+  private readonly registered = new Set<string>();
+
+  constructor(
+    private readonly s: {
+      input: ResolveInput;
+      roots: Roots;
+      constraints: Map<string, InputRequirement[]>;
+      projects: Projects;
+      admission: AdmissionMap;
+    },
+  ) {
+    this.solver = new Solver(this, ROOT);
+  }
+
+  context(): ResolutionContext {
+    return {
+      target: this.s.input.target,
+      root: ROOT,
+      offer: (key) => this.s.projects.loadedOffer(key),
+      files: (key) => this.s.projects.files(key),
+      hashes: (key) => this.s.roots.hashes.get(key),
+      conflicts: this.solver.conflicts,
+    };
+  }
+
+  // -- which package next: pip's order (pinned, upper-bounded, requested by you, with any specifier), then the name
+
+  pick(open: { pkg: string; bits: bigint }[], decided: ReadonlyMap<string, number>): string {
+    // Read ahead, in parallel, the metadata of the version each needed project would get: deciding one
+    // at a time otherwise waits for each read in turn. A read that fails fails when its version is decided.
+    for (const o of open) {
+      if (o.pkg === ROOT) continue;
+      const offered = this.s.projects.loadedOffer(splitPkg(o.pkg).key).versions[this.choose(o.pkg, o.bits, decided)]!;
+      this.s.projects.deps(offered.candidate).catch(() => undefined);
+    }
+    let best: { pkg: string; rank: (number | string)[] } | undefined;
+    for (const o of open) {
+      const rank = this.rank(o.pkg, o.bits, decided);
+      if (!best || compareRank(rank, best.rank) < 0) best = { pkg: o.pkg, rank };
+    }
+    return best!.pkg;
+  }
+
+  private rank(pkg: string, bits: bigint, decided: ReadonlyMap<string, number>): (number | string)[] {
+    const { key, extra } = splitPkg(pkg);
+    if (extra !== undefined && decided.has(key)) return [0, pkg];
+    const reqs = this.activeEdges(key, decided).map((e) => e.req);
+    const ops = reqs.flatMap((r) => r.specifier.specs);
+    const tier = reqs.some((r) => r.url)
+      ? 1
+      : bitCount(bits) === 1 || ops.some((s) => (s.operator === '==' && !s.wildcard) || s.operator === '===')
+        ? 2
+        : ops.some((s) => s.operator === '<' || s.operator === '<=' || s.operator === '~=' || (s.operator === '==' && s.wildcard))
+          ? 3
+          : 4;
+    return [tier, this.s.roots.keys.has(key) ? 0 : 1, ops.length ? 0 : 1, pkg];
+  }
+
+  private activeEdges(key: string, decided: ReadonlyMap<string, number>): Edge[] {
+    return (this.edges.get(key) ?? []).filter((e) => decided.get(e.parent) === e.v);
+  }
+
+  // -- which version: the one already chosen for an extra's project, else the best admitted one
+
+  choose(pkg: string, bits: bigint, decided: ReadonlyMap<string, number>): number {
+    if (pkg === ROOT) return 0;
+    const { key, extra } = splitPkg(pkg);
+    const base = decided.get(key);
+    if (extra !== undefined && base !== undefined && bits & (1n << BigInt(base))) return base;
+    const offer = this.s.projects.loadedOffer(key);
+    const inBits = offer.versions.filter((_, i) => bits & (1n << BigInt(i)));
+    return offer.versions.indexOf(preferenceOrder(inBits)[0]!);
+  }
+
+  // -- what choosing a version brings
+
+  async dependencies(pkg: string, v: number, decided: ReadonlyMap<string, number>): Promise<Incompatibility[]> {
+    if (pkg === ROOT) return this.edgesFrom(ROOT, 0, this.s.roots.list.map((r) => ({ req: r.requirement, source: r.source })), decided);
+    const { key, extra } = splitPkg(pkg);
+    const offered = this.s.projects.loadedOffer(key).versions[v]!;
+    const fd = await this.s.projects.deps(offered.candidate);
+    if ('unusable' in fd) return [this.solver.incompatibility([this.solver.positive(pkg, 1n << BigInt(v))], { kind: 'unusable', pkg, v, reason: fd.unusable })];
+    const env = this.s.input.target.markerEnv;
+    const reqs = fd.deps.filter((d) => {
+      if (!d.marker) return extra === undefined;
+      return extra === undefined ? evaluateMarker(d.marker, env, '') : evaluateMarker(d.marker, env, extra) && !evaluateMarker(d.marker, env, '');
+    });
+    const out = await this.edgesFrom(pkg, v, reqs.map((req) => ({ req })), decided);
+    if (extra !== undefined) {
+      const one = 1n << BigInt(v);
+      out.push(this.solver.incompatibility([this.solver.positive(pkg, one), this.solver.negative(key, one)], { kind: 'extra-base', pkg, v }));
+    }
+    return out;
+  }
+
+  /** Incompatibilities for `parent` at `v` requiring each of `reqs`. */
+  private async edgesFrom(parent: string, v: number, reqs: { req: Requirement; source?: string }[], decided: ReadonlyMap<string, number>): Promise<Incompatibility[]> {
+    const { solver } = this;
+    const self = solver.positive(parent, 1n << BigInt(v));
+    const out: Incompatibility[] = [];
+    if (this.s.roots.complete && parent !== ROOT) {
+      const unlisted = reqs.find((r) => !this.s.roots.keys.has(r.req.key));
+      if (unlisted) return [solver.incompatibility([self], { kind: 'unlisted', pkg: parent, v, req: unlisted.req })];
+    }
+    const offers = await Promise.all(reqs.map((r) => this.s.projects.offer(r.req.key)));
+    for (let i = 0; i < reqs.length; i++) {
+      const { req, source } = reqs[i]!;
+      const offer = offers[i]!;
+      const edge: Edge = { parent, v, req, ...(source !== undefined ? { source } : {}) };
+      this.checkAdmission(req.key, offer, edge, decided);
+      out.push(...this.register(req.key, offer));
+      const bits = this.requirementBits(offer, req);
+      const fact = { kind: 'requires', pkg: parent, v, req, ...(source !== undefined ? { source } : {}), ...(bits === 0n ? { empty: true } : {}) };
+      out.push(solver.incompatibility([self, solver.negative(req.key, bits)], fact));
+      for (const x of req.extras) {
+        this.register(extraPkg(req.key, x), offer);
+        out.push(solver.incompatibility([self, solver.negative(extraPkg(req.key, x), bits)], fact));
+      }
+      this.edges.set(req.key, [...(this.edges.get(req.key) ?? []), edge]);
+    }
+    return out;
+  }
+
+  /** Declares a package to the solver; the first time, its -c constraints come with it. */
+  private register(pkg: string, offer: Offer): Incompatibility[] {
+    if (this.registered.has(pkg)) return [];
+    this.registered.add(pkg);
+    this.solver.register(pkg, offer.versions.length);
+    if (pkg !== offer.key) return [];
+    const out: Incompatibility[] = [];
+    for (const c of this.s.constraints.get(pkg) ?? []) {
+      const ok = this.bitsOf(offer, (o) => c.requirement.specifier.specs.every((s) => matchesSpecifier(o.version, s)) && urlMatches(c.requirement, o.candidate));
+      const outside = ((1n << BigInt(offer.versions.length)) - 1n) & ~ok;
+      if (outside === 0n) continue;
+      out.push(this.solver.incompatibility([this.solver.positive(ROOT, 1n), this.solver.positive(pkg, outside)], { kind: 'constraint', req: c.requirement, source: c.source }));
+    }
+    return out;
+  }
+
+  /** Restarts the attempt when the requirements in force with this new one widen what pip admits. */
+  private checkAdmission(key: string, offer: Offer, edge: Edge, decided: ReadonlyMap<string, number>): void {
+    const specs = [
+      edge.req.specifier,
+      ...this.activeEdges(key, decided).map((e) => e.req.specifier),
+      ...(this.s.constraints.get(key) ?? []).map((c) => c.requirement.specifier),
+    ];
+    const why = grow(this.s.admission, key, offer, specs, this.s.input.pre === true);
+    if (why) throw new AdmissionGrew(why);
+  }
+
+  private requirementBits(offer: Offer, req: Requirement): bigint {
+    const a = this.s.admission.get(offer.key);
+    const admission: Admission = { pre: a?.pre ?? this.s.input.pre === true, yanked: a?.yanked ?? new Set() };
+    const ok = new Set(admitted(offer, [req.specifier], admission).filter((o) => urlMatches(req, o.candidate)));
+    return this.bitsOf(offer, (o) => ok.has(o));
+  }
+
+  private bitsOf(offer: Offer, pred: (o: Offer['versions'][number]) => boolean): bigint {
+    let bits = 0n;
+    offer.versions.forEach((o, i) => {
+      if (pred(o)) bits |= 1n << BigInt(i);
+    });
+    return bits;
+  }
+
+  // -- the answer
+
+  result(decided: Map<string, number>, logger: Logger): ResolvedDist[] {
+    const out: ResolvedDist[] = [];
+    const keys = [...decided.keys()].filter((p) => p !== ROOT && splitPkg(p).extra === undefined).sort(compareText);
+    for (const key of keys) {
+      const offered = this.s.projects.loadedOffer(key).versions[decided.get(key)!]!;
+      const c = offered.candidate;
+      const fd = this.s.projects.knownDeps(c);
+      const extras = [...decided.keys()].filter((p) => splitPkg(p).key === key && splitPkg(p).extra !== undefined).map((p) => splitPkg(p).extra!).sort();
+      const name = fd.md.name ?? c.wheel?.name ?? key;
+      const declared = new Set(fd.md.providesExtra);
+      for (const e of extras) if (declared.size > 0 && !declared.has(e)) logger.warn(`${name} ${formatVersion(c.version)} does not provide the extra '${e}'`);
+      const env = this.s.input.target.markerEnv;
+      const applies = (d: Requirement) => !d.marker || evaluateMarker(d.marker, env, '') || extras.some((e) => evaluateMarker(d.marker!, env, e));
+      const requiredBy = [
+        ...new Set(
+          [...this.activeEdges(key, decided), ...extras.flatMap((e) => this.activeEdges(extraPkg(key, e), decided))]
+            .map((e) => (e.parent === ROOT ? e.source! : this.label(splitPkg(e.parent).key, e.v)))
+            .sort(compareText),
+        ),
+      ];
+      const dist: ResolvedDist = {
+        key,
+        name,
+        version: c.version,
+        candidate: c,
+        extras,
+        depends: [...new Set(fd.deps.filter(applies).map((d) => formatRequirement(d)))],
+        requiredBy,
+      };
+      const rp = c.file.requiresPython ?? fd.md.requiresPython;
+      if (rp) dist.requiresPython = rp;
+      if (offered.yanked) logger.warn(`Using yanked ${c.file.filename}${c.file.yankedReason ? ` (reason: ${c.file.yankedReason})` : ''}: it is pinned with ==`);
+      if (c.kind === 'sdist') {
+        logger.warn(`No wheel of ${name} ${formatVersion(c.version)} fits ${this.s.input.target.label}; bundling the sdist ${c.file.filename}: staging will build it from source (a compiler may be needed)`);
+      }
+      out.push(dist);
+    }
+    return out;
+  }
+
+  private label(pkg: string, v: number): string {
+    const { key, extra } = splitPkg(pkg);
+    const o = this.s.projects.loadedOffer(key).versions[v]!;
+    return `${key}${extra !== undefined ? `[${extra}]` : ''} ${formatVersion(o.version)}`;
+  }
+}
+
+/** A requirement with a URL admits only that file (fragment aside). */
+function urlMatches(req: Requirement, c: Candidate): boolean {
+  return !req.url || req.url.replace(/#.*$/, '') === c.file.url.replace(/#.*$/, '');
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareRank(a: (number | string)[], b: (number | string)[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
 }

@@ -142,10 +142,11 @@ describe('PEP 440 specifiers', () => {
     expect(() => parseSpecifier(s)).toThrow(/Invalid specifier/);
   });
 
+  // Specifier(s).prereleases of packaging 26.2 (pip 26.2.1's vendored copy), checked on this machine.
   it.each([
-    ['==1.0', false], ['>=1.0', false], ['<=1.0', false], ['~=1.0', false], ['<1.0', false], ['>1.0', false], ['<1.0.dev1', false],
-    ['>1.0.dev1', false], ['==1.0.*', false], ['==1.0.dev1', true], ['>=1.0.dev1', true], ['<=1.0.dev1', true], ['~=1.0.dev1', true],
-    ['!=1.0a1', false],
+    ['==1.0', false], ['>=1.0', false], ['<=1.0', false], ['~=1.0', false], ['<1.0', false], ['>1.0', false], ['<1.0.dev1', true],
+    ['>1.0.dev1', true], ['==1.0.*', false], ['==1.0.dev1', true], ['>=1.0.dev1', true], ['<=1.0.dev1', true], ['~=1.0.dev1', true],
+    ['!=1.0a1', false], ['<2.0b1', true], ['>1.0rc1', true], ['===1.0a1', true], ['===lolwat', false],
   ] as const)('detects whether %s opts in to pre-releases (%s)', (s, expected) => {
     expect(specifierAllowsPrereleases(parseSpecifier(s))).toBe(expected);
   });
@@ -167,7 +168,8 @@ describe('PEP 440 specifiers', () => {
   });
 });
 
-describe('pre-release filtering (pip with packaging <= 25)', () => {
+// SpecifierSet(spec).filter(input, prereleases=pre) of packaging 26.2 (pip 26.2.1), checked on this machine.
+describe('pre-release filtering (pip 26: packaging 26)', () => {
   const f = (spec: string, input: string[], pre?: boolean) => filterVersions(parseSpecifierSet(spec), input, parseVersion, pre);
   it.each([
     ['', undefined, ['1.0', '2.0a1'], ['1.0']],
@@ -178,9 +180,15 @@ describe('pre-release filtering (pip with packaging <= 25)', () => {
     ['', true, ['1.0', '2.0a1'], ['1.0', '2.0a1']],
     ['>=1.2.3', undefined, ['1.2', '1.3', '1.5a1'], ['1.3']],
     ['>=1.2.3', true, ['1.3', '1.5a1'], ['1.3', '1.5a1']],
-    // pip 23-25: a non-empty set that names no pre-release never falls back to one.
-    ['>=1.2.3', undefined, ['1.2', '1.5a1'], []],
-    ['!=1.0a1', undefined, ['1.0a2'], []],
+    // pip 26: any set falls back to pre-releases when no final release matches (pip 23-25: [] for both).
+    ['>=1.2.3', undefined, ['1.2', '1.5a1'], ['1.5a1']],
+    ['!=1.0a1', undefined, ['1.0a2'], ['1.0a2']],
+    ['!=1.0', undefined, ['1.0', '2.0b1'], ['2.0b1']],
+    ['>=1.5,<3', undefined, ['1.0', '2.0b1', '3.0'], ['2.0b1']],
+    ['>=1.5', undefined, ['1.0', '2.0b1', '3.0'], ['3.0']],
+    // pip >= 25: < and > naming a pre-release opt in (pip 23-24: ['1.0'] for both).
+    ['>1.0rc1', undefined, ['1.0', '2.0b1'], ['1.0', '2.0b1']],
+    ['<2.0b2', undefined, ['1.0', '2.0b1'], ['1.0', '2.0b1']],
   ] as const)('%j (pre=%s) keeps %j -> %j', (spec, pre, input, expected) => {
     expect(f(spec, [...input], pre)).toEqual(expected);
   });

@@ -99,10 +99,9 @@ describe('choosing a file', () => {
     expect(logger.text()).toMatch(/No wheel of tqdm 999\.0\.0 fits cp311 on cflinuxfs4; bundling the sdist tqdm-999\.0\.0\.tar\.gz: staging will build it/);
   });
 
-  it('takes a pre-release only when nothing else exists or it is asked for', async () => {
+  it('takes a pre-release when nothing else satisfies (pip 26), or when it is asked for', async () => {
     expect(await resolve(UPSTREAM_SET, { requirements: roots('pkg-prerelease') })).toEqual({ 'pkg-prerelease': 'pkg_prerelease-1.0a1-py3-none-any.whl' });
-    const err = await failure(UPSTREAM_SET, { requirements: roots('pkg-prerelease>=0.5') });
-    expect(err.message).toMatch(/Only pre-releases of pkg-prerelease satisfy/);
+    expect(await resolve(UPSTREAM_SET, { requirements: roots('pkg-prerelease>=0.5') })).toEqual({ 'pkg-prerelease': 'pkg_prerelease-1.0a1-py3-none-any.whl' });
     expect(await resolve(UPSTREAM_SET, { requirements: roots('pkg-prerelease>=0.5'), pre: true })).toHaveProperty('pkg-prerelease');
     expect(await resolve(UPSTREAM_SET, { requirements: roots('pkg-prerelease>=1.0a1') })).toHaveProperty('pkg-prerelease');
   });
@@ -225,5 +224,59 @@ describe('fully pinned, hashed input', () => {
   it('refuses unpinned or unhashed lines, as pip --require-hashes does', async () => {
     expect((await failure(set, { requirements: [{ requirement: parseRequirement('a>=1'), source: 'req.txt line 1', hashes: [`sha256:${sha('a')}`] }], complete: true })).code).toBe('EINPUT');
     expect((await failure(set, { requirements: [{ requirement: parseRequirement('a==1.0'), source: 'req.txt line 1' }], complete: true })).code).toBe('EINPUT');
+  });
+});
+
+describe('failure messages', () => {
+  const many = (names: string[], versions: string[]) => names.flatMap((n) => versions.map((v) => fake(n, v)));
+  const noise = Array.from({ length: 12 }, (_, i) => `noise${i}`);
+
+  it('finds a late conflict at once and names only the projects in it, never the unrelated choices made before', async () => {
+    const set = [...many(noise, ['1.0', '2.0', '3.0', '4.0']), fake('app', '1.0', ['lib<2']), fake('app', '2.0', ['lib<2']), fake('lib', '1.0'), fake('lib', '2.0')];
+    const err = await failure(set, { requirements: roots(...noise, 'app', 'lib>=2') });
+    expect(err.code).toBe('ERESOLVE');
+    expect(err.message).toBe('app (requirements.txt line 13) and lib>=2 (requirements.txt line 14) cannot be installed together: they need conflicting versions of lib; the index has 1.0, 2.0');
+    expect(err.details.conflict).toEqual(['lib>=2 <- requirements.txt line 14', 'lib<2 <- app 1.0 <- app (requirements.txt line 13)', 'lib<2 <- app 2.0 <- app (requirements.txt line 13)']);
+    expect(err.details.because).toMatchInlineSnapshot(`
+      [
+        "Because app 2.0 requires lib<2 and app 1.0 requires lib<2, every version of app requires lib 1.0.",
+        "And because you require app (requirements.txt line 13) and you require lib>=2 (requirements.txt line 14), no set of versions satisfies your requirements.",
+      ]
+    `);
+    expect(JSON.stringify(err.details)).not.toMatch(/noise/);
+  });
+
+  it('names both lines when your own requirements on one project exclude each other, with what the index has', async () => {
+    const set = [fake('foo', '1.0'), fake('foo', '2.0')];
+    const err = await failure(set, { requirements: roots('foo>=2', 'foo<2') });
+    expect(err.message).toBe('foo<2 (requirements.txt line 2) and foo>=2 (requirements.txt line 1) cannot be installed together: they need conflicting versions of foo; the index has 1.0, 2.0');
+    expect(err.details.because).toEqual(['Because you require foo<2 (requirements.txt line 2) and you require foo>=2 (requirements.txt line 1), no set of versions satisfies your requirements.']);
+  });
+
+  it('names the chain down to a project nothing on the index satisfies', async () => {
+    const set = [fake('web', '1.0', ['mid>=1']), fake('mid', '1.0', ['leaf>=5']), fake('leaf', '1.0'), fake('leaf', '2.0')];
+    const err = await failure(set, { requirements: roots('web') });
+    expect(err.message).toBe('mid 1.0 requires leaf>=5, but the index has only: 1.0, 2.0');
+    expect(err.details.chain).toEqual(['requirements.txt line 1', 'web 1.0', 'mid 1.0', 'leaf>=5']);
+  });
+
+  it('explains a conflict between two dependencies with both chains', async () => {
+    const set = [fake('a', '1.0', ['shared<2']), fake('b', '1.0', ['shared>=2']), fake('shared', '1.0'), fake('shared', '2.0')];
+    const err = await failure(set, { requirements: roots('a', 'b') });
+    expect(err.message).toBe('a (requirements.txt line 1) and b (requirements.txt line 2) cannot be installed together: they need conflicting versions of shared; the index has 1.0, 2.0');
+    expect(err.details.conflict).toEqual(['shared<2 <- a 1.0 <- a (requirements.txt line 1)', 'shared>=2 <- b 1.0 <- b (requirements.txt line 2)']);
+    expect(err.details.because).toMatchInlineSnapshot(`
+      [
+        "Because a 1.0 requires shared<2 and b 1.0 requires shared>=2, a 1.0 and b 1.0 cannot be used together.",
+        "And because you require a (requirements.txt line 1) and you require b (requirements.txt line 2), no set of versions satisfies your requirements.",
+      ]
+    `);
+  });
+
+  it('says which projects it kept failing on when the search runs past its budget', async () => {
+    const set = [...many(['app'], Array.from({ length: 30 }, (_, i) => `${i + 1}.0`)).map((e) => ({ ...e, metadata: `${e.metadata as string}Requires-Dist: lib<2\n` })), fake('lib', '1.0'), fake('lib', '2.0')];
+    const err = await failure(set, { requirements: roots('app', 'lib>=2'), maxSteps: 10 });
+    expect(err.message).toMatch(/^Gave up resolving for cp311 on cflinuxfs4 after 11 steps; the conflicts were mostly about app \(\d+ conflicts\)/);
+    expect(err.hint).toBe('Pin app (==) in the requirements to cut the search short.');
   });
 });
