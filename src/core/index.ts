@@ -17,3 +17,4 @@ export * from './text.js';
 export * from './project-name.js';
 export * from './html-entities.js';
 export * from './html-anchors.js';
+export * from './network-reference.js';

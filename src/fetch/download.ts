@@ -228,7 +228,11 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
   // Every byte that arrived is on file by now, also after a network error:
   // each is one the resume does not fetch again.
   if (got.writeError) throw isDiskError(got.writeError) ? diskError(got.writeError, subject.what, cache.dir) : got.writeError;
-  if (got.overLimit) throw tooLong();
+  if (got.overLimit) {
+    // Not kept for a resume: the same origin would send too much again.
+    cache.discardPartial(lease.data);
+    throw tooLong();
+  }
   if (got.bodyError) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? got.bodyError;
     const mapped = client.toError(got.bodyError, subject);

@@ -6,7 +6,7 @@
 // the solver asks for its name (positional reads, merged when close together).
 // Reads local files only; fetching is index.ts's job.
 
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { closeSync, createReadStream, createWriteStream, openSync, writeSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -521,6 +521,15 @@ function withSource(err: PackagerError, file: string, url: string | undefined): 
   return new PackagerError(err.code, `${err.message}: ${url ?? file}`, { ...err.details, ...where(file, url) }, { cause: err });
 }
 
+/** Counts decoded bytes; throws ESIZE once more than `maxBytes` came out. */
+export function decodedSizeGuard(maxBytes: number, url: string, key: 'documentBytes' | 'repodataBytes'): (n: number) => void {
+  let decoded = 0;
+  return (n) => {
+    decoded += n;
+    if (decoded > maxBytes) throw overLimitError({ url, limit: maxBytes, key, decoded: true });
+  };
+}
+
 /**
  * Decompresses a `repodata.json.zst` or `.json.bz2` into `dest` as a stream
  * (fzstd / unbzip2-stream: Node 20's zlib has neither codec), refusing more
@@ -535,12 +544,8 @@ export async function decompressRepodata(
   url?: string,
   maxBytes = DOWNLOAD_LIMITS.repodataBytes.default,
 ): Promise<void> {
-  let decoded = 0;
   // Throws from inside fzstd's output callback: it emits every block of an input chunk in one call.
-  const count = (n: number) => {
-    decoded += n;
-    if (decoded > maxBytes) throw overLimitError({ url: url ?? src, limit: maxBytes, key: 'repodataBytes', decoded: true });
-  };
+  const count = decodedSizeGuard(maxBytes, url ?? src, 'repodataBytes');
   try {
     if (codec === 'zst') {
       // Each decoded block is written as fzstd emits it: a bomb's blocks never pile up in memory.
@@ -571,6 +576,7 @@ export async function decompressRepodata(
       await pipeline(createReadStream(src), bz2(), limit, createWriteStream(dest));
     }
   } catch (err) {
+    await rm(dest, { force: true });
     if (err instanceof PackagerError) throw err;
     throw new PackagerError('EBADINDEX', `Cannot decompress repodata (${codec}): ${url ?? src}`, { ...where(src, url), hint: 'the channel served a corrupt compressed repodata; retry' }, { cause: err });
   }
