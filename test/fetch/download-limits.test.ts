@@ -60,7 +60,7 @@ describe('download limits', () => {
     expect(err.code).toBe('ESIZE');
     expect(err.message).toContain(`${o.url}/simple/x/`);
     expect(err.message).toMatch(/larger than the 64 MiB limit once decompressed \(PACKAGER_MAX_DOCUMENT_BYTES\)/);
-    expect(err.details.hint).toMatch(/raise PACKAGER_MAX_DOCUMENT_BYTES/);
+    expect(err.details?.hint).toMatch(/raise PACKAGER_MAX_DOCUMENT_BYTES/);
     expect(await largestFile(cacheDir)).toBe(0);
   });
 
