@@ -53,6 +53,10 @@ export interface ScanResult {
 
 const Q = 0x22; // "
 const BS = 0x5c; // \
+/** Longest key or package name the scanner keeps (a real one is a few dozen bytes); a hostile one could exceed what a string can hold. */
+const MAX_CAPTURED_BYTES = 64 * 1024;
+/** Largest record (a real one is a few KB): the solver parses each as one string. */
+const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
 const enum Role {
   None,
@@ -79,6 +83,7 @@ export class RepodataScanner {
   private bsRun = 0;
   private role: Role = Role.None;
   private capture: Buffer[] = [];
+  private captured = 0;
   private topKey = '';
   private topValueStart = -1;
   private inMap = 0; // 0 none, 1 packages, 2 packages.conda
@@ -165,6 +170,7 @@ export class RepodataScanner {
     this.inString = true;
     this.bsRun = 0;
     this.capture = [];
+    this.captured = 0;
     const d = this.depth;
     if (this.expectKey) {
       if (d === 1) this.role = Role.TopKey;
@@ -190,7 +196,11 @@ export class RepodataScanner {
         while (k >= start && b[k] === BS) k--;
         const run = b.length - 1 - k;
         this.bsRun = k < start ? this.bsRun + run : run;
-        if (this.role !== Role.None && this.role !== Role.FileKey) this.capture.push(Buffer.from(b.subarray(start)));
+        if (this.role !== Role.None && this.role !== Role.FileKey) {
+          this.captured += b.length - start;
+          if (this.captured > MAX_CAPTURED_BYTES) throw badJson(`a key or package name longer than ${MAX_CAPTURED_BYTES} bytes`, this.pos + start);
+          this.capture.push(Buffer.from(b.subarray(start)));
+        }
         return b.length;
       }
       let k = q - 1;
@@ -236,6 +246,7 @@ export class RepodataScanner {
   }
 
   private endRecord(valueEnd: number): void {
+    if (valueEnd - this.recKeyStart > MAX_RECORD_BYTES) throw badJson(`a record larger than ${MAX_RECORD_BYTES / (1024 * 1024)} MiB`, this.recKeyStart);
     const fmt = this.inMap === 2 ? 1 : 0;
     this.result.count++;
     this.recKeyIsName = false;
