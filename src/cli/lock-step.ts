@@ -3,14 +3,14 @@
 // name), or on `resolve --update`; otherwise it is used as it is, so packaging
 // is repeatable without touching any index.
 import path from 'node:path';
-import { DEFAULT_STACK, PackagerError, isPackagerError, readRegularFile, type Logger } from '../core/index.js';
+import { DEFAULT_STACK, PackagerError, isPackagerError, readRegularFile, type DocumentKind, type Logger } from '../core/index.js';
 import { fetchDocument, fetchArtifact } from '../fetch/index.js';
 import { loadLock, manifestStacks, resolveInputsSha256, writeLock, compareLockEntries, entryNameProblem, lockedUri, type Lock, type LockEntry, type Manifest } from '../manifest/index.js';
 import { resolveInstallers } from '../resolve/miniconda/index.js';
 import { resolveConda } from '../resolve/conda/index.js';
 import { resolvePypi } from '../resolve/pypi/index.js';
 import type { CommandContext } from './run.js';
-import { retryTuning } from './common.js';
+import { fetchTuning } from './common.js';
 
 export const LOCK_FILE = 'manifest.lock.yml';
 /** Largest file a manifest may name (local conda packages are the big ones). */
@@ -81,8 +81,8 @@ export async function ensureLock(
 /** Runs every resolver the manifest needs and merges their entries. */
 export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, signal: AbortSignal): Promise<LockEntry[]> {
   const stacks = targetStacks(m);
-  const fetchOpts = { cacheDir, logger: log, signal, ...retryTuning() };
-  const getDocument = (url: string, headers?: Record<string, string>) => fetchDocument(url, { ...fetchOpts, headers });
+  const fetchOpts = { cacheDir, logger: log, signal, ...fetchTuning() };
+  const getDocument = (url: string, headers?: Record<string, string>, kind?: DocumentKind) => fetchDocument(url, { ...fetchOpts, headers, ...(kind ? { kind } : {}) });
   const entries: LockEntry[] = [];
 
   if (m.miniconda.length) {
@@ -94,7 +94,7 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
     log.info(`Resolving conda packages from ${m.conda.channels.length} channel(s)`);
     const conda = await resolveConda(
       { conda: m.conda, stacks, manifestDir: path.dirname(m.path) },
-      { fetchDocument: (u) => getDocument(u), fetchFile: (a) => fetchArtifact(a, fetchOpts), logger: log },
+      { fetchDocument: (u, kind) => getDocument(u, undefined, kind), fetchFile: (a) => fetchArtifact(a, fetchOpts), limits: fetchOpts.limits, logger: log },
     );
     entries.push(...conda.entries);
     pipFromConda = conda.pipRequirements;
@@ -106,7 +106,7 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
       ...(await resolvePypi(
         { pip, stacks, manifestDir: path.dirname(m.path), extraRequirements: pipFromConda },
         {
-          fetchDocument: (u, h) => getDocument(u, h),
+          fetchDocument: (u, h, kind) => getDocument(u, h, kind),
           fetchFile: (a) => fetchArtifact(a, fetchOpts),
           logger: log,
         },

@@ -44,7 +44,7 @@ import {
 import { channelRefs } from '../resolve/conda/index.js';
 import type { CommandContext } from './run.js';
 import { formatBytes } from './console.js';
-import { checkCacheDir, loadManifestReporting, prepareOutputFile, resolveCacheDir, retryTuning } from './common.js';
+import { checkCacheDir, loadManifestReporting, prepareOutputFile, resolveCacheDir, fetchTuning } from './common.js';
 import { ensureLock, lockPathFor } from './lock-step.js';
 import { checkBudget, checkWrittenZip, estimateLine, estimateSize, type BudgetItem, type SizeEstimate } from './size-budget.js';
 import { sbomArtifacts } from './sbom-step.js';
@@ -327,7 +327,7 @@ async function fetchForZip(x: {
     logger: log,
     onProgress: log.onProgress,
     signal: x.ctx.signal,
-    ...retryTuning(),
+    ...fetchTuning(),
   });
   // Installer pages only estimate sizes: the packaged manifest states the real ones.
   x.locked.forEach((e, i) => {

@@ -10,8 +10,10 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   type Artifact,
+  type DocumentKind,
   type Logger,
   PackagerError,
+  checkNetworkReference,
   decodeText,
   isPackagerError,
   normalizeProjectName,
@@ -44,8 +46,8 @@ export { parseRequirementsFile } from './requirements-file.js';
 export type { IndexFile, ProjectPage } from './simple-index.js';
 
 export interface PypiResolveContext {
-  /** GETs a document (index page, PEP 658 sidecar) into a file; `url` is the final URL after redirects. */
-  fetchDocument(url: string, headers?: Record<string, string>): Promise<{ path: string; url: string; contentType?: string }>;
+  /** GETs a document (index page, PEP 658 sidecar; `kind` picks its size limit, default `document`) into a file; `url` is the final URL after redirects. */
+  fetchDocument(url: string, headers?: Record<string, string>, kind?: DocumentKind): Promise<{ path: string; url: string; contentType?: string }>;
   /** Downloads an artifact into the content cache, verified against its integrity. */
   fetchFile(a: Artifact): Promise<{ path: string; sha256: string; size: number }>;
   logger: Logger;
@@ -346,7 +348,7 @@ class HttpSource implements ResolverSource {
     // No published digest: fetch it as a document and hash what arrived; the lock then pins that sha256.
     let file: string;
     if (/^file:/i.test(url)) file = fileURLToPath(url);
-    else file = (await this.ctx.fetchDocument(url)).path;
+    else file = (await this.ctx.fetchDocument(url, undefined, 'file')).path;
     try {
       await stat(file);
     } catch (err) {
@@ -415,20 +417,10 @@ class HttpSource implements ResolverSource {
   }
 }
 
-/**
- * A page fetched over the network may link only http(s) files: a `file:` (or
- * any other) link would make the packager read, and package, a file of the
- * machine it runs on because a remote server said so.
- */
+/** The page's files, once each is checked to be http(s) when the page came over the network. */
 function remoteOnly(files: IndexFile[], pageUrl: string): IndexFile[] {
-  if (!/^https?:/i.test(pageUrl)) return files;
-  const local = files.find((f) => !/^https?:/i.test(f.url));
-  if (local) {
-    throw new PackagerError('EBADINDEX', `The index page ${redactUrl(pageUrl)} links to a file that is not on the network: ${redactUrl(local.url)}`, {
-      url: redactUrl(pageUrl),
-      found: redactUrl(local.url),
-      hint: 'an index served over http(s) may only link http(s) files; list local directories in pip.find_links instead',
-    });
+  for (const f of files) {
+    checkNetworkReference(pageUrl, f.url, { what: 'The index page', hint: 'an index served over http(s) may only link http(s) files; list local directories in pip.find_links instead' });
   }
   return files;
 }
