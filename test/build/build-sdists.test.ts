@@ -168,6 +168,12 @@ describe('building locked sdists into wheels', () => {
       const dir = await tempDir('cext-');
       execFileSync('unzip', ['-q', w.path, '-d', dir]);
       expect(execFileSync('python3.11', ['-I', '-c', 'import sys; sys.path.insert(0, sys.argv[1]); import cext; print(cext.answer())', dir], { encoding: 'utf8' }).trim()).toBe('42');
+      // compiled code too: the same bytes from a second build in another temp directory
+      const again = await sdistEntry('cext-1.0', [loadable]);
+      again.entry.built = structuredClone(s.entry.built);
+      const second = await run([again]);
+      expect(second.logger.text()).not.toContain('not reproducible');
+      expect(again.entry.built!.sha256).toBe(s.entry.built!.sha256);
     }
     if (unloadable) {
       const s = await sdistEntry('cext-1.0', [unloadable]);
