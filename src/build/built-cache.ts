@@ -17,6 +17,8 @@ export interface CachedWheel {
   sha256: string;
   size: number;
   crc32: number;
+  /** The full version of the Python that built it. */
+  python?: string;
 }
 
 export function builtWheelKey(k: { sdistSha256: string; requires: BuildRequirement[]; pythonMinor: string; stacks: string[]; epoch: number }): string {
@@ -44,7 +46,7 @@ export class BuiltWheelCache {
 
   /** The wheel built for `key`, re-hashed; undefined when absent or corrupt. */
   get(key: string): CachedWheel | undefined {
-    let rec: { filename: string; sha256: string; size: number };
+    let rec: { filename: string; sha256: string; size: number; python?: string };
     try {
       rec = JSON.parse(readFileSync(this.recordPath(key), 'utf8')) as typeof rec;
     } catch {
@@ -52,16 +54,16 @@ export class BuiltWheelCache {
     }
     const check = this.content.verify(sriFromHex(rec.sha256, 'sha256'), rec.size);
     if (check.status !== 'ok') return undefined;
-    return { path: check.file.path, filename: rec.filename, sha256: rec.sha256, size: rec.size, crc32: check.file.crc32 };
+    return { path: check.file.path, filename: rec.filename, sha256: rec.sha256, size: rec.size, crc32: check.file.crc32, ...(rec.python ? { python: rec.python } : {}) };
   }
 
   /** Stores a freshly built wheel under `key` (content first, then the record: a crash leaves no record without its wheel). */
-  async put(key: string, wheel: string, filename: string): Promise<CachedWheel> {
+  async put(key: string, wheel: string, filename: string, python: string): Promise<CachedWheel> {
     const tmp = this.content.tempPath('.whl');
     copyFileSync(wheel, tmp);
     const { sha256, size, crc32 } = digestFile(tmp, 'sha256');
     const final = this.content.publish(tmp, { algorithm: 'sha256', hex: sha256 });
-    await writeFileAtomic(this.recordPath(key), `${JSON.stringify({ filename, sha256, size })}\n`);
-    return { path: final, filename, sha256, size, crc32 };
+    await writeFileAtomic(this.recordPath(key), `${JSON.stringify({ filename, sha256, size, python })}\n`);
+    return { path: final, filename, sha256, size, crc32, python };
   }
 }

@@ -136,6 +136,18 @@ describe('building locked sdists into wheels', () => {
     expect(again.logger.text()).toContain('Using the wheel built from flitpure-1.0.tar.gz before: flitpure-1.0-py2.py3-none-any.whl (cached)');
   });
 
+  it('does not rebuild after the lock lost built: (resolve --update) when the build requirements resolve the same', async () => {
+    const s = await sdistEntry('flitpure-1.0');
+    const first = await run([s]);
+    const recorded = s.entry.built!;
+    delete s.entry.built;
+    const again = await run([s], { cacheDir: first.cacheDir, links: first.links });
+    expect(again.resolved).toEqual([['flit_core>=3.2,<5']]);
+    expect(again.logger.text()).not.toContain('Building');
+    expect(again.built.get(s.entry)!.fromCache).toBe(true);
+    expect(s.entry.built).toEqual(recorded);
+  });
+
   it('fails a build that fails with EBUILD naming the sdist and showing the end of its log', async () => {
     const s = await sdistEntry('brokenbuild-1.0');
     const err = await rejectedPackagerError(run([s]));
