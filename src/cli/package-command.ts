@@ -386,6 +386,14 @@ function budgetItems(deps: Dependency[], locked: LockEntry[], cache: ContentCach
     const label = `${e.kind === 'installer' ? installerDependencyName(e) : e.name} ${e.version}${e.build ? ` ${e.build}` : ''} (${e.kind})`;
     items.push({ label, size, ...(approximate ? { approximate } : {}), drop });
   }
+  // what a locked build adds: its wheel, and each build requirement once
+  const requirements = new Map<string, number>();
+  for (const e of locked) {
+    if (!e.built) continue;
+    items.push({ label: `${e.built.filename} (built from ${e.filename})`, size: e.built.size, drop: 'remove it from pip: and run bin/package resolve' });
+    for (const q of e.built.requires) requirements.set(q.filename, q.size);
+  }
+  for (const [filename, size] of requirements) items.push({ label: `${filename} (build requirement)`, size, drop: 'remove the sdists that need it from pip: and run bin/package resolve' });
   return items;
 }
 
