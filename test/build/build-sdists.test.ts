@@ -3,7 +3,8 @@
 // requirements with the project's own pip resolver from a --find-links
 // directory: sdists in, wheels out, offline, reproducible, cached.
 import { createHash } from 'node:crypto';
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
@@ -28,6 +29,15 @@ const hasCc = (() => {
   }
 })();
 if (!hasCc) console.warn('[build tests] no `cc` on PATH: the C-extension build case is SKIPPED');
+const canUnshare = [['-n'], ['-rn']].some((flags) => {
+  try {
+    execFileSync('unshare', [...flags, 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+});
+if (!canUnshare) console.warn('[build tests] unshare -n / -rn is not permitted here: the no-network build case is SKIPPED');
 
 async function findLinks(): Promise<string> {
   const dir = await tempDir('build-links-');
@@ -87,7 +97,7 @@ describe('building locked sdists into wheels', () => {
       requires: [expect.objectContaining({ name: 'flit-core', version: '4.1.0', filename: 'flit_core-4.1.0-py3-none-any.whl' })],
     });
     expect(s.entry.built!.python).toMatch(/^3\.11\.\d+$/);
-    expect(s.entry.built!.isolation).toMatch(/^unshare -r?n$/);
+    expect(s.entry.built!.isolation).toBe(canUnshare ? expect.stringMatching(/^unshare -r?n$/) : 'none');
     expect(logger.text()).toMatch(/Building flitpure-1\.0\.tar\.gz \(flit_core\.buildapi, Python 3\.11/);
     // the wheel is a real one: its module and its metadata
     expect(execFileSync('unzip', ['-Z1', b.wheel.path], { encoding: 'utf8' })).toContain('flitpure/__init__.py');
@@ -166,6 +176,61 @@ describe('building locked sdists into wheels', () => {
     const err = await rejectedPackagerError(run([s], { pythonVersion: '3.99', requireWheels: true }));
     expect(err.code).toBe('EBUILD');
     expect(err.message).toContain('flitpure-1.0.tar.gz cannot become a wheel here: no python3.99 on PATH');
+  });
+
+  it('keeps the sdist when a build requirement has no wheel (and fails under require_wheels)', async () => {
+    const links = await findLinks();
+    await copyFile(path.join(UPSTREAM, 'pypi/sdists/simple-1.0.tar.gz'), path.join(links, 'simple-1.0.tar.gz'));
+    const s = await sdistEntry('needsdist-1.0');
+    const { built, logger } = await run([s], { links });
+    expect(built.size).toBe(0);
+    expect(logger.text()).toContain('warn: Keeping needsdist-1.0.tar.gz as an sdist (staging will build it): its build requirement simple 1.0 has no wheel (simple-1.0.tar.gz)');
+    const err = await rejectedPackagerError(run([s], { links, requireWheels: true }));
+    expect(err.code).toBe('EBUILD');
+    expect(err.message).toBe('needsdist-1.0.tar.gz cannot become a wheel here: its build requirement simple 1.0 has no wheel (simple-1.0.tar.gz)');
+  });
+
+  it.skipIf(!canUnshare)('builds with no network: a setup.py that calls a loopback server reaches nothing', async () => {
+    let requests = 0;
+    const server = http.createServer((_req, res) => {
+      requests++;
+      res.end('reached');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const dir = await tempDir('netprobe-');
+      const tree = path.join(dir, 'netprobe-1.0');
+      await mkdir(tree);
+      await writeFile(path.join(tree, 'PKG-INFO'), 'Metadata-Version: 2.1\nName: netprobe\nVersion: 1.0\n');
+      await writeFile(path.join(tree, 'netprobe.py'), '');
+      await writeFile(
+        path.join(tree, 'setup.py'),
+        [
+          'import sys, urllib.request',
+          'try:',
+          `    urllib.request.urlopen("http://127.0.0.1:${port}/", timeout=5)`,
+          '    sys.exit("the build reached the network")',
+          'except OSError as e:',
+          '    print("no network:", e)',
+          'from setuptools import setup',
+          'setup(name="netprobe", version="1.0", py_modules=["netprobe"])',
+          '',
+        ].join('\n'),
+      );
+      execFileSync('tar', ['-czf', path.join(dir, 'netprobe-1.0.tar.gz'), '-C', dir, 'netprobe-1.0']);
+      const file = path.join(dir, 'netprobe-1.0.tar.gz');
+      const f = await fetchArtifact(
+        { kind: 'sdist', name: 'netprobe', version: '1.0', url: pathToFileURL(file).toString(), integrity: sriFromHex(sha256Of(await readFile(file)), 'sha256') },
+        { cacheDir: await tempDir('build-dl-') },
+      );
+      const entry: LockEntry = { kind: 'sdist', name: 'netprobe', version: '1.0', filename: 'netprobe-1.0.tar.gz', uri: pathToFileURL(file).toString(), sha256: f.sha256, size: f.size, depends: [], cf_stacks: ['cflinuxfs4'] };
+      const { built } = await run([{ entry, file: f }]);
+      expect(built.get(entry)!.wheel.filename).toBe('netprobe-1.0-py3-none-any.whl');
+      expect(requests).toBe(0);
+    } finally {
+      server.close();
+    }
   });
 
   it.skipIf(!hasCc)('builds a C extension for a stack this host can build for, and keeps the sdist for one it cannot', async () => {
