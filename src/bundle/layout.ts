@@ -19,8 +19,6 @@ export const LOCK_TSV = 'lock.tsv';
 export const CONDA_CHANNELS_TSV = 'conda/channels.tsv';
 export const PYPI_SIMPLE = 'pypi/simple';
 export const PYPI_FILES = 'pypi/files';
-/** sdists whose built wheel the zip carries: kept as sources, linked from no index page (staging installs wheels only). */
-export const PYPI_SOURCES = 'pypi/sources';
 /** The wheels those builds were made with, as a flat --find-links directory (a build can be repeated from the zip). */
 export const PYPI_BUILD = 'pypi/build';
 
@@ -138,11 +136,6 @@ export function channelDirNames(channelUrls: Iterable<string>): Map<string, stri
 /** `conda/<channel>/<subdir>/<filename>` */
 export function condaPackagePath(channelDir: string, subdir: string, filename: string): string {
   return `conda/${channelDir}/${subdir}/${filename}`;
-}
-
-/** `pypi/sources/<sdist>` */
-export function pypiSourcePath(filename: string): string {
-  return `${PYPI_SOURCES}/${filename}`;
 }
 
 /** `pypi/build/<wheel>` */

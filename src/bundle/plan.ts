@@ -12,7 +12,7 @@ import type { Dependency, Lock, LockEntry, Manifest } from '../manifest/types.js
 import { collectBuildpackFiles, type CollectOptions } from './buildpack-files.js';
 import { condaChannelDirs, condaChannelEntries, condaEntryPath, type CondaChannelConfig, type ShippedFile } from './conda-channel.js';
 import { indexTsv, lockTsv, namesTsv, urlMapTsv, type IndexRow, type NamesRow } from './index-tsv.js';
-import { INDEX_TSV, LOCK_TSV, NAMES_TSV, URL_MAP_TSV, dependencyZipPath, pypiBuildPath, pypiFilePath, pypiSourcePath } from './layout.js';
+import { INDEX_TSV, LOCK_TSV, NAMES_TSV, URL_MAP_TSV, dependencyZipPath, pypiBuildPath, pypiFilePath } from './layout.js';
 import { dependencyOnStack, installerDependencyName, lockEntryOnStack, packagedManifestYaml } from './packaged-manifest.js';
 import { pypiTreeEntries } from './pypi-tree.js';
 import { DEPRECATIONS_TSV, deprecationsTsv } from './deprecations.js';
@@ -158,7 +158,7 @@ export async function planBundle(input: BundlePlanInput): Promise<BundlePlan> {
     if (dists.length) {
       entries.push(...pypiTreeEntries(dists, artifactFiles, builtFiles));
       for (const e of dists) {
-        const path = builtFiles.has(e) ? pypiSourcePath(e.filename) : pypiFilePath(e.filename);
+        const path = pypiFilePath(e.filename);
         const file = artifactFiles.get(e)!;
         lockFiles.set(e, path);
         index.push({ url: e.uri, path, sha256: file.sha256, size: file.size });

@@ -10,7 +10,7 @@ import { PackagerError } from '../core/errors.js';
 import { normalizeProjectName } from '../core/project-name.js';
 import type { LockEntry } from '../manifest/types.js';
 import type { ShippedFile } from './conda-channel.js';
-import { PYPI_SIMPLE, compareBytes, pypiFilePath, pypiSourcePath } from './layout.js';
+import { PYPI_SIMPLE, compareBytes, pypiFilePath } from './layout.js';
 import type { ZipEntry } from './write-zip.js';
 
 /** Escapes text for an HTML attribute or text node. */
@@ -26,8 +26,9 @@ interface Link {
 
 /**
  * Zip entries of the PyPI tree for the lock's wheels and sdists (sha256/size
- * checked while copied). An sdist in `built` is linked as its built wheel and
- * itself goes to pypi/sources/, linked from nowhere.
+ * checked while copied). An sdist in `built` is linked beside the wheel built
+ * from it: pip prefers the wheel of a version (it ranks a fitting wheel above
+ * the sdist), and still finds the sdist for --no-binary or a hash that pins it.
  */
 export function pypiTreeEntries(entries: LockEntry[], files: Map<LockEntry, ShippedFile>, built = new Map<LockEntry, ShippedFile>()): ZipEntry[] {
   const projects = new Map<string, Map<string, Link>>();
@@ -53,9 +54,7 @@ export function pypiTreeEntries(entries: LockEntry[], files: Map<LockEntry, Ship
       if (wheel.sha256.toLowerCase() !== e.built.sha256) {
         throw new PackagerError('EINTERNAL', `The wheel built from ${e.filename} does not match the lock's built.sha256`, { wanted: `sha256 ${e.built.sha256}`, found: `sha256 ${wheel.sha256}` });
       }
-      out.push({ name: pypiSourcePath(e.filename), source: { path: file.path }, sha256, size: file.size, crc32: file.crc32 });
       addLink(e, { filename: e.built.filename }, wheel);
-      continue;
     }
     addLink(e, e, file);
   }

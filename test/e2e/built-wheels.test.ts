@@ -63,20 +63,19 @@ describe('bin/package offline builds every locked sdist into a wheel', () => {
     expect(flit).toMatch(/built:\n\s+filename: flitpure-1\.0-py2\.py3-none-any\.whl\n\s+sha256: [0-9a-f]{64}\n\s+size: \d+\n\s+backend: flit_core\.buildapi\n\s+python: 3\.11\.\d+\n\s+source_date_epoch: 315532800\n\s+isolation: unshare -r?n\n\s+requires:\n\s+- name: flit-core\n\s+version: 4\.1\.0\n\s+filename: flit_core-4\.1\.0-py3-none-any\.whl/);
   });
 
-  it('carries the built wheels in the index, the sdists under pypi/sources/ and the build requirements under pypi/build/; verify passes', async () => {
+  it('links each built wheel beside its sdist in the index, carries the build requirements under pypi/build/; verify passes', async () => {
     const files = await readdir(path.join(bp, 'pypi/files'));
-    expect(files).toContain('flitpure-1.0-py2.py3-none-any.whl');
-    expect(files).toContain('setuppure-1.0-py3-none-any.whl');
-    expect(files.filter((f) => f.endsWith('.tar.gz'))).toEqual([]);
-    expect((await readdir(path.join(bp, 'pypi/sources'))).sort()).toEqual(['flitpure-1.0.tar.gz', 'setuppure-1.0.tar.gz']);
+    expect(files).toEqual(expect.arrayContaining(['flitpure-1.0-py2.py3-none-any.whl', 'flitpure-1.0.tar.gz', 'setuppure-1.0-py3-none-any.whl', 'setuppure-1.0.tar.gz']));
     expect((await readdir(path.join(bp, 'pypi/build'))).sort()).toEqual(['flit_core-4.1.0-py3-none-any.whl', 'setuptools-84.0.0-py3-none-any.whl', 'wheel-0.40.0-py3-none-any.whl']);
-    expect(await readFile(path.join(bp, 'pypi/simple/flitpure/index.html'), 'utf8')).toContain('href="../../files/flitpure-1.0-py2.py3-none-any.whl#sha256=');
+    const page = await readFile(path.join(bp, 'pypi/simple/flitpure/index.html'), 'utf8');
+    expect(page).toContain('href="../../files/flitpure-1.0-py2.py3-none-any.whl#sha256=');
+    expect(page).toContain('href="../../files/flitpure-1.0.tar.gz#sha256=');
     const v = await runBin('package', ['verify', zip]);
     expect(v.code, v.stdout + v.stderr).toBe(0);
   });
 
   it('verify refuses a zip whose built wheel or sdist differs from what the packaged manifest records', async () => {
-    for (const target of ['pypi/files/flitpure-1.0-py2.py3-none-any.whl', 'pypi/sources/flitpure-1.0.tar.gz']) {
+    for (const target of ['pypi/files/flitpure-1.0-py2.py3-none-any.whl', 'pypi/files/flitpure-1.0.tar.gz']) {
       const work = path.join(dir, `tamper-${path.basename(target)}`);
       await mkdir(work, { recursive: true });
       const bad = path.join(work, 'bad.zip');
@@ -96,7 +95,7 @@ describe('bin/package offline builds every locked sdist into a wheel', () => {
     expect(built.properties).toContainEqual({ name: 'buildpack:built_from', value: 'flitpure-1.0.tar.gz' });
     const req = sbom.components.find((c) => c['bom-ref'] === 'pypi/build/flit_core-4.1.0-py3-none-any.whl')!;
     expect(req.properties).toContainEqual({ name: 'buildpack:build_requirement', value: 'true' });
-    expect(sbom.components.some((c) => c['bom-ref'] === 'pypi/sources/flitpure-1.0.tar.gz')).toBe(true);
+    expect(sbom.components.some((c) => c['bom-ref'] === 'pypi/files/flitpure-1.0.tar.gz')).toBe(true);
     const s = await runBin('package', ['summary'], { cwd: src });
     expect(s.stdout).toMatch(/\| flitpure \| 1\.0 \| flitpure-1\.0-py2\.py3-none-any\.whl \(built from flitpure-1\.0\.tar\.gz\) \|/);
   });
@@ -117,6 +116,7 @@ describe('bin/package offline builds every locked sdist into a wheel', () => {
     });
     expect(s.supply.code, s.log).toBe(0);
     expect(s.log).toMatch(/Successfully installed flitpure-1\.0 setuppure-1\.0/);
+    // pip took the built wheels (it ranks a fitting wheel above the sdist of the same version)
     expect(s.log).not.toMatch(/Building wheel|setup\.py|\.tar\.gz/);
     const run = await runInApp(s, 'command -v cc || echo no-cc; python -c "import flitpure, setuppure; print(flitpure.GREETING, setuppure.GREETING)"', { PATH: bin });
     expect(run.stdout).toBe('no-cc\nflitpure ok setuppure ok\n');
