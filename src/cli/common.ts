@@ -3,7 +3,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { PackagerError, type Logger } from '../core/index.js';
+import { formatLocation, PackagerError, type Logger } from '../core/index.js';
 import { defaultCacheDir } from '../fetch/index.js';
 import { loadManifest, type Manifest } from '../manifest/index.js';
 
@@ -23,8 +23,7 @@ export async function loadManifestReporting(file: string | undefined, log: Logge
   }
   const { manifest, warnings } = await loadManifest(manifestPath);
   for (const w of warnings) {
-    const where = w.line !== undefined ? ` (line ${w.line}${w.column !== undefined ? `, column ${w.column}` : ''})` : '';
-    log.warn(`${path.basename(manifestPath)}${w.key ? `: ${w.key}` : ''}${where}: ${w.message}`);
+    log.warn(`${formatLocation({ file: path.basename(manifestPath), key: w.key, line: w.line, column: w.column })}: ${w.message}`);
   }
   return { manifest, root: path.dirname(manifestPath) };
 }

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { DEFAULT_STACK, PackagerError, isPackagerError, readRegularFile, type Logger } from '../core/index.js';
 import { fetchDocument, fetchArtifact } from '../fetch/index.js';
-import { loadLock, manifestStacks, resolveInputsSha256, writeLock, compareLockEntries, entryNameProblem, type Lock, type LockEntry, type Manifest } from '../manifest/index.js';
+import { loadLock, manifestStacks, resolveInputsSha256, writeLock, compareLockEntries, entryNameProblem, lockedUri, type Lock, type LockEntry, type Manifest } from '../manifest/index.js';
 import { resolveInstallers } from '../resolve/miniconda/index.js';
 import { resolveConda } from '../resolve/conda/index.js';
 import { resolvePypi } from '../resolve/pypi/index.js';
@@ -114,6 +114,7 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
     );
   }
   for (const e of entries) {
+    e.uri = lockedUri(e.uri, path.dirname(m.path));
     const unusable = entryNameProblem(e);
     if (unusable) {
       throw new PackagerError('ERESOLVE', `The index offers ${e.kind} ${e.name} ${e.version} under a name the zip cannot hold: ${unusable}`, {

@@ -8,6 +8,7 @@ import { ContentCache, fetchArtifacts, type CachedFile } from '../fetch/index.js
 import {
   checkPackagingTarget,
   dependencyArtifact,
+  fetchableUri,
   loadLock,
   type Dependency,
   type Lock,
@@ -255,7 +256,11 @@ async function writeBundle(
     locked.forEach((e, i) => artifactFiles.set(e, shipped(fetched[deps.length + i]!)));
   }
   const condaChannels = m.conda
-    ? m.conda.channels.flatMap((c) => channelRefs(c, m.conda!.channel_alias)).map((r) => ({ url: r.url, subdirs: m.conda!.subdirs }))
+    ? m.conda.channels.flatMap((c) => channelRefs(c, m.conda!.channel_alias)).map((r) => ({
+        url: r.url,
+        subdirs: m.conda!.subdirs,
+        ...(m.conda!.channel_alias ? { alias: m.conda!.channel_alias } : {}),
+      }))
     : undefined;
   const plan = await planBundle({
     root: files.work,
@@ -417,7 +422,7 @@ export function lockArtifact(e: LockEntry, m: Manifest): Artifact {
     kind: e.kind === 'installer' ? 'installer' : e.kind,
     name: e.name,
     version: e.version,
-    url: unredactUrl(e.uri, knownSourceUrls(m)),
+    url: fetchableUri(unredactUrl(e.uri, knownSourceUrls(m)), path.dirname(m.path)),
     // Some channels publish only md5 for old records (the lock then has sha256 '').
     integrity: e.sha256 ? sriFromHex(e.sha256, 'sha256') : e.md5 ? sriFromHex(e.md5, 'md5') : missingChecksum(e),
     size: e.size_approximate || !e.size ? undefined : e.size,

@@ -24,6 +24,8 @@ import {
 import type { LockEntry, PipSection } from '../../manifest/types.js';
 import { readSdistMetadata, readWheelMetadata } from './dist-archive.js';
 import { type CoreMetadata, parseCoreMetadata, parseEggRequires, sdistDependenciesAreStatic } from './metadata.js';
+import { type LockFileInput, lockedEntries } from './locked-inputs.js';
+import { lockFormatOf } from './lockfiles/index.js';
 import { formatVersion } from './pep440.js';
 import { parseRequirement, RequirementSyntaxError } from './requirement.js';
 import { type RequirementLine, type RequirementsOptions, emptyRequirementsOptions, parseRequirementsFile } from './requirements-file.js';
@@ -81,6 +83,19 @@ interface Inputs {
   hashLines: boolean;
 }
 
+/** The Python lock files among `pip.files` (lockedEntries reads them; they are never re-resolved). */
+async function readLockInputs(input: PypiResolveInput): Promise<LockFileInput[]> {
+  const out: LockFileInput[] = [];
+  for (const f of input.pip.files) {
+    const format = lockFormatOf(f);
+    if (!format) continue;
+    const file = path.resolve(input.manifestDir, f);
+    const text = decodeText(await readRegularFile(file, { code: 'EINPUT', maxBytes: 64 << 20, what: `${format} lock file` }), file, 'EINPUT');
+    out.push({ format, file: path.relative(input.manifestDir, file) || f, text });
+  }
+  return out;
+}
+
 async function readInputs(input: PypiResolveInput): Promise<Inputs> {
   const env = input.env ?? process.env;
   const out: Inputs = { requirements: [], constraints: [], options: emptyRequirementsOptions(), hashLines: false };
@@ -105,6 +120,7 @@ async function readInputs(input: PypiResolveInput): Promise<Inputs> {
   inline(input.pip.requirements, (i) => `manifest pip.requirements[${i}]`, (i) => `pip.requirements[${i}]`);
   inline(input.extraRequirements ?? [], (i) => `conda environment pip requirement #${i + 1}`, () => 'conda.files');
   for (const f of input.pip.files) {
+    if (lockFormatOf(f)) continue; // a Python lock file: lockedEntries reads it
     const file = path.resolve(input.manifestDir, f);
     const parsed = await parseRequirementsFile(file, { readText: async (p) => decodeText(await readRegularFile(p, { code: 'EINPUT', maxBytes: 64 << 20, what: 'requirements file' }), p, 'EINPUT'), env });
     for (const l of parsed.requirements) add(out.requirements, l);
@@ -149,7 +165,8 @@ function targetsFor(input: PypiResolveInput): Target[] {
 export async function resolvePypi(input: PypiResolveInput, ctx: PypiResolveContext): Promise<LockEntry[]> {
   const { logger } = ctx;
   const inputs = await readInputs(input);
-  if (inputs.requirements.length === 0) return [];
+  const locks = await readLockInputs(input);
+  if (inputs.requirements.length === 0 && locks.length === 0) return [];
   const o = inputs.options;
   const indexUrls = o.noIndex ? [] : [o.indexUrl ?? input.pip.index_url, ...input.pip.extra_index_urls, ...o.extraIndexUrls].filter(Boolean);
   const findLinks = [...input.pip.find_links.map((f) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(f) ? f : path.resolve(input.manifestDir, f))), ...o.findLinks];
@@ -163,8 +180,10 @@ export async function resolvePypi(input: PypiResolveInput, ctx: PypiResolveConte
   }
 
   const source = new HttpSource(ctx, indexUrls, findLinks, knownUrls);
-  const byFile = new Map<string, { entry: LockEntry; dist: ResolvedDist }>();
-  for (const target of targetsFor(input)) {
+  const byFile = new Map<string, { entry: LockEntry; dist?: ResolvedDist }>();
+  const targets = targetsFor(input);
+  for (const entry of await lockedEntries(locks, targets, source)) byFile.set(entry.uri, { entry });
+  for (const target of inputs.requirements.length ? targets : []) {
     logger.info(`Resolving pip requirements for ${target.label} (Python ${input.pip.python_version})`);
     const dists = await resolveRequirements(
       { requirements: inputs.requirements, constraints: inputs.constraints, target, pre: o.pre, complete },
