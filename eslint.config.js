@@ -15,8 +15,9 @@ const ALLOWED = {
   'resolve/pypi': ['core', 'manifest'],
   'resolve/miniconda': ['core', 'manifest'],
   bundle: ['core', 'manifest', 'fetch'],
+  build: ['core', 'manifest', 'fetch'],
   mirror: ['core', 'bundle'],
-  cli: ['core', 'manifest', 'fetch', 'resolve/conda', 'resolve/pypi', 'resolve/miniconda', 'bundle', 'mirror'],
+  cli: ['core', 'manifest', 'fetch', 'resolve/conda', 'resolve/pypi', 'resolve/miniconda', 'bundle', 'build', 'mirror'],
 };
 const FOLDERS = Object.keys(ALLOWED);
 

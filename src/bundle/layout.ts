@@ -19,6 +19,8 @@ export const LOCK_TSV = 'lock.tsv';
 export const CONDA_CHANNELS_TSV = 'conda/channels.tsv';
 export const PYPI_SIMPLE = 'pypi/simple';
 export const PYPI_FILES = 'pypi/files';
+/** The wheels those builds were made with, as a flat --find-links directory (a build can be repeated from the zip). */
+export const PYPI_BUILD = 'pypi/build';
 
 /**
  * libbuildpack's cached path: `dependencies/<md5(uri)>/<basename>`. The md5 is of
@@ -144,6 +146,11 @@ export function channelDirNames(channelUrls: Iterable<string>, aliases: readonly
 /** `conda/<channel>/<subdir>/<filename>` */
 export function condaPackagePath(channelDir: string, subdir: string, filename: string): string {
   return `conda/${channelDir}/${subdir}/${filename}`;
+}
+
+/** `pypi/build/<wheel>` */
+export function pypiBuildPath(filename: string): string {
+  return `${PYPI_BUILD}/${filename}`;
 }
 
 /** `pypi/files/<filename>` */

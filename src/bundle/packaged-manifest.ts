@@ -28,6 +28,8 @@ export interface PackagedManifestOptions {
   installers?: LockEntry[];
   /** Paths in the zip of cached lock entries (conda packages, wheels, sdists). */
   lockFiles?: Map<LockEntry, string>;
+  /** Cached zips: sdists whose built wheel the zip carries -> that wheel's path in the zip. */
+  builtFiles?: Map<LockEntry, string>;
 }
 
 /** True when a manifest dependency is packaged for `stack` (all of them when no stack). */
@@ -129,6 +131,10 @@ function lockedArtifact(e: LockEntry, o: PackagedManifestOptions): Record<string
   if (o.cached) {
     const file = o.lockFiles?.get(e) ?? (e.kind === 'installer' ? dependencyZipPath(e.uri) : undefined);
     if (file !== undefined) out.file = file;
+    const built = o.builtFiles?.get(e);
+    if (built !== undefined && e.built) {
+      out.built = { filename: e.built.filename, sha256: e.built.sha256, size: e.built.size, backend: e.built.backend, python: e.built.python, file: built };
+    }
   }
   return out;
 }

@@ -12,7 +12,7 @@ import type { Dependency, Lock, LockEntry, Manifest } from '../manifest/types.js
 import { collectBuildpackFiles, type CollectOptions } from './buildpack-files.js';
 import { condaChannelDirs, condaChannelEntries, condaEntryPath, type CondaChannelConfig, type ShippedFile } from './conda-channel.js';
 import { indexTsv, lockTsv, namesTsv, urlMapTsv, type IndexRow, type NamesRow } from './index-tsv.js';
-import { INDEX_TSV, LOCK_TSV, NAMES_TSV, URL_MAP_TSV, dependencyZipPath, pypiFilePath } from './layout.js';
+import { INDEX_TSV, LOCK_TSV, NAMES_TSV, URL_MAP_TSV, dependencyZipPath, pypiBuildPath, pypiFilePath } from './layout.js';
 import { dependencyOnStack, installerDependencyName, lockEntryOnStack, packagedManifestYaml } from './packaged-manifest.js';
 import { pypiTreeEntries } from './pypi-tree.js';
 import { DEPRECATIONS_TSV, deprecationsTsv } from './deprecations.js';
@@ -35,6 +35,10 @@ export interface BundlePlanInput {
   dependencyFiles?: Map<Dependency, ShippedFile>;
   /** Cached zips: every lock entry selectLockEntries() returned -> its verified file. */
   artifactFiles?: Map<LockEntry, ShippedFile>;
+  /** Cached zips: sdists built into wheels (src/build/) -> the wheel, whose `built` the entry records. */
+  builtFiles?: Map<LockEntry, ShippedFile>;
+  /** Cached zips: the wheels those builds used (pypi/build/), by file name. */
+  buildRequirementFiles?: Map<string, ShippedFile>;
   /**
    * The manifest's conda channels as URLs (cli/ expands names like `conda-forge`
    * with the resolver's channel alias rules). Default: conda.channels as written.
@@ -150,14 +154,18 @@ export async function planBundle(input: BundlePlanInput): Promise<BundlePlan> {
       }
     }
     const dists = locked.filter((e) => e.kind === 'wheel' || e.kind === 'sdist');
+    const builtFiles = input.builtFiles ?? new Map<LockEntry, ShippedFile>();
     if (dists.length) {
-      entries.push(...pypiTreeEntries(dists, artifactFiles));
+      entries.push(...pypiTreeEntries(dists, artifactFiles, builtFiles));
       for (const e of dists) {
         const path = pypiFilePath(e.filename);
         const file = artifactFiles.get(e)!;
         lockFiles.set(e, path);
         index.push({ url: e.uri, path, sha256: file.sha256, size: file.size });
       }
+    }
+    for (const [filename, file] of [...(input.buildRequirementFiles ?? [])].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+      addFile(pypiBuildPath(filename), file, filename);
     }
 
     entries.push({ name: INDEX_TSV, source: { data: indexTsv(index) } });
@@ -177,7 +185,8 @@ export async function planBundle(input: BundlePlanInput): Promise<BundlePlan> {
     entries.push({ name: DEPRECATIONS_TSV, source: { data: deprecationsTsv(m.dependency_deprecation_dates) } });
   }
 
-  const manifestYaml = packagedManifestYaml(m, { stack, cached, files: depFiles, lock: input.lock, lockFiles });
+  const builtPaths = new Map([...(input.builtFiles ?? new Map<LockEntry, ShippedFile>()).keys()].filter((e) => e.built).map((e) => [e, pypiFilePath(e.built!.filename)]));
+  const manifestYaml = packagedManifestYaml(m, { stack, cached, files: depFiles, lock: input.lock, lockFiles, builtFiles: builtPaths });
   if (Buffer.byteLength(manifestYaml) > CC_MANIFEST_LIMIT) {
     logger.warn(
       `The packaged manifest.yml is ${Buffer.byteLength(manifestYaml)} bytes; Cloud Controller refuses more than ${CC_MANIFEST_LIMIT} ("buildpack manifest is too large")`,

@@ -24,8 +24,13 @@ interface Link {
   requiresPython?: string;
 }
 
-/** Zip entries of the PyPI tree for the lock's wheels and sdists (sha256/size checked while copied). */
-export function pypiTreeEntries(entries: LockEntry[], files: Map<LockEntry, ShippedFile>): ZipEntry[] {
+/**
+ * Zip entries of the PyPI tree for the lock's wheels and sdists (sha256/size
+ * checked while copied). An sdist in `built` is linked beside the wheel built
+ * from it: pip prefers the wheel of a version (it ranks a fitting wheel above
+ * the sdist), and still finds the sdist for --no-binary or a hash that pins it.
+ */
+export function pypiTreeEntries(entries: LockEntry[], files: Map<LockEntry, ShippedFile>, built = new Map<LockEntry, ShippedFile>()): ZipEntry[] {
   const projects = new Map<string, Map<string, Link>>();
   const out: ZipEntry[] = [];
   for (const e of entries) {
@@ -44,21 +49,32 @@ export function pypiTreeEntries(entries: LockEntry[], files: Map<LockEntry, Ship
         hint: 'the cache or the lock is stale: re-run with --force-download, or `bin/package resolve --update`',
       });
     }
+    const wheel = built.get(e);
+    if (wheel && e.built) {
+      if (wheel.sha256.toLowerCase() !== e.built.sha256) {
+        throw new PackagerError('EINTERNAL', `The wheel built from ${e.filename} does not match the lock's built.sha256`, { wanted: `sha256 ${e.built.sha256}`, found: `sha256 ${wheel.sha256}` });
+      }
+      addLink(e, { filename: e.built.filename }, wheel);
+    }
+    addLink(e, e, file);
+  }
+  function addLink(e: LockEntry, d: { filename: string }, file: ShippedFile): void {
+    const sha256 = file.sha256.toLowerCase();
     const project = normalizeProjectName(e.name);
     let links = projects.get(project);
     if (!links) projects.set(project, (links = new Map()));
-    const seen = links.get(e.filename);
+    const seen = links.get(d.filename);
     if (seen) {
       if (seen.sha256 !== sha256) {
-        throw new PackagerError('EBUNDLE', `Two different files named ${e.filename}`, { wanted: `sha256 ${seen.sha256}`, found: `sha256 ${sha256}` });
+        throw new PackagerError('EBUNDLE', `Two different files named ${d.filename}`, { wanted: `sha256 ${seen.sha256}`, found: `sha256 ${sha256}` });
       }
-      continue;
+      return;
     }
-    if ([...projects.values()].some((l) => l !== links && l.has(e.filename))) {
-      throw new PackagerError('EBUNDLE', `One file listed under two projects: ${e.filename}`);
+    if ([...projects.values()].some((l) => l !== links && l.has(d.filename))) {
+      throw new PackagerError('EBUNDLE', `One file listed under two projects: ${d.filename}`);
     }
-    links.set(e.filename, { filename: e.filename, sha256, requiresPython: e.requires_python });
-    out.push({ name: pypiFilePath(e.filename), source: { path: file.path }, sha256, size: file.size, crc32: file.crc32 });
+    links.set(d.filename, { filename: d.filename, sha256, requiresPython: e.requires_python });
+    out.push({ name: pypiFilePath(d.filename), source: { path: file.path }, sha256, size: file.size, crc32: file.crc32 });
   }
   if (projects.size === 0) return out;
 

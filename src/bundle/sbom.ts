@@ -48,6 +48,10 @@ export interface SbomArtifact {
   cf_stacks: string[];
   /** conda `depends` / wheel `Requires-Dist` that apply (lock entries). */
   depends?: string[];
+  /** A wheel built at packaging time: the sdist's file name (`buildpack:built_from`). */
+  builtFrom?: string;
+  /** A wheel the zip carries only to repeat those builds (`buildpack:build_requirement`). */
+  buildRequirement?: boolean;
 }
 
 export interface SbomInput {
@@ -114,6 +118,8 @@ function component(a: SbomArtifact): Json {
     { name: `${PROP}:size`, value: String(a.size) },
   ];
   if (a.cf_stacks.length) props.push({ name: `${PROP}:cf_stacks`, value: a.cf_stacks.join(',') });
+  if (a.builtFrom) props.push({ name: `${PROP}:built_from`, value: a.builtFrom });
+  if (a.buildRequirement) props.push({ name: `${PROP}:build_requirement`, value: 'true' });
   c.properties = props;
   return c;
 }

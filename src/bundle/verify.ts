@@ -330,6 +330,15 @@ class Verifier {
           continue;
         }
         await this.checkFile(d.file, { sha256: d.sha256, size: d.size }, who);
+        // an sdist built into a wheel at packaging time: both are in the zip (docs/BUNDLE.md)
+        if (d.built !== undefined) {
+          const b = d.built as Record<string, unknown> | null;
+          if (!b || typeof b.file !== 'string' || unsafeName(b.file)) {
+            this.problem('EBUNDLE', `${who}: built.file is not a path inside the zip: ${JSON.stringify(b?.file)}`);
+            continue;
+          }
+          await this.checkFile(b.file, { sha256: b.sha256, size: b.size }, `${who} built wheel`);
+        }
       }
     }
   }

@@ -328,7 +328,8 @@ class ZipOutput {
   async write(b: Buffer): Promise<void> {
     this.hash.update(b);
     this.pos += b.length;
-    if (this.used + b.length > this.pending.length) await this.flush();
+    // a large piece goes straight to the file: what is gathered must be written before it
+    if (this.used + b.length > this.pending.length || b.length >= this.pending.length / 2) await this.flush();
     if (b.length >= this.pending.length / 2) {
       await writeAll(this.fh, b);
     } else {

@@ -48,6 +48,7 @@ import { checkCacheDir, loadManifestReporting, prepareOutputFile, resolveCacheDi
 import { ensureLock, lockPathFor } from './lock-step.js';
 import { checkBudget, checkWrittenZip, estimateLine, estimateSize, type BudgetItem, type SizeEstimate } from './size-budget.js';
 import { sbomArtifacts } from './sbom-step.js';
+import { buildStep, type BuildStepResult } from './build-step.js';
 import { TOOL_NAME, toolVersion } from './tool-version.js';
 
 export interface PackageOptions {
@@ -92,6 +93,8 @@ export interface PackageResult {
   /** What the pre-download estimate said (cached zips). */
   expected_size: { bytes: number; at_least: boolean; approximate: boolean } | null;
   artifacts: { kind: string; name: string; version: string; uri: string; sha256: string; size: number; from_cache: boolean }[];
+  /** Wheels built from locked sdists (src/build/). */
+  built: BuildStepResult['report'];
 }
 
 /** Builds the zip; returns what --json reports. Each step below refuses what it can before the next, slower one. */
@@ -105,7 +108,11 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
     const ownFiles = await collectOwnFiles(run, contents, work, ctx);
     const fetched = run.cached ? await fetchForZip({ deps: contents.deps, locked: contents.locked, manifest: run.m, stack: run.stack, cacheDir: run.cacheDir, o, ctx }) : undefined;
     ctx.signal.throwIfAborted();
-    const { zip, sbomText } = await writeBundle(run, contents, { work, ownFiles, fetched }, ctx);
+    const built = fetched
+      ? await buildStep({ m: run.m, fullLock: contents.fullLock, locked: contents.locked, files: fetched.files.slice(contents.deps.length), cacheDir: run.cacheDir, ctx })
+      : undefined;
+    ctx.signal.throwIfAborted();
+    const { zip, sbomText } = await writeBundle(run, contents, { work, ownFiles, fetched, built }, ctx);
     if (sbomText !== undefined && run.sbomFile) await writeSbomCopy(run.sbomFile, sbomText, zip.path, ctx.reporter);
     ctx.reporter.info(`${run.cached ? 'Cached buildpack' : 'Buildpack'} for ${run.stack ?? 'any stack'} created and saved as ${zip.path} (${formatBytes(zip.size)})`);
     const { estimate, selection } = contents;
@@ -122,6 +129,7 @@ export async function packageBuildpack(o: PackageOptions, ctx: CommandContext): 
       sbom: run.sbomFile,
       expected_size: estimate ? { bytes: estimate.bytes, at_least: estimate.unknown.length > 0, approximate: estimate.approximate > 0 } : null,
       artifacts: fetched?.report ?? [],
+      built: built?.report ?? [],
     };
   } finally {
     if (work !== run.root) await rm(work, { recursive: true, force: true });
@@ -187,6 +195,8 @@ interface Contents {
   /** The manifest and lock with what the selection leaves out removed. */
   pm: Manifest;
   lock: Lock | undefined;
+  /** The whole lock (the build step records built wheels in it). */
+  fullLock: Lock | undefined;
   deps: Dependency[];
   locked: LockEntry[];
   estimate: SizeEstimate | null;
@@ -213,7 +223,7 @@ async function selectContents(run: PackagingRun, o: PackageOptions, ctx: Command
     log.info(estimateLine(estimate));
     checkBudget(estimate, items, o.maxSize, log);
   }
-  return { selection, pm, lock, deps, locked, estimate };
+  return { selection, pm, lock, fullLock, deps, locked, estimate };
 }
 
 /**
@@ -232,7 +242,7 @@ async function collectOwnFiles(run: PackagingRun, contents: Contents, work: stri
 async function writeBundle(
   run: PackagingRun,
   contents: Contents,
-  files: { work: string; ownFiles: ZipEntry[]; fetched?: { files: CachedFile[] } },
+  files: { work: string; ownFiles: ZipEntry[]; fetched?: { files: CachedFile[] }; built?: BuildStepResult },
   ctx: CommandContext,
 ): Promise<{ zip: WrittenZip; sbomText?: string }> {
   const log = ctx.reporter;
@@ -261,6 +271,8 @@ async function writeBundle(
     lock,
     dependencyFiles,
     artifactFiles,
+    builtFiles: files.built?.builtFiles,
+    buildRequirementFiles: files.built?.requirementFiles,
     condaChannels,
     ownFiles: files.ownFiles,
     logger: log,
@@ -270,7 +282,7 @@ async function writeBundle(
     sbomText = sbomJson({
       buildpack: { language: m.language, version: run.version, stack: run.stack, profile: selection.infix, excluded: selection.excluded },
       tool: { name: TOOL_NAME, version: toolVersion() },
-      artifacts: await sbomArtifacts({ plan, dependencies: dependencyFiles, locked: artifactFiles }),
+      artifacts: await sbomArtifacts({ plan, dependencies: dependencyFiles, locked: artifactFiles, built: files.built?.builtFiles, buildRequirements: buildRequirementInfo(files.built) }),
       // Reproducible by default: a timestamp only when the build pins one.
       timestamp: process.env.SOURCE_DATE_EPOCH ? zipTimestamp() : undefined,
     });
@@ -285,6 +297,18 @@ async function writeBundle(
     throw err;
   }
   return { zip, sbomText };
+}
+
+/** The build requirements by file name, with what the SBOM says of each. */
+function buildRequirementInfo(built: BuildStepResult | undefined): Map<string, { file: ShippedFile; name: string; version: string; uri: string }> {
+  const out = new Map<string, { file: ShippedFile; name: string; version: string; uri: string }>();
+  for (const e of built?.builtFiles.keys() ?? []) {
+    for (const q of e.built?.requires ?? []) {
+      const file = built!.requirementFiles.get(q.filename);
+      if (file) out.set(q.filename, { file, name: q.name, version: q.version, uri: q.uri });
+    }
+  }
+  return out;
 }
 
 /** Writes the SBOM beside the zip (--sbom); the zip is done and stays if this fails. */
@@ -367,6 +391,14 @@ function budgetItems(deps: Dependency[], locked: LockEntry[], cache: ContentCach
     const label = `${e.kind === 'installer' ? installerDependencyName(e) : e.name} ${e.version}${e.build ? ` ${e.build}` : ''} (${e.kind})`;
     items.push({ label, size, ...(approximate ? { approximate } : {}), drop });
   }
+  // what a locked build adds: its wheel, and each build requirement once
+  const requirements = new Map<string, number>();
+  for (const e of locked) {
+    if (!e.built) continue;
+    items.push({ label: `${e.built.filename} (built from ${e.filename})`, size: e.built.size, drop: 'remove it from pip: and run bin/package resolve' });
+    for (const q of e.built.requires) requirements.set(q.filename, q.size);
+  }
+  for (const [filename, size] of requirements) items.push({ label: `${filename} (build requirement)`, size, drop: 'remove the sdists that need it from pip: and run bin/package resolve' });
   return items;
 }
 

@@ -7,7 +7,7 @@
 import pLimit from 'p-limit';
 import { PackagerError, normalizeProjectName, redactUrl } from '../core/index.js';
 import type { Dependency, LockEntry } from '../manifest/index.js';
-import { dependencyZipPath, installerDependencyName, urlBasename, type BundlePlan, type SbomArtifact, type ShippedFile } from '../bundle/index.js';
+import { dependencyZipPath, installerDependencyName, pypiBuildPath, pypiFilePath, urlBasename, type BundlePlan, type SbomArtifact, type ShippedFile } from '../bundle/index.js';
 import { parseCoreMetadata, readSdistMetadata, readWheelMetadata } from '../resolve/pypi/index.js';
 
 /** License text of a wheel or sdist, from its own metadata; undefined when absent or unreadable. */
@@ -28,6 +28,9 @@ export async function sbomArtifacts(o: {
   plan: BundlePlan;
   dependencies: Map<Dependency, ShippedFile>;
   locked: Map<LockEntry, ShippedFile>;
+  /** sdists built into wheels -> the wheel (src/build/), and the wheels those builds used, by file name. */
+  built?: Map<LockEntry, ShippedFile>;
+  buildRequirements?: Map<string, { file: ShippedFile; name: string; version: string; uri: string }>;
 }): Promise<SbomArtifact[]> {
   const pathByUrl = new Map(o.plan.index.map((r) => [r.url, r.path]));
   const pathOf = (uri: string, fallback?: string): string => {
@@ -78,5 +81,25 @@ export async function sbomArtifacts(o: {
       }),
     ),
   );
+  for (const [e, f] of o.built ?? []) {
+    if (!e.built) continue;
+    out.push({
+      kind: 'wheel',
+      name: e.name,
+      version: e.version,
+      filename: e.built.filename,
+      url: e.uri,
+      sha256: f.sha256,
+      size: f.size,
+      ...(await distLicense(f.path, { ...e, kind: 'wheel', filename: e.built.filename }).then((license) => (license !== undefined ? { license } : {}))),
+      path: pypiFilePath(e.built.filename),
+      cf_stacks: e.cf_stacks,
+      depends: e.depends,
+      builtFrom: e.filename,
+    });
+  }
+  for (const [filename, q] of o.buildRequirements ?? []) {
+    out.push({ kind: 'wheel', name: q.name, version: q.version, filename, url: q.uri, sha256: q.file.sha256, size: q.file.size, path: pypiBuildPath(filename), cf_stacks: [], buildRequirement: true });
+  }
   return [...out, ...locked];
 }

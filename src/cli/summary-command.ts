@@ -156,7 +156,11 @@ export function summaryMarkdown(m: Manifest, lock: Lock | undefined): string {
   const py = pythonPackages(lock);
   if (py.length) {
     out += `\nPython packages (${total(py)}):\n\n| name | version | file | cf_stacks | size |\n|-|-|-|-|-|\n`;
-    for (const e of py) out += `| ${e.name} | ${e.version} | ${e.filename} | ${[...e.cf_stacks].sort().join(', ')} | ${sizeText(e)} |\n`;
+    for (const e of py) {
+      // an sdist built at packaging time: the zip installs the wheel
+      const file = e.built ? `${e.built.filename} (built from ${e.filename})` : e.filename;
+      out += `| ${e.name} | ${e.version} | ${file} | ${[...e.cf_stacks].sort().join(', ')} | ${sizeText(e)} |\n`;
+    }
   }
   return out;
 }
@@ -189,7 +193,10 @@ export function summaryJson(m: Manifest, lock: Lock | undefined, lockFile?: stri
             ...sum(list),
             packages: list.map((e) => ({ ...entry(e), build: e.build ?? null, subdir: e.subdir ?? null })),
           })),
-          python: { ...sum(py), packages: py.map((e) => ({ kind: e.kind, ...entry(e) })) },
+          python: {
+            ...sum(py),
+            packages: py.map((e) => ({ kind: e.kind, ...entry(e), ...(e.built ? { built: { filename: e.built.filename, sha256: e.built.sha256, size: e.built.size, backend: e.built.backend } } : {}) })),
+          },
         }
       : null,
   };

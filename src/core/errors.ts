@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'ENOMATCH'
   | 'ENOTFOUND'
   | 'EBADINDEX'
+  // exit 4 too: an sdist could not be built into a wheel (src/build/)
+  | 'EBUILD'
   // a bug: print the stack
   | 'EINTERNAL';
 

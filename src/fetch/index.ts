@@ -7,4 +7,4 @@ export { fetchDocument, type FetchDocumentOptions, type FetchedDocument } from '
 export { ContentCache, defaultCacheDir, type CacheCheck, type ContentKey } from './content-cache.js';
 export type { FetchOptions, CachedFile } from './options.js';
 export { MAX_REDIRECTS } from './http-client.js';
-export { Digester, type FileDigests } from './digests.js';
+export { Digester, digestFile, type FileDigests } from './digests.js';

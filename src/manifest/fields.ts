@@ -135,6 +135,13 @@ export class FieldReader {
     return v;
   }
 
+  /** true or false. */
+  boolean(v: unknown, key: string): boolean | undefined {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'boolean') return this.wrongType(key, 'true or false', v);
+    return v;
+  }
+
   private missing(key: string): undefined {
     this.problem(key, 'missing required key', { at: 'key' });
     return undefined;

@@ -8,7 +8,7 @@ import { isHexDigest } from '../core/integrity.js';
 import { FieldReader, isMapping, preview } from './fields.js';
 import { childPath, loadYamlSource, readYamlFile } from './yaml-source.js';
 import { dumpYaml } from './yaml-dump.js';
-import type { Lock, LockEntry, LockKind } from './types.js';
+import type { BuildRequirement, BuiltWheel, Lock, LockEntry, LockKind } from './types.js';
 
 export const LOCK_VERSION = 1;
 const KINDS: LockKind[] = ['installer', 'conda', 'wheel', 'sdist'];
@@ -35,6 +35,7 @@ const ENTRY_KEYS = [
   'constrains',
   'cf_stacks',
   'record',
+  'built',
 ] as const satisfies readonly (keyof LockEntry)[];
 
 const HEADER = [
@@ -142,6 +143,7 @@ function readEntry(r: FieldReader, item: unknown, key: string): LockEntry | unde
     constrains: r.stringList(m.constrains, at('constrains')),
     cf_stacks: r.stringList(m.cf_stacks, at('cf_stacks'), true),
     record,
+    built: m.built === undefined ? undefined : readBuilt(r, m.built, at('built')),
   };
   if (r.problems.length !== before) return undefined;
   const unusable = entryNameProblem(e as LockEntry);
@@ -152,6 +154,59 @@ function readEntry(r: FieldReader, item: unknown, key: string): LockEntry | unde
   return normalizeEntry(e as LockEntry);
 }
 
+function digest(r: FieldReader, v: unknown, key: string): string | undefined {
+  const s = r.string(v, key, true);
+  if (s !== undefined && !isHexDigest(s, 'sha256')) r.problem(key, `not a sha256 digest (64 hexadecimal characters): ${preview(s)}`);
+  return s?.toLowerCase();
+}
+
+/** An sdist's `built:` (src/build/): the wheel made from it and how. */
+function readBuilt(r: FieldReader, v: unknown, key: string): BuiltWheel | undefined {
+  const m = r.mapping(v, key);
+  if (!m) return undefined;
+  const at = (k: string) => childPath(key, k);
+  const requires: BuildRequirement[] = [];
+  (r.list(m.requires, at('requires'), true) ?? []).forEach((item, i) => {
+    const q = r.mapping(item, childPath(at('requires'), i), true);
+    if (!q) return;
+    const k = (f: string) => childPath(childPath(at('requires'), i), f);
+    requires.push({
+      name: r.string(q.name, k('name'), true)!,
+      version: r.string(q.version, k('version'), true)!,
+      filename: r.string(q.filename, k('filename'), true)!,
+      uri: r.string(q.uri, k('uri'), true)!,
+      sha256: digest(r, q.sha256, k('sha256'))!,
+      size: r.integer(q.size, k('size'), true)!,
+    });
+  });
+  return {
+    filename: r.string(m.filename, at('filename'), true)!,
+    sha256: digest(r, m.sha256, at('sha256'))!,
+    size: r.integer(m.size, at('size'), true)!,
+    backend: r.string(m.backend, at('backend'), true)!,
+    python: r.string(m.python, at('python'), true)!,
+    source_date_epoch: r.integer(m.source_date_epoch, at('source_date_epoch'), true)!,
+    isolation: r.string(m.isolation, at('isolation'), true)!,
+    requires,
+  };
+}
+
+/** `built:` with its keys in a fixed order, requirements sorted by file name. */
+function normalizeBuilt(b: BuiltWheel): BuiltWheel {
+  return {
+    filename: b.filename,
+    sha256: b.sha256,
+    size: b.size,
+    backend: b.backend,
+    python: b.python,
+    source_date_epoch: b.source_date_epoch,
+    isolation: b.isolation,
+    requires: b.requires
+      .map((q) => ({ name: q.name, version: q.version, filename: q.filename, uri: q.uri, sha256: q.sha256, size: q.size }))
+      .sort((a, c) => compareText(a.filename, c.filename)),
+  };
+}
+
 /** The entry with its keys in the fixed order and absent optional keys dropped. */
 function normalizeEntry(e: LockEntry): LockEntry {
   const out: Record<string, unknown> = {};
@@ -159,6 +214,7 @@ function normalizeEntry(e: LockEntry): LockEntry {
     const v = e[k];
     if (v === undefined) continue;
     if (k === 'record') out[k] = sortKeysDeep(v);
+    else if (k === 'built') out[k] = normalizeBuilt(v as BuiltWheel);
     else if (k === 'cf_stacks') out[k] = [...(v as string[])].sort(compareText);
     else out[k] = v;
   }

@@ -50,7 +50,7 @@ export const PROFILE_NAME = /^[a-z0-9_-]+$/;
 
 const MINICONDA_KEYS = ['flavor', 'version', 'cf_stacks', 'index_url'];
 const CONDA_KEYS = ['channels', 'subdirs', 'specs', 'files', 'channel_alias'];
-const PIP_KEYS = ['index_url', 'extra_index_urls', 'find_links', 'python_version', 'platforms', 'requirements', 'files'];
+const PIP_KEYS = ['index_url', 'extra_index_urls', 'find_links', 'python_version', 'platforms', 'requirements', 'files', 'require_wheels'];
 const PROFILE_KEYS = ['description', 'exclude'];
 const FLAVORS: MinicondaSpec['flavor'][] = ['Miniconda3', 'Miniforge3'];
 
@@ -467,6 +467,7 @@ function readPip(r: FieldReader, v: unknown, warnings: ManifestWarning[]): PipSe
     });
   }
   const platforms = r.stringList(m.platforms, 'pip.platforms');
+  const requireWheels = r.boolean(m.require_wheels, 'pip.require_wheels');
   return {
     index_url: readUrl(r, m.index_url, 'pip.index_url') ?? DEFAULT_PIP_INDEX_URL,
     extra_index_urls: r.stringList(m.extra_index_urls, 'pip.extra_index_urls') ?? [],
@@ -475,5 +476,6 @@ function readPip(r: FieldReader, v: unknown, warnings: ManifestWarning[]): PipSe
     ...(platforms ? { platforms } : {}),
     requirements: r.stringList(m.requirements, 'pip.requirements') ?? [],
     files: r.stringList(m.files, 'pip.files') ?? [],
+    ...(requireWheels !== undefined ? { require_wheels: requireWheels } : {}),
   };
 }

@@ -79,6 +79,8 @@ export interface PipSection {
   platforms?: string[];
   requirements: string[];
   files: string[];
+  /** Fail (exit 4) instead of keeping an sdist that cannot be built into a wheel for the stack. */
+  require_wheels?: boolean;
 }
 
 export interface Manifest {
@@ -154,6 +156,34 @@ export interface LockEntry {
   record?: Record<string, unknown>;
   /** installers: flavor (`Miniconda3`). */
   flavor?: string;
+  /** sdists: the wheel `bin/package offline` built from it (the zip carries that wheel; docs/BUNDLE.md). */
+  built?: BuiltWheel;
+}
+
+/** A wheel built from a locked sdist at packaging time, and how (src/build/). */
+export interface BuiltWheel {
+  filename: string;
+  sha256: string;
+  size: number;
+  /** The PEP 517 backend that built it (`flit_core.buildapi`, `setuptools.build_meta:__legacy__`). */
+  backend: string;
+  /** The full version of the Python that ran the build (`3.11.4`). */
+  python: string;
+  /** The zip timestamps inside the wheel: re-building with it gives the same bytes. */
+  source_date_epoch: number;
+  /** How the build was kept off the network: `unshare -n`, `unshare -rn` or `none`. */
+  isolation: string;
+  /** The build requirements, resolved and locked like any wheel; the zip carries them under pypi/build/. */
+  requires: BuildRequirement[];
+}
+
+export interface BuildRequirement {
+  name: string;
+  version: string;
+  filename: string;
+  uri: string;
+  sha256: string;
+  size: number;
 }
 
 export interface Lock {

@@ -129,3 +129,30 @@ describe('pypiTreeEntries', () => {
     expect(await installedVersion(venv, 'simplewheel')).toBe('1.0');
   });
 });
+
+describe('an sdist built into a wheel at packaging time', () => {
+  it('links the built wheel beside the sdist, both with their sha256, and carries both files', async () => {
+    const sd = path.join(UPSTREAM, 'pypi/sdists/simple-1.0.tar.gz');
+    const sdBytes = await readFile(sd);
+    const sdSha = createHash('sha256').update(sdBytes).digest('hex');
+    const w = await wheel('simplewheel-1.0-py2.py3-none-any.whl', 'simplewheel', '1.0');
+    const entry = lockEntry({
+      kind: 'sdist',
+      name: 'simple',
+      version: '1.0',
+      filename: 'simple-1.0.tar.gz',
+      uri: 'https://files.example/packages/simple-1.0.tar.gz',
+      sha256: sdSha,
+      size: sdBytes.length,
+      built: { filename: 'simple-1.0-py3-none-any.whl', sha256: w.file.sha256, size: w.file.size, backend: 'setuptools.build_meta:__legacy__', python: '3.11.7', source_date_epoch: 315532800, isolation: 'unshare -n', requires: [] },
+    });
+    const entries = pypiTreeEntries([entry], new Map([[entry, { path: sd, sha256: sdSha, size: sdBytes.length }]]), new Map([[entry, w.file]]));
+    expect(entries.filter((e) => e.name.startsWith('pypi/files/')).map((e) => [e.name, e.sha256])).toEqual([
+      ['pypi/files/simple-1.0-py3-none-any.whl', w.file.sha256],
+      ['pypi/files/simple-1.0.tar.gz', sdSha],
+    ]);
+    const page = text(entries, 'pypi/simple/simple/index.html');
+    expect(page).toContain(`<a href="../../files/simple-1.0-py3-none-any.whl#sha256=${w.file.sha256}">simple-1.0-py3-none-any.whl</a>`);
+    expect(page).toContain(`<a href="../../files/simple-1.0.tar.gz#sha256=${sdSha}">simple-1.0.tar.gz</a>`);
+  });
+});

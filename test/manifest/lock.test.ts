@@ -233,3 +233,64 @@ describe('parseLock errors', () => {
     expect(e.details.line).toBe(3);
   });
 });
+
+describe('built wheels in the lock (sdists built at packaging time)', () => {
+  const sdist: LockEntry = {
+    kind: 'sdist',
+    name: 'flitpure',
+    version: '1.0',
+    filename: 'flitpure-1.0.tar.gz',
+    uri: 'https://example.org/files/flitpure-1.0.tar.gz',
+    sha256: 'a'.repeat(64),
+    size: 374,
+    depends: [],
+    cf_stacks: ['cflinuxfs4'],
+    built: {
+      requires: [
+        { size: 818216, sha256: 'c'.repeat(64), uri: 'https://example.org/files/setuptools-84.0.0-py3-none-any.whl', filename: 'setuptools-84.0.0-py3-none-any.whl', version: '84.0.0', name: 'setuptools' },
+        { name: 'flit-core', version: '4.1.0', filename: 'flit_core-4.1.0-py3-none-any.whl', uri: 'https://example.org/files/flit_core-4.1.0-py3-none-any.whl', sha256: 'b'.repeat(64), size: 45622 },
+      ],
+      isolation: 'unshare -n',
+      source_date_epoch: 315532800,
+      python: '3.11.7',
+      backend: 'flit_core.buildapi',
+      size: 979,
+      sha256: 'd'.repeat(64),
+      filename: 'flitpure-1.0-py2.py3-none-any.whl',
+    },
+  };
+
+  it('writes built: after the sdist, keys in a fixed order, requirements sorted by file name, and reads it back', () => {
+    const text = serializeLock({ lock_version: 1, inputs_sha256: INPUTS, artifacts: [sdist] });
+    expect(text).toContain(
+      [
+        '    built:',
+        '      filename: flitpure-1.0-py2.py3-none-any.whl',
+        `      sha256: ${'d'.repeat(64)}`,
+        '      size: 979',
+        '      backend: flit_core.buildapi',
+        '      python: 3.11.7',
+        '      source_date_epoch: 315532800',
+        '      isolation: unshare -n',
+        '      requires:',
+        '        - name: flit-core',
+        '          version: 4.1.0',
+        '          filename: flit_core-4.1.0-py3-none-any.whl',
+      ].join('\n'),
+    );
+    expect(text.indexOf('setuptools-84.0.0')).toBeGreaterThan(text.indexOf('flit_core-4.1.0'));
+    const back = parseLock(text, 'manifest.lock.yml');
+    expect(back.artifacts[0]!.built!.requires[0]!.sha256).toBe('b'.repeat(64));
+    expect(serializeLock(back)).toBe(text);
+  });
+
+  it('refuses a built: whose digest is malformed or whose keys are missing, naming the key', () => {
+    const text = serializeLock({ lock_version: 1, inputs_sha256: INPUTS, artifacts: [sdist] }).replace(`sha256: ${'d'.repeat(64)}`, 'sha256: nope').replace('      backend: flit_core.buildapi\n', '');
+    const err = caught(() => parseLock(text, 'manifest.lock.yml'));
+    expect(err.code).toBe('ELOCK');
+    const problems = (err.details.problems as string[]).join('\n');
+    expect(problems).toContain('artifacts[0].built.sha256');
+    expect(problems).toContain('not a sha256 digest');
+    expect(problems).toContain('artifacts[0].built.backend');
+  });
+});

@@ -195,6 +195,23 @@ pip:
     expect((manifest.raw.pip as Record<string, unknown>).python_version).toBe('3.10');
   });
 
+  it('reads pip.require_wheels (true or false, absent by default) and refuses anything else', () => {
+    const base = 'language: python\ndependencies: []\npip:\n  python_version: "3.11"\n';
+    expect(parseManifest(`${base}  require_wheels: true\n`, 'm.yml').manifest.pip!.require_wheels).toBe(true);
+    expect(parseManifest(base, 'm.yml').manifest.pip).not.toHaveProperty('require_wheels');
+    const err = (() => {
+      try {
+        parseManifest(`${base}  require_wheels: yes please\n`, 'm.yml');
+      } catch (e) {
+        return e as PackagerError;
+      }
+      throw new Error('expected an error');
+    })();
+    expect(err.code).toBe('EMANIFEST');
+    expect(err.message).toContain('pip.require_wheels');
+    expect(err.message).toContain('true or false');
+  });
+
   it('fills in the resolved sections with their defaults', () => {
     const { manifest } = parseManifest(
       `language: python
@@ -576,7 +593,7 @@ describe('manifest errors', () => {
           "column": 3,
           "key": "pip.requirement",
           "line": 20,
-          "message": "unknown key (known: index_url, extra_index_urls, find_links, python_version, platforms, requirements, files), ignored",
+          "message": "unknown key (known: index_url, extra_index_urls, find_links, python_version, platforms, requirements, files, require_wheels), ignored",
         },
       ]
     `);
