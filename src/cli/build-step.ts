@@ -10,7 +10,7 @@ import { resolvePypi } from '../resolve/pypi/index.js';
 import { buildSdists } from '../build/index.js';
 import type { ShippedFile } from '../bundle/index.js';
 import type { CommandContext } from './run.js';
-import { retryTuning } from './common.js';
+import { fetchTuning } from './common.js';
 import { lockPathFor } from './lock-step.js';
 import { knownSourceUrls } from './package-command.js';
 
@@ -37,7 +37,7 @@ export async function buildStep(x: {
   if (!sdists.length || !x.fullLock) return result;
   const log = x.ctx.reporter;
   const before = serializeLock(x.fullLock);
-  const fetchOpts = { cacheDir: x.cacheDir, logger: log, signal: x.ctx.signal, ...retryTuning() };
+  const fetchOpts = { cacheDir: x.cacheDir, logger: log, signal: x.ctx.signal, ...fetchTuning() };
   const pip = x.m.pip ?? { index_url: 'https://pypi.org/simple', extra_index_urls: [], find_links: [], python_version: '3.11', requirements: [], files: [] };
   const known = knownSourceUrls(x.m);
   log.info(`Building wheels from ${sdists.length} sdist(s)`);
