@@ -9,7 +9,9 @@ import {
   checkPackagingTarget,
   dependencyArtifact,
   loadLock,
+  manifestEnvironments,
   type Dependency,
+  type Environment,
   type Lock,
   type LockEntry,
   type Manifest,
@@ -244,9 +246,7 @@ async function writeBundle(
     deps.forEach((d, i) => dependencyFiles.set(d, shipped(fetched[i]!)));
     locked.forEach((e, i) => artifactFiles.set(e, shipped(fetched[deps.length + i]!)));
   }
-  const condaChannels = m.conda
-    ? m.conda.channels.flatMap((c) => channelRefs(c, m.conda!.channel_alias)).map((r) => ({ url: r.url, subdirs: m.conda!.subdirs }))
-    : undefined;
+  const condaChannels = condaChannelConfigs(await manifestEnvironments(m));
   const plan = await planBundle({
     root: files.work,
     manifest: pm,
@@ -392,11 +392,28 @@ export function lockArtifact(e: LockEntry, m: Manifest): Artifact {
   };
 }
 
-/** Every URL in the manifest's resolved sections (they hold the real credentials). */
+/** The channels every environment names, as URLs, each once (its subdirs the union of what the environments ask); undefined when none has a conda: section. */
+function condaChannelConfigs(envs: Environment[]): { url: string; subdirs: string[] }[] | undefined {
+  if (!envs.some((e) => e.conda)) return undefined;
+  const out: { url: string; subdirs: string[] }[] = [];
+  for (const { conda } of envs) {
+    if (!conda) continue;
+    for (const r of conda.channels.flatMap((c) => channelRefs(c, conda.channel_alias))) {
+      const prev = out.find((x) => x.url === r.url);
+      if (prev) prev.subdirs = [...new Set([...prev.subdirs, ...conda.subdirs])];
+      else out.push({ url: r.url, subdirs: [...conda.subdirs] });
+    }
+  }
+  return out;
+}
+
+/** Every URL in the manifest's resolved sections, every environment's included (they hold the real credentials). */
 export function knownSourceUrls(m: Manifest): string[] {
   const urls: string[] = [];
-  if (m.conda) urls.push(...m.conda.channels, ...(m.conda.channel_alias ? [m.conda.channel_alias] : []));
-  if (m.pip) urls.push(m.pip.index_url, ...m.pip.extra_index_urls, ...m.pip.find_links);
+  for (const { conda, pip } of [{ conda: m.conda, pip: m.pip }, ...m.environments]) {
+    if (conda) urls.push(...conda.channels, ...(conda.channel_alias ? [conda.channel_alias] : []));
+    if (pip) urls.push(pip.index_url, ...pip.extra_index_urls, ...pip.find_links);
+  }
   for (const s of m.miniconda) if (s.index_url) urls.push(s.index_url);
   return urls.filter((u) => /^[a-z][a-z0-9+.-]*:\/\//i.test(u));
 }

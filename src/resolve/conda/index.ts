@@ -52,6 +52,11 @@ export interface CondaResolveContext {
    * serves it at a tenth of the size. A 4xx answer falls back to the plain file.
    */
   preferZst?: boolean;
+  /**
+   * One run's opened repodata, shared by every environment resolved with it
+   * (each channel/subdir fetched and indexed once); the caller closes it.
+   */
+  repodata?: RepodataCache;
 }
 
 export interface CondaResolveResult {
@@ -98,31 +103,25 @@ interface Loaded {
 
 /** Resolves the `conda:` section for the given stacks into lock entries. */
 export async function resolveConda(input: { conda: CondaSection; stacks: string[]; manifestDir: string }, ctx: CondaResolveContext): Promise<CondaResolveResult> {
-  const run = new CondaRun(input.conda, input.manifestDir, ctx);
+  const repodata = ctx.repodata ?? new RepodataCache(ctx);
+  const run = new CondaRun(input.conda, input.manifestDir, ctx, repodata);
   try {
     return await run.resolve(input.stacks);
   } finally {
-    await run.close();
+    if (!ctx.repodata) await repodata.close();
   }
 }
 
 class CondaRun {
-  private readonly indexes = new Map<string, Promise<SubdirRecords>>();
-  private readonly opened: SubdirRecords[] = [];
   /** Channels that only @EXPLICIT / conda-lock URLs named (not in conda.channels), with the subdirs used. */
   private readonly urlChannels = new Map<string, Set<string>>();
-  private tmp?: string;
 
   constructor(
     private readonly conda: CondaSection,
     private readonly manifestDir: string,
     private readonly ctx: CondaResolveContext,
+    private readonly repodata: RepodataCache,
   ) {}
-
-  async close(): Promise<void> {
-    for (const i of this.opened) await i.close().catch(() => undefined);
-    if (this.tmp) await rm(this.tmp, { recursive: true, force: true });
-  }
 
   async resolve(stackNames: string[]): Promise<CondaResolveResult> {
     const log = this.ctx.logger;
@@ -263,88 +262,7 @@ class CondaRun {
   }
 
   private index(repodataUrl: string, subdir: string): Promise<SubdirRecords> {
-    let p = this.indexes.get(repodataUrl);
-    if (!p) {
-      p = this.openIndex(repodataUrl, subdir);
-      this.indexes.set(repodataUrl, p);
-    }
-    return p;
-  }
-
-  private async openIndex(repodataUrl: string, subdir: string): Promise<SubdirRecords> {
-    const log = this.ctx.logger;
-    let file: string;
-    let shown: string | undefined;
-    const sharded = /^https?:\/\//i.test(repodataUrl) && this.ctx.preferShards !== false ? await this.openShards(repodataUrl, subdir) : undefined;
-    if (sharded) return sharded;
-    if (/^file:\/\//i.test(repodataUrl)) {
-      file = fileURLToPath(repodataUrl);
-      try {
-        await stat(file);
-      } catch (err) {
-        throw new PackagerError('EIO', `Cannot read repodata: ${redactUrl(repodataUrl)}`, { url: redactUrl(repodataUrl), hint: 'a conda channel directory needs <subdir>/repodata.json for every subdir in conda.subdirs' }, { cause: err });
-      }
-    } else {
-      ({ file, url: shown } = await this.fetchRepodata(repodataUrl));
-    }
-    const index = await RepodataIndex.open(file, subdir, shown);
-    this.opened.push(index);
-    const infoSubdir = index.info.subdir;
-    if (typeof infoSubdir === 'string' && infoSubdir !== subdir) {
-      throw new PackagerError('EBADINDEX', `repodata.json says it is for ${infoSubdir}, not ${subdir}: ${redactUrl(repodataUrl)}`, { url: redactUrl(repodataUrl), wanted: subdir, found: infoSubdir });
-    }
-    log.debug(`${redactUrl(repodataUrl)}: ${index.count} records`);
-    return index;
-  }
-
-  /** The CEP-16 shard index next to `repodata.json`, or undefined when the channel has none (a 4xx answer). */
-  private async openShards(repodataUrl: string, subdir: string): Promise<ShardedIndex | undefined> {
-    const indexUrl = repodataUrl.replace(/repodata\.json$/, SHARD_INDEX_FILE);
-    let file: string;
-    try {
-      file = (await this.ctx.fetchDocument(indexUrl)).path;
-    } catch (err) {
-      const status = isPackagerError(err, 'EHTTP') ? Number(err.details.status) : NaN;
-      if (!(status >= 400 && status < 500)) throw err;
-      this.ctx.logger.debug(`${redactUrl(indexUrl)}: HTTP ${status}, no sharded repodata`);
-      return undefined;
-    }
-    const index = await ShardedIndex.open(file, indexUrl, redactUrl(indexUrl), subdir, async (url) => (await this.ctx.fetchDocument(url)).path);
-    const infoSubdir = index.info.subdir;
-    if (typeof infoSubdir === 'string' && infoSubdir !== subdir) {
-      throw new PackagerError('EBADINDEX', `${SHARD_INDEX_FILE} says it is for ${infoSubdir}, not ${subdir}: ${redactUrl(indexUrl)}`, { url: redactUrl(indexUrl), wanted: subdir, found: infoSubdir });
-    }
-    this.opened.push(index);
-    this.ctx.logger.debug(`${redactUrl(indexUrl)}: ${index.count} package names (sharded)`);
-    return index;
-  }
-
-  /** Fetches repodata.json (trying .json.zst first unless told not to): a local JSON file and the redacted URL it came from. */
-  private async fetchRepodata(url: string): Promise<{ file: string; url: string }> {
-    if (this.ctx.preferZst !== false) {
-      const shown = redactUrl(`${url}.zst`);
-      let zst;
-      try {
-        zst = await this.ctx.fetchDocument(`${url}.zst`);
-      } catch (err) {
-        const status = isPackagerError(err, 'EHTTP') ? Number(err.details.status) : NaN;
-        if (!(status >= 400 && status < 500)) throw err;
-        this.ctx.logger.debug(`${shown}: HTTP ${status}, using repodata.json`);
-      }
-      if (zst) {
-        this.tmp ??= await mkdtemp(path.join(os.tmpdir(), 'conda-repodata-'));
-        const out = path.join(this.tmp, `${this.opened.length}-${Math.random().toString(36).slice(2)}.json`);
-        try {
-          await decompressRepodata(zst.path, out, 'zst', shown);
-          return { file: out, url: shown };
-        } catch (err) {
-          if (!isPackagerError(err, 'EBADINDEX')) throw err;
-          // as conda does: "Could not decompress ... as zstd. Fall back to .json."
-          this.ctx.logger.warn(`${shown} is not zstd (${(err.cause as Error | undefined)?.message ?? err.message}); using repodata.json`);
-        }
-      }
-    }
-    return { file: (await this.ctx.fetchDocument(url)).path, url: redactUrl(url) };
+    return this.repodata.index(repodataUrl, subdir);
   }
 
   /** Looks up a complete environment's records as they are, then checks it is closed. */
@@ -439,6 +357,106 @@ class CondaRun {
     const sub: SubdirIndex = { channel: ref, channelIndex: 0, subdir, repodataUrl: `${channelUrl}/${subdir}/repodata.json`, index };
     return { ...rec, channel: ref, channelIndex: 0, url: `${packageBaseUrl(sub)}/${rec.fn}` };
   }
+}
+
+/** Repodata opened once per URL (sharded, .json.zst or .json); close() releases the files. */
+export class RepodataCache {
+  private readonly indexes = new Map<string, Promise<SubdirRecords>>();
+  private readonly opened: SubdirRecords[] = [];
+  private tmp?: string;
+
+  constructor(private readonly ctx: Pick<CondaResolveContext, 'fetchDocument' | 'logger' | 'preferShards' | 'preferZst'>) {}
+
+  async close(): Promise<void> {
+    for (const i of this.opened) await i.close().catch(() => undefined);
+    if (this.tmp) await rm(this.tmp, { recursive: true, force: true });
+  }
+
+  index(repodataUrl: string, subdir: string): Promise<SubdirRecords> {
+    let p = this.indexes.get(repodataUrl);
+    if (!p) {
+      p = this.openIndex(repodataUrl, subdir);
+      this.indexes.set(repodataUrl, p);
+    }
+    return p;
+  }
+
+  private async openIndex(repodataUrl: string, subdir: string): Promise<SubdirRecords> {
+    const log = this.ctx.logger;
+    let file: string;
+    let shown: string | undefined;
+    const sharded = /^https?:\/\//i.test(repodataUrl) && this.ctx.preferShards !== false ? await this.openShards(repodataUrl, subdir) : undefined;
+    if (sharded) return sharded;
+    if (/^file:\/\//i.test(repodataUrl)) {
+      file = fileURLToPath(repodataUrl);
+      try {
+        await stat(file);
+      } catch (err) {
+        throw new PackagerError('EIO', `Cannot read repodata: ${redactUrl(repodataUrl)}`, { url: redactUrl(repodataUrl), hint: 'a conda channel directory needs <subdir>/repodata.json for every subdir in conda.subdirs' }, { cause: err });
+      }
+    } else {
+      ({ file, url: shown } = await this.fetchRepodata(repodataUrl));
+    }
+    const index = await RepodataIndex.open(file, subdir, shown);
+    this.opened.push(index);
+    const infoSubdir = index.info.subdir;
+    if (typeof infoSubdir === 'string' && infoSubdir !== subdir) {
+      throw new PackagerError('EBADINDEX', `repodata.json says it is for ${infoSubdir}, not ${subdir}: ${redactUrl(repodataUrl)}`, { url: redactUrl(repodataUrl), wanted: subdir, found: infoSubdir });
+    }
+    log.debug(`${redactUrl(repodataUrl)}: ${index.count} records`);
+    return index;
+  }
+
+  /** The CEP-16 shard index next to `repodata.json`, or undefined when the channel has none (a 4xx answer). */
+  private async openShards(repodataUrl: string, subdir: string): Promise<ShardedIndex | undefined> {
+    const indexUrl = repodataUrl.replace(/repodata\.json$/, SHARD_INDEX_FILE);
+    let file: string;
+    try {
+      file = (await this.ctx.fetchDocument(indexUrl)).path;
+    } catch (err) {
+      const status = isPackagerError(err, 'EHTTP') ? Number(err.details.status) : NaN;
+      if (!(status >= 400 && status < 500)) throw err;
+      this.ctx.logger.debug(`${redactUrl(indexUrl)}: HTTP ${status}, no sharded repodata`);
+      return undefined;
+    }
+    const index = await ShardedIndex.open(file, indexUrl, redactUrl(indexUrl), subdir, async (url) => (await this.ctx.fetchDocument(url)).path);
+    const infoSubdir = index.info.subdir;
+    if (typeof infoSubdir === 'string' && infoSubdir !== subdir) {
+      throw new PackagerError('EBADINDEX', `${SHARD_INDEX_FILE} says it is for ${infoSubdir}, not ${subdir}: ${redactUrl(indexUrl)}`, { url: redactUrl(indexUrl), wanted: subdir, found: infoSubdir });
+    }
+    this.opened.push(index);
+    this.ctx.logger.debug(`${redactUrl(indexUrl)}: ${index.count} package names (sharded)`);
+    return index;
+  }
+
+  /** Fetches repodata.json (trying .json.zst first unless told not to): a local JSON file and the redacted URL it came from. */
+  private async fetchRepodata(url: string): Promise<{ file: string; url: string }> {
+    if (this.ctx.preferZst !== false) {
+      const shown = redactUrl(`${url}.zst`);
+      let zst;
+      try {
+        zst = await this.ctx.fetchDocument(`${url}.zst`);
+      } catch (err) {
+        const status = isPackagerError(err, 'EHTTP') ? Number(err.details.status) : NaN;
+        if (!(status >= 400 && status < 500)) throw err;
+        this.ctx.logger.debug(`${shown}: HTTP ${status}, using repodata.json`);
+      }
+      if (zst) {
+        this.tmp ??= await mkdtemp(path.join(os.tmpdir(), 'conda-repodata-'));
+        const out = path.join(this.tmp, `${this.opened.length}-${Math.random().toString(36).slice(2)}.json`);
+        try {
+          await decompressRepodata(zst.path, out, 'zst', shown);
+          return { file: out, url: shown };
+        } catch (err) {
+          if (!isPackagerError(err, 'EBADINDEX')) throw err;
+          // as conda does: "Could not decompress ... as zstd. Fall back to .json."
+          this.ctx.logger.warn(`${shown} is not zstd (${(err.cause as Error | undefined)?.message ?? err.message}); using repodata.json`);
+        }
+      }
+    }
+    return { file: (await this.ctx.fetchDocument(url)).path, url: redactUrl(url) };
+  }
+
 }
 
 function checkPlatform(file: string, stated: string | undefined, platform: string): void {
