@@ -3,7 +3,7 @@
 // side by side; the lock says which environments need each file; the zip
 // carries the union, each file once; a Python the bundle lacks stops resolve.
 import { execFileSync } from 'node:child_process';
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yaml from 'js-yaml';
@@ -93,5 +93,32 @@ describe('environments: resolve and package', () => {
     expect(r.stderr).toContain('error: environment new-py needs Python 3.12, and the bundle carries no Python 3.12 (and 1 more)');
     expect(r.stderr).toContain('Miniconda3 py311_24.1.2-0 (Python 3.11)');
     expect(r.stderr).toContain('environment newer-py needs Python 3.13');
+  });
+
+  it('evaluates markers at the installer\'s exact base Python when the manifest states it', async () => {
+    const req = `pip: { requirements: ['bt-lib==1.0 ; python_full_version < "3.11.3"', "wheel==0.40.0"] }`;
+    const names = async (d: Awaited<ReturnType<typeof demo>>) => {
+      const r = await d.bin('resolve');
+      expect(r.code, r.stderr).toBe(0);
+      return (yaml.load(await readFile(d.lock, 'utf8')) as { artifacts: Locked[] }).artifacts.filter((a) => a.environments?.includes('exact')).map((a) => a.name);
+    };
+    // 3.11 alone means 3.11.0: the marker holds
+    expect(await names(await demo(`environments:\n  exact:\n    ${req}\n`))).toEqual(['miniconda3', 'bt-lib', 'wheel']);
+    const exact = await demo(`environments:\n  exact:\n    ${req}\n`);
+    await writeFile(exact.manifest, (await readFile(exact.manifest, 'utf8')).replace('  version: py311_24.1.2-0\n', '  version: py311_24.1.2-0\n  python: "3.11.7"\n'));
+    expect(await names(exact)).toEqual(['miniconda3', 'wheel']);
+  });
+
+  it('makes one environment per app of apps:, read as staging reads it', async () => {
+    const d = await demo('apps: [apps/pip-only, apps/conda-pip]\n');
+    const r = await d.bin('resolve');
+    expect(r.code, r.stderr).toBe(0);
+    const lock = yaml.load(await readFile(d.lock, 'utf8')) as { artifacts: Locked[] };
+    expect(lock.artifacts.map((a) => `${a.name} ${(a.environments ?? ['(default)']).join(',')}`)).toEqual([
+      'run_exports_versions conda-pip,default',
+      'miniconda3 conda-pip,default,pip-only',
+      'simplewheel conda-pip,default,pip-only',
+      'wheel default,pip-only',
+    ]);
   });
 });
