@@ -95,6 +95,20 @@ export function channelRefs(channel: string, alias?: string): ChannelRef[] {
   return [{ url: `${(alias ?? DEFAULT_CHANNEL_ALIAS).replace(/\/+$/, '')}/${c}`, names: [c] }];
 }
 
+export interface CondaResolveInput {
+  conda: CondaSection;
+  stacks: string[];
+  manifestDir: string;
+  /**
+   * Resolving against a bundle's own channels (`bin/package check`): the
+   * channels environment files name are not added (conda.channels already
+   * lists every bundled channel), and a package URL of an @EXPLICIT or
+   * conda-lock file is looked up in the bundled copy of its channel
+   * (`channelCopy(upstream channel URL)`, undefined when the bundle has none).
+   */
+  bundled?: { channelCopy(url: string): string | undefined };
+}
+
 interface Loaded {
   file: string;
   input?: CondaInput;
@@ -102,9 +116,9 @@ interface Loaded {
 }
 
 /** Resolves the `conda:` section for the given stacks into lock entries. */
-export async function resolveConda(input: { conda: CondaSection; stacks: string[]; manifestDir: string }, ctx: CondaResolveContext): Promise<CondaResolveResult> {
+export async function resolveConda(input: CondaResolveInput, ctx: CondaResolveContext): Promise<CondaResolveResult> {
   const repodata = ctx.repodata ?? new RepodataCache(ctx);
-  const run = new CondaRun(input.conda, input.manifestDir, ctx, repodata);
+  const run = new CondaRun(input.conda, input.manifestDir, ctx, repodata, input.bundled);
   try {
     return await run.resolve(input.stacks);
   } finally {
@@ -121,6 +135,7 @@ class CondaRun {
     private readonly manifestDir: string,
     private readonly ctx: CondaResolveContext,
     private readonly repodata: RepodataCache,
+    private readonly bundled?: CondaResolveInput['bundled'],
   ) {}
 
   async resolve(stackNames: string[]): Promise<CondaResolveResult> {
@@ -148,7 +163,7 @@ class CondaRun {
 
     // channels: the manifest's, then those environment.yml files add
     const channelTexts = [...(this.conda.channels ?? [])];
-    for (const i of specInputs) for (const c of i.channels) if (!channelTexts.includes(c)) channelTexts.push(c);
+    if (!this.bundled) for (const i of specInputs) for (const c of i.channels) if (!channelTexts.includes(c)) channelTexts.push(c);
     const refs: ChannelRef[] = [];
     for (const c of channelTexts) for (const r of channelRefs(c, this.conda.channel_alias)) if (!refs.some((x) => x.url === r.url)) refs.push(r);
     const configuredSubdirs = this.conda.subdirs?.length ? [...this.conda.subdirs] : [...new Set([...stacks.map((s) => s.condaSubdir), 'noarch'])];
@@ -339,7 +354,11 @@ class CondaRun {
     if (!KNOWN_SUBDIRS.has(subdir)) {
       throw new PackagerError('EINPUT', `Package URL is not inside a conda channel subdir (${where}): ${redactUrl(e.url)}`, { file, line: e.line, hint: 'URLs look like <channel>/<subdir>/<file>, e.g. .../conda-forge/linux-64/zlib-1.2.13-hd590300_5.conda' });
     }
-    const channelUrl = e.url.slice(0, e.url.lastIndexOf(`/${subdir}/`));
+    const upstream = e.url.slice(0, e.url.lastIndexOf(`/${subdir}/`));
+    const channelUrl = this.bundled ? this.bundled.channelCopy(redactUrl(upstream)) : upstream;
+    if (channelUrl === undefined) {
+      throw new PackagerError('ENOTFOUND', `The bundle has no copy of the channel of ${e.fn} (${where}): ${redactUrl(upstream)}`, { file, line: e.line, url: redactUrl(e.url), hint: 'add the channel and the package to the manifest the buildpack is packaged from' });
+    }
     const ref = channelRefs(channelUrl)[0]!;
     this.urlChannels.set(channelUrl, (this.urlChannels.get(channelUrl) ?? new Set()).add(subdir));
     const index = await this.index(`${channelUrl}/${subdir}/repodata.json`, subdir);
