@@ -48,6 +48,8 @@ export interface SbomArtifact {
   cf_stacks: string[];
   /** conda `depends` / wheel `Requires-Dist` that apply (lock entries). */
   depends?: string[];
+  /** The environments that need it, when the bundle serves more than `default`. */
+  environments?: string[];
 }
 
 export interface SbomInput {
@@ -114,6 +116,7 @@ function component(a: SbomArtifact): Json {
     { name: `${PROP}:size`, value: String(a.size) },
   ];
   if (a.cf_stacks.length) props.push({ name: `${PROP}:cf_stacks`, value: a.cf_stacks.join(',') });
+  if (a.environments?.length) props.push({ name: `${PROP}:environments`, value: a.environments.join(',') });
   c.properties = props;
   return c;
 }

@@ -8,6 +8,7 @@ import { ContentCache, fetchArtifacts, type CachedFile } from '../fetch/index.js
 import {
   checkPackagingTarget,
   dependencyArtifact,
+  entryEnvironments,
   loadLock,
   manifestEnvironments,
   type Dependency,
@@ -47,7 +48,7 @@ import type { CommandContext } from './run.js';
 import { formatBytes } from './console.js';
 import { checkCacheDir, loadManifestReporting, prepareOutputFile, resolveCacheDir, retryTuning } from './common.js';
 import { ensureLock, lockPathFor } from './lock-step.js';
-import { checkBudget, checkWrittenZip, estimateLine, estimateSize, type BudgetItem, type SizeEstimate } from './size-budget.js';
+import { checkBudget, checkWrittenZip, environmentLines, estimateLine, estimateSize, type BudgetItem, type SizeEstimate } from './size-budget.js';
 import { sbomArtifacts } from './sbom-step.js';
 import { TOOL_NAME, toolVersion } from './tool-version.js';
 
@@ -212,6 +213,7 @@ async function selectContents(run: PackagingRun, o: PackageOptions, ctx: Command
     const items = budgetItems(deps, locked, new ContentCache(run.cacheDir));
     estimate = estimateSize(items);
     log.info(estimateLine(estimate));
+    for (const line of environmentLines(items)) log.info(line);
     checkBudget(estimate, items, o.maxSize, log);
   }
   return { selection, pm, lock, deps, locked, estimate };
@@ -360,7 +362,7 @@ function budgetItems(deps: Dependency[], locked: LockEntry[], cache: ContentCach
           ? 'remove it from conda: and run bin/package resolve'
           : 'remove it from pip: and run bin/package resolve';
     const label = `${e.kind === 'installer' ? installerDependencyName(e) : e.name} ${e.version}${e.build ? ` ${e.build}` : ''} (${e.kind})`;
-    items.push({ label, size, ...(approximate ? { approximate } : {}), drop });
+    items.push({ label, size, ...(approximate ? { approximate } : {}), drop, environments: entryEnvironments(e) });
   }
   return items;
 }

@@ -174,7 +174,7 @@ function normalizeEntry(e: LockEntry): LockEntry {
 
 /** The environments that need an entry (`default` when the lock says none). */
 export function entryEnvironments(e: Pick<LockEntry, 'environments'>): string[] {
-  return e.environments?.length ? e.environments : [DEFAULT_ENVIRONMENT];
+  return e.environments?.length ? [...new Set(e.environments)].sort(compareText) : [DEFAULT_ENVIRONMENT];
 }
 
 /** Code-point order: the same on every machine and locale (localeCompare is not). */

@@ -79,6 +79,24 @@ describe('environments: resolve and package', () => {
     const page = execFileSync('unzip', ['-p', zip, 'pypi/simple/bt-lib/index.html']).toString();
     expect(page).toContain('bt_lib-1.0-py3-none-any.whl#sha256=');
     expect(page).toContain('bt_lib-2.0-py3-none-any.whl#sha256=');
+
+    // the operator sees the matrix: per-environment sizes before download, the summary, the SBOM
+    expect(r.stderr).toMatch(/\n {2}environment app-a: at least [\d.]+ KiB \(4 artifacts, 3 shared with other environments\)\n/);
+    const summary = await runBin('package', ['summary', '--manifest', d.manifest]);
+    expect(summary.stdout).toContain('| artifact | kind | size | app-a | app-b | default |\n');
+    expect(summary.stdout).toContain('| bt-lib 1.0 | wheel | 1005 B | x |  |  |\n');
+    expect(summary.stdout).toContain('| wheel 0.40.0 | wheel | 63.0 KiB | x | x | x |\n');
+    const sbom = JSON.parse(execFileSync('unzip', ['-p', zip, 'sbom.cdx.json']).toString()) as { components: { name: string; version: string; properties: { name: string; value: string }[] }[] };
+    const envsOf = (name: string, version: string) => sbom.components.find((c) => c.name === name && c.version === version)?.properties.find((p) => p.name === 'buildpack:environments')?.value;
+    expect([envsOf('bt-lib', '1.0'), envsOf('bt-lib', '2.0'), envsOf('wheel', '0.40.0')]).toEqual(['app-a', 'app-b', 'app-a,app-b,default']);
+
+    // verify names the environments whose closure lacks a file
+    const broken = path.join(d.dir, 'broken.zip');
+    execFileSync('cp', [zip, broken]);
+    execFileSync('zip', ['-qd', broken, 'pypi/files/bt_lib-1.0-py3-none-any.whl']);
+    const v = await runBin('package', ['verify', broken]);
+    expect(v.code).not.toBe(0);
+    expect(v.stdout).toMatch(/\(bt-lib 1\.0 needed by environment app-a\)/);
   });
 
   it('stops resolve (exit 4) naming every environment whose Python the bundle does not carry', async () => {
