@@ -1,8 +1,11 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # APP_* / ENV_* are this library's outputs
-# Reads the app's dependency files in bash (no python exists before Miniconda is
-# installed, and the stack has no yq/jq):
-#   runtime.txt              python-3.11.7 | python-3.11.x | 3.11
+# The app's files: which ones the buildpack reads, in which precedence (this is
+# the one place that says so on the staging side; docs/APP-DEVELOPERS.md has the
+# table), and the bash readers of the simple ones (no python exists before
+# Miniconda is installed, and the stack has no yq/jq). The Python lock files are
+# read by bin/lib/pip_inputs.py, with the staged python.
+#   runtime.txt, .python-version, $PYTHON_VERSION   python-3.11.7 | Python-3.11.x | 3.11
 #   environment.yml          the subset conda env files use in practice: name,
 #                            channels, dependencies (+ nested `- pip:`), variables
 #                            (https://docs.conda.io/projects/conda/en/latest/user-guide/tasks/manage-environments.html#create-env-file-manually)
@@ -10,12 +13,38 @@
 #   conda-lock.yml           conda-lock v1 `package:` list (https://conda.github.io/conda-lock/output/)
 #   requirements.txt         top-level project names, for the pre-check
 
-# app_conda_source BUILD_DIR: the file that decides the conda packages, by
-# precedence (a lock is exact, so it beats environment.yml's specs):
-# conda-lock.yml > conda-linux-64.lock > conda-requirements.txt > environment.yml/.yaml
+# Conda packages: the first of these (a lock is exact, so it beats specs).
+APP_CONDA_FILES=(conda-lock.yml conda-linux-64.lock conda-requirements.txt environment.yml environment.yaml)
+# pip packages: the first of these, after conda's (a Python lock file is a complete
+# environment, so it beats requirements.txt, which is then not read).
+APP_PIP_FILES=(pylock.toml uv.lock poetry.lock Pipfile.lock requirements.txt)
+# A Python project installed itself when no pip file above names its packages.
+APP_PROJECT_FILES=(setup.py pyproject.toml)
+# The Python version: the first that names one (environment.yml's python= wins over all).
+APP_PYTHON_FILES=(runtime.txt .python-version)
+
+# app_detect_files: every file whose presence makes bin/detect accept the app
+app_detect_files() {
+  printf '%s\n' "${APP_CONDA_FILES[@]}" "${APP_PIP_FILES[@]}" "${APP_PROJECT_FILES[@]}"
+}
+
+# app_conda_source BUILD_DIR -> REPLY: the file that decides the conda packages ('' for none)
 app_conda_source() {
   local b=$1 f
-  for f in conda-lock.yml conda-linux-64.lock conda-requirements.txt environment.yml environment.yaml; do
+  for f in "${APP_CONDA_FILES[@]}"; do
+    if [[ -f $b/$f ]]; then
+      REPLY=$f
+      return 0
+    fi
+  done
+  REPLY=''
+  return 1
+}
+
+# app_pip_source BUILD_DIR -> REPLY: the file that decides the pip packages ('' for none)
+app_pip_source() {
+  local b=$1 f
+  for f in "${APP_PIP_FILES[@]}"; do
     if [[ -f $b/$f ]]; then
       REPLY=$f
       return 0
@@ -33,21 +62,57 @@ app_env_file() {
   return 1
 }
 
-# app_runtime_python BUILD_DIR -> REPLY: "3.11.7", "3.11" (for 3.11.x) or ''
-app_runtime_python() {
-  local line=''
-  REPLY=''
-  [[ -f $1/runtime.txt ]] || return 0
-  IFS= read -r line <"$1/runtime.txt" || true
-  line=${line//[[:space:]]/}
-  line=${line#python-}
-  line=${line#python}
-  line=${line%.x}
-  line=${line%.\*}
-  if [[ ! $line =~ ^[0-9]+\.[0-9]+(\.[0-9]+)?$ ]]; then
-    fail "runtime.txt must name a Python version like python-3.11.7 or python-3.11.x, found: $(head -c 80 "$1/runtime.txt")"
+# python_version_request TEXT WHERE -> REPLY: "3.11.7", "3.11" (for 3.11.x) from
+# `python-3.11.7`, `Python-3.11.x`, `3.11`, `cpython-3.11.7`, `cpython@3.11` (pyenv,
+# uv and Stackato spellings, any case); fails naming WHERE when it is none of them.
+python_version_request() {
+  local v=${1//[[:space:]]/}
+  v=${v,,}
+  v=${v#cpython@}
+  v=${v#cpython-}
+  v=${v#python-}
+  v=${v#python}
+  v=${v%.x}
+  v=${v%.\*}
+  if [[ ! $v =~ ^[0-9]+\.[0-9]+(\.[0-9]+)?$ ]]; then
+    printable "${1:0:80}"
+    fail "$2 must name a CPython version like python-3.11.7, 3.11.x or 3.11, found: $REPLY"
   fi
-  REPLY=$line
+  REPLY=$v
+}
+
+# app_python_version BUILD_DIR -> REPLY (the version, '' for none) and APP_PYTHON_FROM
+# (where it came from): runtime.txt, then .python-version (its first line that is no
+# comment), then $PYTHON_VERSION (Stackato's variable). Warns when a later one names
+# another version than the one used.
+app_python_version() {
+  local b=$1 f line want='' from=''
+  local -a asked=()
+  for f in "${APP_PYTHON_FILES[@]}"; do
+    [[ -f $b/$f ]] || continue
+    line=''
+    while IFS= read -r line || [[ -n $line ]]; do
+      line=${line%%#*}
+      line=${line//[[:space:]]/}
+      [[ -n $line ]] && break
+    done <"$b/$f"
+    [[ -n $line ]] || continue
+    python_version_request "$line" "$f"
+    asked+=("$f=$REPLY")
+  done
+  if [[ -n ${PYTHON_VERSION:-} ]]; then
+    python_version_request "$PYTHON_VERSION" 'PYTHON_VERSION'
+    asked+=("PYTHON_VERSION=$REPLY")
+  fi
+  if ((${#asked[@]})); then
+    from=${asked[0]%%=*}
+    want=${asked[0]#*=}
+    for f in "${asked[@]:1}"; do
+      [[ ${f#*=} == "$want" ]] || log_warn "$from asks for python $want and ${f%%=*} for python ${f#*=}; using $from"
+    done
+  fi
+  APP_PYTHON_FROM=$from
+  REPLY=$want
 }
 
 # yaml_scalar TEXT -> REPLY: strips a trailing comment and one level of quotes
@@ -73,7 +138,8 @@ yaml_flow_list() {
   body=${body%]*}
   local IFS=,
   for item in $body; do
-    yaml_scalar "$item"
+    trim "$item"
+    yaml_scalar "$REPLY"
     [[ -n $REPLY ]] && into+=("$REPLY")
   done
   return 0
@@ -197,7 +263,9 @@ app_parse_conda_lock() {
 
 # requirement_names FILE: prints the project names a requirements file asks an
 # index for (nested -r files followed; options, direct `name @ URL` references,
-# URLs and editables skipped: those are answered by URL, not by the index).
+# URLs and editables skipped: those are answered by URL, not by the index). A line
+# with a marker (`; python_version < "3.11"`) is left out: whether pip installs it
+# depends on the app's python, which pip_check_markers asks once it exists.
 requirement_names() {
   local file=$1 dir raw line
   dir=$(dirname -- "$file")
@@ -214,7 +282,7 @@ requirement_names() {
       [[ -f $inc ]] && requirement_names "$inc"
       continue
     fi
-    [[ $line == -* ]] && continue
+    [[ $line == -* || $line == *\;* ]] && continue
     if [[ $line =~ ^([A-Za-z0-9][A-Za-z0-9._-]*) && $line != *://* ]]; then
       printf '%s\n' "${BASH_REMATCH[1]}"
     fi

@@ -30,7 +30,7 @@ deprecation_days_until() {
 
 # deprecation_covers VERSION_LINE MATCH VERSION: the version is on the line
 # (same rules as the packager, src/bundle/deprecations.ts): the legacy match
-# regex on the whole version; `3.10.x`/`3.x`/`3.*` wildcards; a plain line is
+# regex on the whole version; `3.10.x`/`3.x`/`3.*` wildcards (`1.0.x` covers 1.0); a plain line is
 # the version itself or a dotted prefix of it (`2.7` covers 2.7.18).
 deprecation_covers() {
   local line=$1 match=$2 version=$3 prefix
@@ -44,7 +44,13 @@ deprecation_covers() {
     *.x | *.X | *.\*)
       prefix=${line%.*}
       [[ $prefix == *[xX*]* ]] && return 1
-      [[ $version == "$prefix".* ]]
+      # a short version reads zero-padded (1.0 is 1.0.0), as libbuildpack's semver does
+      local padded=$version pdots=${prefix//[^.]/} vdots=${version//[^.]/}
+      while ((${#vdots} <= ${#pdots})); do
+        padded+=.0
+        vdots+=.
+      done
+      [[ $padded == "$prefix".* ]]
       return
       ;;
     *[xX*]*) return 1 ;;

@@ -18,10 +18,17 @@ offline_precheck_conda() {
 }
 
 # offline_precheck_pip: with the bundle as pip's index, every top-level project the
-# app's requirement files name has a page in pypi/simple
+# app's requirement files name (without a marker) has a page in pypi/simple
 offline_precheck_pip() {
   [[ $PIP_MODE == bundle ]] || return 0
-  pip_precheck "${PIP_FILES[@]}"
+  pip_precheck
+}
+
+# offline_check_pip_python: what only the app's python can tell, checked before pip
+# runs: the requirements whose markers hold for it (pip_check_markers)
+offline_check_pip_python() {
+  [[ $PIP_MODE == bundle ]] || return 0
+  pip_check_markers "$PYTHON"
 }
 
 # offline_lock_pip_files: conda-lock's pip packages (LOCK_PIP) from the bundle, by URL

@@ -121,18 +121,40 @@ pip_sanitize() {
   done <"$src"
 }
 
-# pip_precheck FILE...: top-level project names must have a page in pypi/simple;
-# the ones that do not are added to MISSING_ALL[]
+# pip_precheck: every project the app's requirement files (PIP_FILES) name without
+# a marker has a page in pypi/simple; the ones that do not are added to MISSING_ALL[].
+# A line with a marker is checked once the app's python exists (pip_check_markers),
+# which evaluates it exactly as pip will.
 pip_precheck() {
-  local f name label
-  for f in "$@"; do
-    label=${f##*/}
-    [[ $label == .bp-environment-pip.txt ]] && label="the pip section of the environment file"
+  local i name
+  for i in "${!PIP_FILES[@]}"; do
     while IFS= read -r name; do
       normalize_project "$name"
-      [[ -f $BP_DIR/pypi/simple/$REPLY/index.html ]] || MISSING_ALL+=("pip package $name (from $label)")
-    done < <(requirement_names "$f")
+      [[ -f $BP_DIR/pypi/simple/$REPLY/index.html ]] || MISSING_ALL+=("pip package $name (from ${PIP_LABELS[$i]})")
+    done < <(requirement_names "${PIP_FILES[$i]}")
   done
+  return 0
+}
+
+# pip_check_markers PYTHON: every requirement of the app's files (the sanitized copies
+# pip reads) whose marker holds for PYTHON, as pip itself reads and evaluates it
+# (pip_inputs.py), has a page in pypi/simple; the ones that do not go to MISSING_ALL[].
+pip_check_markers() {
+  local py=$1 i file name out
+  local -a files=()
+  for i in "${!PIP_FILES[@]}"; do files+=("$WORK/requirements-$((i + 1)).txt"); done
+  ((${#files[@]})) || return 0
+  out=$("$py" "$BP_BIN/lib/pip_inputs.py" requirements "${files[@]}" 2>"$WORK/pip-inputs.err") ||
+    fail "could not read the app's pip requirements with $py:" "$(cat "$WORK/pip-inputs.err")"
+  [[ -s $WORK/pip-inputs.err ]] && indent <"$WORK/pip-inputs.err"
+  while IFS=$TAB read -r file name; do
+    [[ -n $name ]] || continue
+    normalize_project "$name"
+    [[ -f $BP_DIR/pypi/simple/$REPLY/index.html ]] && continue
+    i=${file##*/requirements-}
+    i=$((${i%.txt} - 1))
+    MISSING_ALL+=("pip package $name (from ${PIP_LABELS[$i]})")
+  done <<<"$out"
   return 0
 }
 

@@ -36,13 +36,99 @@ supply_begin() {
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/bp-supply.XXXXXX")
   # the .bp-* files are the environment file's pip section / `-e .`, written next to
   # the app so relative paths in them resolve as they would for the app's own files
-  trap 'rm -rf -- "$WORK" "$BUILD_DIR/.bp-environment-pip.txt" "$BUILD_DIR/.bp-project-requirements.txt"' EXIT
+  trap 'rm -rf -- "$WORK" "$BUILD_DIR/.bp-environment-pip.txt" "$BUILD_DIR/.bp-conda-pip.txt" "$BUILD_DIR/.bp-project-requirements.txt"' EXIT
   log_step "Python (conda/pip) buildpack version $BP_VERSION"
+  check_stack
   pip_user_opts "${PIP_OPTS:-}"
   isolate_pip
   MISSING_ALL=()
-  PKGS_DIR=$CACHE_DIR/conda/pkgs
+  reuse_cache_dir
+  PKGS_DIR=$REUSE_DIR/conda/pkgs
   CONDA_CHANNEL_DIRS=()
+}
+
+# check_stack: libbuildpack's CheckStackSupport (manifest.go): a zip packaged for one
+# stack (top-level `stack:` in its manifest.yml) stages only on that stack; an
+# any-stack zip on a stack one of its dependencies lists in cf_stacks (or on any
+# stack when it has no dependencies). Fails with libbuildpack's words otherwise.
+check_stack() {
+  local want=${CF_STACK:-} s for
+  buildpack_stacks "$BP_DIR/manifest.yml"
+  if [[ -n $BP_STACK ]]; then
+    [[ $BP_STACK == "$want" ]] && return 0
+    for=$BP_STACK
+  else
+    ((BP_DEPENDENCIES == 0)) && return 0
+    for s in "${BP_DEP_STACKS[@]}"; do [[ $s == "$want" ]] && return 0; done
+    for=${BP_DEP_STACKS[*]}
+  fi
+  log_error "Stack not supported by buildpack: required stack $want was not found"
+  if [[ -z $want ]]; then
+    log_error "CF_STACK is not set (Cloud Foundry sets it to the app's stack); this buildpack is for ${for:-no stack}"
+  else
+    log_error "This buildpack is for ${for:-no stack}: push the app to one of those (cf push -s STACK), or ask your operator for a buildpack packaged for $want"
+  fi
+  exit 1
+}
+
+# buildpack_stacks MANIFEST: what libbuildpack reads for CheckStackSupport from the
+# packaged manifest.yml (written by the packager as block YAML): BP_STACK (top-level
+# `stack:`, '' for none), BP_DEPENDENCIES (how many `dependencies:` entries) and
+# BP_DEP_STACKS (every stack their `cf_stacks` name).
+buildpack_stacks() {
+  local raw line section='' in_stacks=no indent item_indent=-1
+  BP_STACK=''
+  BP_DEPENDENCIES=0
+  BP_DEP_STACKS=()
+  [[ -r $1 ]] || return 0
+  while IFS= read -r raw || [[ -n $raw ]]; do
+    line=${raw%$'\r'}
+    [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+    if [[ $line =~ ^([A-Za-z_][A-Za-z0-9_]*):[[:space:]]*(.*)$ ]]; then
+      section=${BASH_REMATCH[1]}
+      if [[ $section == stack ]]; then
+        yaml_scalar "${BASH_REMATCH[2]}"
+        BP_STACK=$REPLY
+      fi
+      continue
+    fi
+    [[ $section == dependencies ]] || continue
+    indent=${line%%[![:space:]]*}
+    indent=${#indent}
+    if [[ $line =~ ^[[:space:]]*-([[:space:]]+(.*))?$ ]]; then
+      ((item_indent < 0)) && item_indent=$indent
+      if ((indent == item_indent)); then
+        BP_DEPENDENCIES=$((BP_DEPENDENCIES + 1))
+        in_stacks=no
+        line=" ${BASH_REMATCH[2]}" # the entry's first key, if on the dash's line
+      elif [[ $in_stacks == yes ]]; then
+        yaml_scalar "${BASH_REMATCH[2]}"
+        BP_DEP_STACKS+=("$REPLY")
+        continue
+      fi
+    fi
+    if [[ $line =~ ^[[:space:]]*cf_stacks:[[:space:]]*(.*)$ ]]; then
+      in_stacks=yes
+      if [[ ${BASH_REMATCH[1]} == \[* ]]; then
+        yaml_flow_list "${BASH_REMATCH[1]}" BP_DEP_STACKS
+        in_stacks=no
+      fi
+    elif [[ $line =~ ^[[:space:]]*[A-Za-z_][A-Za-z0-9_]*: ]]; then
+      in_stacks=no
+    fi
+  done <"$1"
+}
+
+# reuse_cache_dir: where the caches that outlive a staging live (conda's package cache,
+# pip's cache): $PYTHON_CACHE_DIR when set (Stackato's variable, e.g. a volume shared
+# between stagings), else CACHE_DIR. Sets REUSE_DIR.
+reuse_cache_dir() {
+  REUSE_DIR=$CACHE_DIR
+  [[ -n ${PYTHON_CACHE_DIR:-} ]] || return 0
+  mkdir -p -- "$PYTHON_CACHE_DIR" 2>/dev/null || fail "PYTHON_CACHE_DIR cannot be created: $PYTHON_CACHE_DIR"
+  abs_dir "$PYTHON_CACHE_DIR"
+  REUSE_DIR=$REPLY
+  log_info "Caching conda and pip packages in $REUSE_DIR (PYTHON_CACHE_DIR)"
 }
 
 # note_buildpack_version: CACHE_DIR/BUILDPACK_METADATA. A buildpack upgrade keeps the
@@ -58,7 +144,8 @@ note_buildpack_version() {
 }
 
 # read_app_request: what the app asks for. Fails when it asks for nothing.
-# Sets CONDA_SOURCE (the file deciding the conda packages, '' for none), ENV_FILE,
+# Sets CONDA_SOURCE (the file deciding the conda packages, '' for none), PIP_SOURCE
+# (the file deciding the pip packages: a Python lock file or requirements.txt), ENV_FILE,
 # ENV_CHANNELS/ENV_CONDA_DEPS/ENV_PIP_DEPS/ENV_VARS (app_parse_environment),
 # WANT_PY and WANT_PY_FROM (the python it pins, and where), CONDA_KIND
 # (none | specs | explicit | lock).
@@ -68,7 +155,7 @@ read_app_request() {
   app_conda_source "$BUILD_DIR" && CONDA_SOURCE=$REPLY
   ENV_FILE=''
   app_env_file "$BUILD_DIR" && ENV_FILE=$REPLY
-  app_runtime_python "$BUILD_DIR"
+  app_python_version "$BUILD_DIR"
   runtime_py=$REPLY
 
   ENV_CHANNELS=() ENV_CONDA_DEPS=() ENV_PIP_DEPS=() ENV_VARS=()
@@ -91,10 +178,10 @@ read_app_request() {
   done
   if [[ -n $runtime_py ]]; then
     if [[ -n $WANT_PY && $WANT_PY != "$runtime_py" ]]; then
-      log_warn "runtime.txt asks for python $runtime_py and $ENV_FILE for python $WANT_PY; using $ENV_FILE (as Cloud Foundry's python buildpack does), remove one of the two"
+      log_warn "$APP_PYTHON_FROM asks for python $runtime_py and $ENV_FILE for python $WANT_PY; using $ENV_FILE (as Cloud Foundry's python buildpack does), remove one of the two"
     elif [[ -z $WANT_PY ]]; then
       WANT_PY=$runtime_py
-      WANT_PY_FROM=runtime.txt
+      WANT_PY_FROM=$APP_PYTHON_FROM
     fi
   fi
 
@@ -108,22 +195,33 @@ read_app_request() {
     environment.yml | environment.yaml) CONDA_KIND=specs ;;
   esac
 
-  [[ -f $BUILD_DIR/requirements.txt || ${#ENV_PIP_DEPS[@]} -gt 0 || -f $BUILD_DIR/setup.py || -f $BUILD_DIR/pyproject.toml ]] && has_pip=yes
+  PIP_SOURCE=''
+  app_pip_source "$BUILD_DIR" && PIP_SOURCE=$REPLY
+  [[ -n $PIP_SOURCE || ${#ENV_PIP_DEPS[@]} -gt 0 || -f $BUILD_DIR/setup.py || -f $BUILD_DIR/pyproject.toml ]] && has_pip=yes
   if [[ $CONDA_KIND == none && $has_pip == no ]]; then
-    fail "nothing to install: no environment.yml, conda-requirements.txt, conda-lock.yml, requirements.txt, setup.py or pyproject.toml in the app"
+    fail "nothing to install: none of ${APP_CONDA_FILES[*]} ${APP_PIP_FILES[*]} ${APP_PROJECT_FILES[*]} in the app"
   fi
 }
 
 # read_conda_specs: the conda specs of conda-requirements.txt or the environment file
-# (CONDA_KIND specs). Sets CONDA_SPECS.
+# (CONDA_KIND specs). `name=version=pypi_0` lines (`conda list -e` writes them for
+# pip-installed packages, which conda cannot install) go to pip as name==version, as
+# the packager sends them. Sets CONDA_SPECS and CONDA_PIP_DEPS.
 read_conda_specs() {
   local line
   CONDA_SPECS=()
+  CONDA_PIP_DEPS=()
   [[ $CONDA_KIND == specs ]] || return 0
   if [[ $CONDA_SOURCE == conda-requirements.txt ]]; then
     while IFS= read -r line || [[ -n $line ]]; do
       trim "${line%%#*}"
-      [[ -n $REPLY && $REPLY != @* ]] && CONDA_SPECS+=("$REPLY")
+      line=$REPLY
+      [[ -n $line && $line != @* ]] || continue
+      if [[ $line =~ ^([^[:space:]=\<\>!~]+)=([^[:space:]=\<\>!~,|*]+)=pypi_0$ ]]; then
+        CONDA_PIP_DEPS+=("${BASH_REMATCH[1]}==${BASH_REMATCH[2]}")
+      else
+        CONDA_SPECS+=("$line")
+      fi
     done <"$BUILD_DIR/$CONDA_SOURCE"
   else
     CONDA_SPECS=("${ENV_CONDA_DEPS[@]}")
@@ -163,19 +261,34 @@ read_conda_explicit() {
 # read_pip_requirements MODE: the app's pip requirement files, copied with index
 # options dropped (and, cached, direct URLs answered from the bundle). MODE is where
 # pip installs from: bundle (cached) or online; an app with vendor/ installs from it
-# either way. Sets PIP_FILES (the app's files), PIP_MODE, PIP_REQUIREMENTS (-r args).
+# either way. A Python lock file (PIP_SOURCE) is read once the python exists
+# (read_python_lock); requirements.txt is then not read. Sets PIP_FILES (the app's
+# files), PIP_LABELS (what messages call each), PY_LOCK (the lock file, '' for none),
+# PIP_MODE, PIP_REQUIREMENTS (-r args).
 read_pip_requirements() {
   local f n=0
   PIP_FILES=()
-  [[ -f $BUILD_DIR/requirements.txt ]] && PIP_FILES+=("$BUILD_DIR/requirements.txt")
+  PIP_LABELS=()
+  PY_LOCK=''
+  case $PIP_SOURCE in
+    requirements.txt) PIP_FILES+=("$BUILD_DIR/requirements.txt") PIP_LABELS+=(requirements.txt) ;;
+    ?*)
+      PY_LOCK=$PIP_SOURCE
+      [[ -f $BUILD_DIR/requirements.txt ]] && log_info "Using $PY_LOCK (a Python lock file); requirements.txt is not read"
+      ;;
+  esac
+  if ((${#CONDA_PIP_DEPS[@]})); then
+    printf '%s\n' "${CONDA_PIP_DEPS[@]}" >"$BUILD_DIR/.bp-conda-pip.txt"
+    PIP_FILES+=("$BUILD_DIR/.bp-conda-pip.txt") PIP_LABELS+=("$CONDA_SOURCE")
+  fi
   if ((${#ENV_PIP_DEPS[@]})); then
     printf '%s\n' "${ENV_PIP_DEPS[@]}" >"$BUILD_DIR/.bp-environment-pip.txt"
-    PIP_FILES+=("$BUILD_DIR/.bp-environment-pip.txt")
+    PIP_FILES+=("$BUILD_DIR/.bp-environment-pip.txt") PIP_LABELS+=("the pip section of the environment file")
   fi
-  if ((${#PIP_FILES[@]} == 0 && ${#LOCK_PIP[@]} == 0)) && [[ -f $BUILD_DIR/setup.py || -f $BUILD_DIR/pyproject.toml ]]; then
+  if [[ -z $PIP_SOURCE ]] && ((${#PIP_FILES[@]} == 0 && ${#LOCK_PIP[@]} == 0)) && [[ -f $BUILD_DIR/setup.py || -f $BUILD_DIR/pyproject.toml ]]; then
     # Cloud Foundry's python buildpack: a project without requirements.txt installs itself
     printf -- '-e .\n' >"$BUILD_DIR/.bp-project-requirements.txt"
-    PIP_FILES+=("$BUILD_DIR/.bp-project-requirements.txt")
+    PIP_FILES+=("$BUILD_DIR/.bp-project-requirements.txt") PIP_LABELS+=("the project")
   fi
   PIP_MODE=$1
   [[ -d $BUILD_DIR/vendor ]] && PIP_MODE=vendor
@@ -185,6 +298,55 @@ read_pip_requirements() {
     pip_sanitize "$f" "$WORK/requirements-$n.txt"
     PIP_REQUIREMENTS+=(-r "$WORK/requirements-$n.txt")
   done
+}
+
+# read_python_lock: the packages the app's Python lock file (PY_LOCK) selects for the
+# app's python, read by that python (pip_inputs.py: default group only, plus
+# BP_LOCK_GROUPS / BP_LOCK_EXTRAS), written as a hash-pinned requirements file that
+# pip installs with --no-deps --require-hashes: exactly the locked files, never
+# re-resolved. Each must be in the buildpack (bundle page / lock.tsv row with one of
+# its hashes), else MISSING_ALL. Sets PY_LOCK_REQUIREMENTS ('' for none) and
+# PY_LOCK_LOCAL (editable|plain:PATH of the app's own projects).
+read_python_lock() {
+  local out kind name version hashes line h
+  local -a hs
+  PY_LOCK_REQUIREMENTS='' PY_LOCK_LOCAL=()
+  [[ -n $PY_LOCK ]] || return 0
+  out=$("$PYTHON" "$BP_BIN/lib/pip_inputs.py" lock "$PY_LOCK" "$BUILD_DIR/$PY_LOCK" 2>"$WORK/python-lock.err") ||
+    fail "$(cat "$WORK/python-lock.err")"
+  PY_LOCK_REQUIREMENTS=$WORK/python-lock-requirements.txt
+  : >"$PY_LOCK_REQUIREMENTS"
+  while IFS=$TAB read -r kind name version hashes; do
+    case $kind in
+      pkg)
+        line="$name==$version"
+        IFS=, read -r -a hs <<<"$hashes"
+        for h in "${hs[@]}"; do line+=" --hash=sha256:$h"; done
+        printf '%s\n' "$line" >>"$PY_LOCK_REQUIREMENTS"
+        python_lock_has "$name" "${hs[@]}" || MISSING_ALL+=("pip package $name==$version (from $PY_LOCK)")
+        ;;
+      local) PY_LOCK_LOCAL+=("$version:$name") ;;
+    esac
+  done <<<"$out"
+  local own=''
+  ((${#PY_LOCK_LOCAL[@]})) && own=", and ${#PY_LOCK_LOCAL[@]} project(s) of the app itself"
+  log_info "$PY_LOCK: $(grep -c . "$PY_LOCK_REQUIREMENTS") packages locked for python $APP_PY$own"
+}
+
+# python_lock_has NAME SHA256...: the buildpack carries a file of NAME with one of
+# these hashes (its bundle page links it with #sha256=, or its lock.tsv lists it)
+python_lock_has() {
+  local name=$1 h page
+  shift
+  if [[ $BP_CACHED == yes ]]; then
+    normalize_project "$name"
+    page=$BP_DIR/pypi/simple/$REPLY/index.html
+    [[ -f $page ]] || return 1
+    for h in "$@"; do grep -qi -- "sha256=$h" "$page" && return 0; done
+  else
+    for h in "$@"; do cut -f6 "$BP_DIR/lock.tsv" | grep -qix -- "$h" && return 0; done
+  fi
+  return 1
 }
 
 # report_missing: everything the app names that the buildpack lacks, at once, before
@@ -299,7 +461,7 @@ check_python() {
 # or the lock's pinned URLs (online)
 install_pip_packages() {
   local -a pip_base pip_args=()
-  export PIP_CACHE_DIR=$CACHE_DIR/pip
+  export PIP_CACHE_DIR=$REUSE_DIR/pip
   pip_base=("$PYTHON" -m pip install --exists-action=w --src="$DEP/src" --no-warn-script-location --disable-pip-version-check)
 
   if ((${#LOCK_FILES[@]})); then
@@ -308,7 +470,7 @@ install_pip_packages() {
       { pip_report_failure "$WORK/pip.log"; fail "pip install of the $CONDA_SOURCE pip packages failed"; }
   fi
 
-  ((${#PIP_REQUIREMENTS[@]})) || return 0
+  ((${#PIP_REQUIREMENTS[@]})) || [[ -n ${PY_LOCK_REQUIREMENTS:-} ]] || return 0
   case $PIP_MODE in
     vendor)
       log_step "Running pip install (vendored)"
@@ -335,6 +497,8 @@ install_pip_packages() {
     log_info "The buildpack lock chose pre-releases ($REPLY): passing --pre so this pip accepts them"
     pip_args+=(--pre)
   fi
+  [[ -n ${PY_LOCK_REQUIREMENTS:-} ]] && install_python_lock
+  ((${#PIP_REQUIREMENTS[@]})) || return 0
   (
     cd "$BUILD_DIR"
     run_logged "$WORK/pip.log" "${pip_base[@]}" "${pip_args[@]}" "${PIP_USER_OPTS[@]}" "${PIP_REQUIREMENTS[@]}"
@@ -343,6 +507,36 @@ install_pip_packages() {
     [[ $PIP_MODE == vendor ]] && fail "Running pip install failed. You need to include all dependencies in the vendor directory."
     fail "Running pip install failed (output above)"
   }
+}
+
+# install_python_lock: the Python lock file's packages, exactly the locked files
+# (--no-deps --require-hashes), from the same source as the requirements (pip_base,
+# pip_args of install_pip_packages); then the app's own projects it names, without
+# their dependencies (the lock has them)
+install_python_lock() {
+  local p
+  log_info "Installing the packages $PY_LOCK locks (hash-checked, not re-resolved)"
+  (
+    cd "$BUILD_DIR"
+    run_logged "$WORK/pip.log" "${pip_base[@]}" "${pip_args[@]}" --no-deps --require-hashes -r "$PY_LOCK_REQUIREMENTS"
+  ) || {
+    pip_report_failure "$WORK/pip.log"
+    fail "pip install of the packages $PY_LOCK locks failed (output above)"
+  }
+  for p in "${PY_LOCK_LOCAL[@]}"; do
+    log_info "Installing ${p#*:} (the app's own project in $PY_LOCK)"
+    (
+      cd "$BUILD_DIR"
+      if [[ ${p%%:*} == editable ]]; then
+        run_logged "$WORK/pip.log" "${pip_base[@]}" "${pip_args[@]}" --no-deps -e "./${p#*:}"
+      else
+        run_logged "$WORK/pip.log" "${pip_base[@]}" "${pip_args[@]}" --no-deps "./${p#*:}"
+      fi
+    ) || {
+      pip_report_failure "$WORK/pip.log"
+      fail "pip install of ${p#*:} (named by $PY_LOCK) failed: its build backend must be in the buildpack (output above)"
+    }
+  done
 }
 
 # write_launch_env: DEP/bin links (later buildpacks and the app find python, pip and

@@ -30,6 +30,8 @@ export interface ShippedFile {
 export interface CondaChannelConfig {
   url: string;
   subdirs: string[];
+  /** The manifest's channel_alias when it named this channel by a bare name (`mychan`). */
+  alias?: string;
 }
 
 /** Where one conda lock entry sits in the zip, given the channel directory names. */
@@ -55,7 +57,8 @@ export function condaCoordinates(e: LockEntry): { channel: string; subdir: strin
 
 /** Channel directory names for the configured channels plus every channel a lock entry names. */
 export function condaChannelDirs(entries: LockEntry[], channels: CondaChannelConfig[]): Map<string, string> {
-  return channelDirNames([...channels.map((c) => c.url), ...entries.filter((e) => e.kind === 'conda').map((e) => condaCoordinates(e).channel)]);
+  const aliases = [...new Set(channels.flatMap((c) => (c.alias ? [c.alias] : [])))];
+  return channelDirNames([...channels.map((c) => c.url), ...entries.filter((e) => e.kind === 'conda').map((e) => condaCoordinates(e).channel)], aliases);
 }
 
 /**

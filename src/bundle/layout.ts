@@ -72,10 +72,20 @@ export function channelKey(channelUrl: string): string {
  * `https://conda.anaconda.org/conda-forge` -> `conda-forge`,
  * `https://repo.anaconda.com/pkgs/main` -> `pkgs-main`,
  * `file:///srv/channels/local` -> `local` (file:// keeps only the last segment).
- * A URL with no path is named after its host.
+ * A URL with no path is named after its host. A channel under one of `aliases` (the
+ * manifest's `conda.channel_alias`) is named by its path below the alias, the name the
+ * manifest writes (`mychan`), which is what apps and mirror users write too.
  */
-export function channelDirName(channelUrl: string): string {
-  const trimmed = channelUrl.trim().replace(/[?#].*$/s, '');
+export function channelDirName(channelUrl: string, aliases: readonly string[] = []): string {
+  let trimmed = channelUrl.trim().replace(/[?#].*$/s, '');
+  const plain = (u: string) => channelKey(u).replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+  for (const alias of aliases) {
+    const base = plain(alias);
+    if (plain(trimmed).startsWith(`${base}/`)) {
+      trimmed = plain(trimmed).slice(base.length + 1);
+      break;
+    }
+  }
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/]*)(.*)$/s.exec(trimmed);
   let segments: string[];
   let host = '';
@@ -105,11 +115,11 @@ export function channelDirName(channelUrl: string): string {
  * keeps the plain name, the others get `-2`, `-3`, ... in key order. Depends only
  * on the set of channels, never on the order they were listed in.
  */
-export function channelDirNames(channelUrls: Iterable<string>): Map<string, string> {
+export function channelDirNames(channelUrls: Iterable<string>, aliases: readonly string[] = []): Map<string, string> {
   const keys = [...new Set([...channelUrls].map(channelKey))].sort(compareBytes);
   const byName = new Map<string, string[]>();
   for (const key of keys) {
-    const name = channelDirName(key);
+    const name = channelDirName(key, aliases);
     const list = byName.get(name) ?? [];
     list.push(key);
     byName.set(name, list);

@@ -168,7 +168,7 @@ function bundleFetch(view: BundleView, ctx: CommandContext) {
 /** The top-level requirements whose project the bundle's index lacks, every one of them. */
 async function missingProjects(env: Environment, appDir: string, view: BundleView): Promise<string[]> {
   const out: string[] = [];
-  for (const f of env.pip?.files ?? []) {
+  for (const f of (env.pip?.files ?? []).filter((x) => x.endsWith('.txt'))) {
     const parsed = await parseRequirementsFile(path.resolve(appDir, f), { readText: (p) => readFile(p, 'utf8'), env: process.env }).catch(() => undefined);
     for (const l of parsed?.requirements ?? []) {
       const key = normalizeProjectName(l.requirement.name);

@@ -3,7 +3,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { PackagerError, type Logger } from '../core/index.js';
+import { DOWNLOAD_LIMITS, PackagerError, downloadLimits, formatLocation, type DownloadLimits, type Logger } from '../core/index.js';
 import { defaultCacheDir } from '../fetch/index.js';
 import { loadManifest, type Manifest } from '../manifest/index.js';
 
@@ -23,8 +23,7 @@ export async function loadManifestReporting(file: string | undefined, log: Logge
   }
   const { manifest, warnings } = await loadManifest(manifestPath);
   for (const w of warnings) {
-    const where = w.line !== undefined ? ` (line ${w.line}${w.column !== undefined ? `, column ${w.column}` : ''})` : '';
-    log.warn(`${path.basename(manifestPath)}${w.key ? `: ${w.key}` : ''}${where}: ${w.message}`);
+    log.warn(`${formatLocation({ file: path.basename(manifestPath), key: w.key, line: w.line, column: w.column })}: ${w.message}`);
   }
   return { manifest, root: path.dirname(manifestPath) };
 }
@@ -75,14 +74,20 @@ export async function prepareOutputFile(file: string, o: { option: string; what:
 }
 
 /**
- * Retry and timeout tuning from the environment: PACKAGER_RETRIES,
- * PACKAGER_RETRY_DELAY_MS, and PACKAGER_TIMEOUT_MS (time allowed to connect
+ * Retry, timeout and size tuning from the environment: PACKAGER_RETRIES,
+ * PACKAGER_RETRY_DELAY_MS, PACKAGER_TIMEOUT_MS (time allowed to connect
  * and get headers, and the longest silence inside a body; defaults 30 s and
- * 60 s). Flaky corporate proxies want more patience, tests want less.
+ * 60 s), and the download limits of core/download-limits.ts (PACKAGER_MAX_*,
+ * PACKAGER_DOCUMENT_TIMEOUT_MS). Flaky corporate proxies want more patience,
+ * tests want less. A limit that is not a positive whole number is a usage error.
  */
-export function retryTuning(
-  env: NodeJS.ProcessEnv = process.env,
-): { retries?: number; minRetryDelayMs?: number; headersTimeoutMs?: number; bodyTimeoutMs?: number } {
+export function fetchTuning(env: NodeJS.ProcessEnv = process.env): {
+  retries?: number;
+  minRetryDelayMs?: number;
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  limits: DownloadLimits;
+} {
   const out: { retries?: number; minRetryDelayMs?: number; headersTimeoutMs?: number; bodyTimeoutMs?: number } = {};
   const retries = Number(env.PACKAGER_RETRIES);
   if (env.PACKAGER_RETRIES && Number.isInteger(retries) && retries >= 0) out.retries = retries;
@@ -94,5 +99,16 @@ export function retryTuning(
     out.headersTimeoutMs = timeout;
     out.bodyTimeoutMs = timeout;
   }
-  return out;
+  const limits: Partial<DownloadLimits> = {};
+  for (const [key, { env: name }] of Object.entries(DOWNLOAD_LIMITS) as [keyof DownloadLimits, { env: string }][]) {
+    const text = env[name];
+    if (text === undefined || text === '') continue;
+    if (!/^\d+$/.test(text.trim()) || Number(text) <= 0 || !Number.isSafeInteger(Number(text))) {
+      throw new PackagerError('EUSAGE', `${name} must be a positive whole number, not ${JSON.stringify(text)}`, {
+        hint: `set ${name} to a number of ${key.endsWith('Ms') ? 'milliseconds' : 'bytes'} (default ${DOWNLOAD_LIMITS[key].default}), or unset it`,
+      });
+    }
+    limits[key] = Number(text);
+  }
+  return { ...out, limits: downloadLimits(limits) };
 }

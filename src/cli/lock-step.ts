@@ -3,13 +3,14 @@
 // name), or on `resolve --update`; otherwise it is used as it is, so packaging
 // is repeatable without touching any index.
 import path from 'node:path';
-import { DEFAULT_STACK, PackagerError, isPackagerError, readRegularFile, type Logger } from '../core/index.js';
+import { DEFAULT_STACK, PackagerError, isPackagerError, readRegularFile, type DocumentKind, type Logger } from '../core/index.js';
 import { fetchDocument, fetchArtifact } from '../fetch/index.js';
 import {
   DEFAULT_ENVIRONMENT,
   compareLockEntries,
   entryNameProblem,
   loadLock,
+  lockedUri,
   manifestEnvironments,
   manifestStacks,
   resolveInputsSha256,
@@ -24,7 +25,7 @@ import { RepodataCache, resolveConda } from '../resolve/conda/index.js';
 import { resolvePypi, type PypiSourceCache } from '../resolve/pypi/index.js';
 import { condaPythons, environmentPython, installerPythons, missingPythonError } from './environment-python.js';
 import type { CommandContext } from './run.js';
-import { retryTuning } from './common.js';
+import { fetchTuning } from './common.js';
 
 export const LOCK_FILE = 'manifest.lock.yml';
 /** Largest file a manifest may name (local conda packages are the big ones). */
@@ -102,8 +103,8 @@ export async function ensureLock(
 export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, signal: AbortSignal, envs?: Environment[]): Promise<LockEntry[]> {
   const environments = envs ?? (await manifestEnvironments(m));
   const stacks = targetStacks(m);
-  const fetchOpts = { cacheDir, logger: log, signal, ...retryTuning() };
-  const getDocument = (url: string, headers?: Record<string, string>) => fetchDocument(url, { ...fetchOpts, headers });
+  const fetchOpts = { cacheDir, logger: log, signal, ...fetchTuning() };
+  const getDocument = (url: string, headers?: Record<string, string>, kind?: DocumentKind) => fetchDocument(url, { ...fetchOpts, headers, ...(kind ? { kind } : {}) });
   const entries: LockEntry[] = [];
   const named = environments.length > 1 || environments.some((e) => e.name !== DEFAULT_ENVIRONMENT);
   const label = (e: Environment) => (named ? ` for environment ${e.name}` : '');
@@ -115,7 +116,7 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
   }
 
   // one cache of repodata and one of index pages for the whole run: environments share their I/O
-  const repodata = new RepodataCache({ fetchDocument: (u) => getDocument(u), logger: log });
+  const repodata = new RepodataCache({ fetchDocument: (u, kind) => getDocument(u, undefined, kind), limits: fetchOpts.limits, logger: log });
   const sources: PypiSourceCache = new Map();
   const perEnv = new Map<Environment, { conda: LockEntry[]; pipFromConda: string[] }>();
   try {
@@ -126,7 +127,7 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
         log.info(`Resolving conda packages${label(env)} from ${env.conda.channels.length} channel(s)`);
         const r = await resolveConda(
           { conda: env.conda, stacks, manifestDir: path.dirname(m.path) },
-          { fetchDocument: (u) => getDocument(u), fetchFile: (a) => fetchArtifact(a, fetchOpts), logger: log, repodata },
+          { fetchDocument: (u, kind) => getDocument(u, undefined, kind), fetchFile: (a) => fetchArtifact(a, fetchOpts), limits: fetchOpts.limits, logger: log, repodata },
         );
         conda = r.entries;
         pipFromConda = r.pipRequirements;
@@ -166,13 +167,14 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
       log.info(`Resolving pip requirements${label(env)}`);
       const dists = await resolvePypi(
         { pip, stacks, manifestDir: path.dirname(m.path), extraRequirements: pipFromConda },
-        { fetchDocument: (u, h) => getDocument(u, h), fetchFile: (a) => fetchArtifact(a, fetchOpts), logger: log, sources },
+        { fetchDocument: (u, h, kind) => getDocument(u, h, kind), fetchFile: (a) => fetchArtifact(a, fetchOpts), logger: log, sources },
       );
       add(env, dists);
     }
   }
   entries.push(...merged.values());
   for (const e of entries) {
+    e.uri = lockedUri(e.uri, path.dirname(m.path));
     const unusable = entryNameProblem(e);
     if (unusable) {
       throw new PackagerError('ERESOLVE', `The index offers ${e.kind} ${e.name} ${e.version} under a name the zip cannot hold: ${unusable}`, {

@@ -9,6 +9,7 @@ import {
   checkPackagingTarget,
   dependencyArtifact,
   entryEnvironments,
+  fetchableUri,
   loadLock,
   manifestEnvironments,
   type Dependency,
@@ -46,7 +47,7 @@ import {
 import { channelRefs } from '../resolve/conda/index.js';
 import type { CommandContext } from './run.js';
 import { formatBytes } from './console.js';
-import { checkCacheDir, loadManifestReporting, prepareOutputFile, resolveCacheDir, retryTuning } from './common.js';
+import { checkCacheDir, loadManifestReporting, prepareOutputFile, resolveCacheDir, fetchTuning } from './common.js';
 import { ensureLock, lockPathFor } from './lock-step.js';
 import { checkBudget, checkWrittenZip, environmentLines, estimateLine, estimateSize, type BudgetItem, type SizeEstimate } from './size-budget.js';
 import { sbomArtifacts } from './sbom-step.js';
@@ -324,7 +325,7 @@ async function fetchForZip(x: {
     logger: log,
     onProgress: log.onProgress,
     signal: x.ctx.signal,
-    ...retryTuning(),
+    ...fetchTuning(),
   });
   // Installer pages only estimate sizes: the packaged manifest states the real ones.
   x.locked.forEach((e, i) => {
@@ -387,7 +388,7 @@ export function lockArtifact(e: LockEntry, m: Manifest): Artifact {
     kind: e.kind === 'installer' ? 'installer' : e.kind,
     name: e.name,
     version: e.version,
-    url: unredactUrl(e.uri, knownSourceUrls(m)),
+    url: fetchableUri(unredactUrl(e.uri, knownSourceUrls(m)), path.dirname(m.path)),
     // Some channels publish only md5 for old records (the lock then has sha256 '').
     integrity: e.sha256 ? sriFromHex(e.sha256, 'sha256') : e.md5 ? sriFromHex(e.md5, 'md5') : missingChecksum(e),
     size: e.size_approximate || !e.size ? undefined : e.size,
@@ -395,15 +396,15 @@ export function lockArtifact(e: LockEntry, m: Manifest): Artifact {
 }
 
 /** The channels every environment names, as URLs, each once (its subdirs the union of what the environments ask); undefined when none has a conda: section. */
-function condaChannelConfigs(envs: Environment[]): { url: string; subdirs: string[] }[] | undefined {
+function condaChannelConfigs(envs: Environment[]): { url: string; subdirs: string[]; alias?: string }[] | undefined {
   if (!envs.some((e) => e.conda)) return undefined;
-  const out: { url: string; subdirs: string[] }[] = [];
+  const out: { url: string; subdirs: string[]; alias?: string }[] = [];
   for (const { conda } of envs) {
     if (!conda) continue;
     for (const r of conda.channels.flatMap((c) => channelRefs(c, conda.channel_alias))) {
       const prev = out.find((x) => x.url === r.url);
       if (prev) prev.subdirs = [...new Set([...prev.subdirs, ...conda.subdirs])];
-      else out.push({ url: r.url, subdirs: [...conda.subdirs] });
+      else out.push({ url: r.url, subdirs: [...conda.subdirs], ...(conda.channel_alias ? { alias: conda.channel_alias } : {}) });
     }
   }
   return out;

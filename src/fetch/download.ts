@@ -4,14 +4,16 @@
 // `Range: bytes=<n>-` guarded by `If-Range: <validator>` (RFC 9110 section 13.1.5),
 // so the origin sends either the rest of the same file (206) or all of the new
 // one (200), never a splice of two versions.
-import { createWriteStream, statSync, unlinkSync, writeFileSync, type WriteStream } from 'node:fs';
+import { closeSync, openSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { overLimitError } from '../core/download-limits.js';
 import { PackagerError } from '../core/errors.js';
 import type { Artifact } from '../core/artifact.js';
 import { Digester, digestFile, feedFile, hexOf, integrityOf, type FileDigests } from './digests.js';
 import type { ContentCache, ContentKey, Lease } from './content-cache.js';
-import { diskError, httpStatusError, isDiskError, integrityError, sizeError, truncatedError, type Subject } from './fetch-errors.js';
+import { diskError, httpStatusError, isDiskError, integrityError, longerThanPublishedError, sizeError, truncatedError, type Subject } from './fetch-errors.js';
 import { header, type HttpClient, type HttpResponse } from './http-client.js';
 import type { CachedFile, ResolvedOptions } from './options.js';
+import { receiveBody } from './receive-body.js';
 import { isTransient, transient, withRetry } from './retry.js';
 
 export interface DownloadContext {
@@ -184,6 +186,15 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
     cache.discardPartial(lease.data);
     throw sizeError(subject, a.size, total);
   }
+  // A published size cuts the body there; without one, the limit for files does.
+  const max = a.size ?? opts.limits.fileBytes;
+  const tooLong = () =>
+    a.size !== undefined ? longerThanPublishedError(subject, a.size) : overLimitError({ what: subject.what, url: subject.url, limit: max, key: 'fileBytes' });
+  if (total !== undefined && total > max) {
+    res.body.destroy();
+    cache.discardPartial(lease.data);
+    throw tooLong();
+  }
 
   // Old bytes and their validator go before the new body's first byte, and the
   // new validator is written once the file is new: after a kill, a validator
@@ -191,24 +202,40 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
   // restarted, never spliced).
   const validator = validatorOf(res);
   if (!append && !fresh) cache.discardPartial(lease.data);
-  // Bytes written before the file opens wait in the stream: the body is read from this tick on.
-  const out = createWriteStream(lease.data, { flags: append ? 'a' : 'w', highWaterMark: 1 << 20 });
-  if (!append && validator) {
-    out.once('open', () => {
-      try {
-        writeFileSync(lease.meta, JSON.stringify({ validator, url: subject.url }));
-      } catch (err) {
-        out.destroy(err as Error);
-      }
-    });
+  // Nothing but blocking calls from here to receiveBody: the body must have its reader before its next chunk.
+  let fd: number | undefined;
+  try {
+    fd = openSync(lease.data, append ? 'a' : 'w');
+    if (!append && validator) writeFileSync(lease.meta, JSON.stringify({ validator, url: subject.url }));
+  } catch (err) {
+    res.body.destroy();
+    if (fd !== undefined) closeSync(fd);
+    throw isDiskError(err) ? diskError(err, subject.what, cache.dir) : err;
   }
-  const { bodyError, writeError } = await receiveInto(res.body, out, digester, () => opts.onProgress({ type: 'bytes', id, bytes: digester.size }));
+  const got = await receiveBody(res.body, {
+    fd,
+    maxBytes: max - (append ? offset : 0),
+    onWire: (chunk) => {
+      digester.update(chunk);
+      opts.onProgress({ type: 'bytes', id, bytes: digester.size });
+    },
+  });
+  try {
+    closeSync(fd);
+  } catch (err) {
+    got.writeError ??= err;
+  }
   // Every byte that arrived is on file by now, also after a network error:
   // each is one the resume does not fetch again.
-  if (writeError) throw isDiskError(writeError) ? diskError(writeError, subject.what, cache.dir) : writeError;
-  if (bodyError) {
-    if (opts.signal?.aborted) throw opts.signal.reason ?? bodyError;
-    const mapped = client.toError(bodyError, subject);
+  if (got.writeError) throw isDiskError(got.writeError) ? diskError(got.writeError, subject.what, cache.dir) : got.writeError;
+  if (got.overLimit) {
+    // Not kept for a resume: the same origin would send too much again.
+    cache.discardPartial(lease.data);
+    throw tooLong();
+  }
+  if (got.bodyError) {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? got.bodyError;
+    const mapped = client.toError(got.bodyError, subject);
     if (mapped.code === 'ENETWORK' && total !== undefined && digester.size < total) {
       throw truncatedError(subject, digester.size, total);
     }
@@ -216,44 +243,4 @@ async function attempt(a: Artifact, lease: Lease, key: ContentKey, subject: Subj
   }
   if (total !== undefined && digester.size !== total) throw truncatedError(subject, digester.size, total);
   return { digests: digester.digest(), resumed: append };
-}
-
-/**
- * Hashes `body` and writes it to `out` until it ends, then closes `out`;
- * resolves with the body's or the file's error, if any. Flowing mode, so no
- * chunk waits in the body's buffer to be dropped by a failing connection; the
- * body pauses while the file has too much queued.
- */
-function receiveInto(body: HttpResponse['body'], out: WriteStream, digester: Digester, onBytes: () => void): Promise<{ bodyError?: unknown; writeError?: unknown }> {
-  return new Promise((resolve) => {
-    let bodyError: unknown;
-    let writeError: unknown;
-    let ended = false;
-    const finish = () => {
-      if (ended) return;
-      ended = true;
-      body.off('data', onData);
-      out.end();
-    };
-    const onData = (chunk: Buffer) => {
-      digester.update(chunk);
-      onBytes();
-      if (!out.write(chunk)) {
-        body.pause();
-        out.once('drain', () => body.resume());
-      }
-    };
-    body.on('data', onData);
-    body.on('end', finish);
-    body.on('error', (err) => {
-      bodyError ??= err;
-      finish();
-    });
-    out.on('error', (err) => {
-      writeError ??= err;
-      body.destroy();
-      finish();
-    });
-    out.on('close', () => resolve({ bodyError, writeError }));
-  });
 }

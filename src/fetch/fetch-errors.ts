@@ -1,6 +1,7 @@
 // Every failure a fetch can report, worded once. Messages name the artifact and
 // the redacted URL; the raw URL never reaches this module. Transient failures
 // are marked for retry.ts here, where the cause is understood.
+import { DOWNLOAD_LIMITS } from '../core/download-limits.js';
 import { PackagerError } from '../core/errors.js';
 import type { HashAlgorithm } from '../core/integrity.js';
 import { redactText } from '../core/redact.js';
@@ -142,6 +143,25 @@ export function sizeError(s: Subject, wanted: number, found: number): PackagerEr
     wanted: `${wanted} bytes`,
     found: `${found} bytes`,
     hint: 'The upstream file changed or the published size is wrong: check the index or manifest entry.',
+  });
+}
+
+/** The body ran past the size the index or lock publishes: cut there, never kept as a bigger file. */
+export function longerThanPublishedError(s: Subject, published: number): PackagerError {
+  return new PackagerError('ESIZE', `Size mismatch for ${s.what ?? 'file'} from ${s.url}: the server sent more than the ${published} bytes published for it`, {
+    url: s.url,
+    wanted: `${published} bytes`,
+    found: `more than ${published} bytes`,
+    hint: 'The upstream file changed or the published size is wrong: check the index or manifest entry.',
+  });
+}
+
+/** A document took longer than its whole-time limit (a body that drips): not retried, the time is spent. */
+export function deadlineError(s: Subject, ms: number): PackagerError {
+  const env = DOWNLOAD_LIMITS.documentTimeoutMs.env;
+  return new PackagerError('ETIMEOUT', `${cannot(s)}: not complete after ${ms / 1000}s (${env})`, {
+    url: s.url,
+    hint: `The origin sends too slowly. On a slow network raise ${env} (milliseconds); otherwise try another mirror.`,
   });
 }
 

@@ -7,12 +7,13 @@ import { rm } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { overLimitError } from '../core/download-limits.js';
 import { PackagerError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
 import type { Artifact } from '../core/artifact.js';
 import type { ContentCache, ContentKey } from './content-cache.js';
 import { Digester, hexOf, integrityOf } from './digests.js';
-import { diskError, isDiskError, integrityError, readError, sizeError, type Subject } from './fetch-errors.js';
+import { diskError, isDiskError, integrityError, longerThanPublishedError, readError, sizeError, type Subject } from './fetch-errors.js';
 import type { CachedFile, ResolvedOptions } from './options.js';
 
 /** Local path of a file:// URI (userinfo ignored, as the Ruby packager did). */
@@ -44,8 +45,15 @@ export async function copyFileArtifact(
   opts.onProgress({ type: 'start', id: shown, name: what, ...(a.size !== undefined ? { total: a.size } : {}) });
   const tmp = cache.tempPath();
   const digester = new Digester({ md5: key.algorithm === 'md5' });
+  // A published size cuts the copy there; without one, the limit for files does (a device never ends).
+  const max = a.size ?? opts.limits.fileBytes;
+  let tooLong: PackagerError | undefined;
   const tap = new Transform({
     transform(chunk: Buffer, _enc, cb) {
+      if (digester.size + chunk.length > max) {
+        tooLong = a.size !== undefined ? longerThanPublishedError(subject, a.size) : overLimitError({ what, url: shown, limit: max, key: 'fileBytes' });
+        return cb(tooLong);
+      }
       digester.update(chunk);
       opts.onProgress({ type: 'bytes', id: shown, bytes: digester.size });
       cb(null, chunk);
@@ -62,6 +70,7 @@ export async function copyFileArtifact(
       await pipeline(input, tap, out);
     } catch (err) {
       if (!out.closed) await once(out, 'close').catch(() => {});
+      if (tooLong) throw tooLong;
       if (readErr) throw readError(readErr, subject);
       if (isDiskError(writeErr)) throw diskError(writeErr, what, cache.dir);
       throw readError(err, subject);

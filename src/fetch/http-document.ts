@@ -7,25 +7,27 @@
 //   <cache>/http-v1/ab/<sha256(url, headers)>.json         metadata (redacted URL, validators, body name)
 //   <cache>/http-v1/ab/<sha256(url, headers)>.<rand>.body  the decoded body
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { limitKeyOf, overLimitError, type DocumentKind } from '../core/download-limits.js';
 import { PackagerError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { redactUrl } from '../core/redact.js';
 import { ContentCache } from './content-cache.js';
-import { diskError, isDiskError, httpStatusError, truncatedError, type Subject } from './fetch-errors.js';
+import { deadlineError, diskError, isDiskError, httpStatusError, truncatedError, type Subject } from './fetch-errors.js';
 import { header, HttpClient, type HttpResponse } from './http-client.js';
 import { resolveOptions, type FetchOptions } from './options.js';
+import { receiveBody } from './receive-body.js';
 import { withRetry } from './retry.js';
 
 export interface FetchDocumentOptions extends FetchOptions {
   /** Extra request headers, e.g. `accept: application/vnd.pypi.simple.v1+json` (PEP 691). */
   headers?: Record<string, string>;
+  /** What it is, for its size limit (default `document`); a `file` has no whole-time limit. */
+  kind?: DocumentKind;
 }
 
 export interface FetchedDocument {
@@ -59,11 +61,12 @@ function cacheKey(url: string, headers: Record<string, string>): string {
   return createHash('sha256').update(JSON.stringify([url, h])).digest('hex');
 }
 
-async function readMeta(file: string): Promise<DocumentMeta | undefined> {
+/** The cached copy, unless it is gone, damaged, or over today's limit (then it is fetched again, and refused). */
+async function readMeta(file: string, maxBytes: number): Promise<DocumentMeta | undefined> {
   try {
     const meta = JSON.parse(await readFile(file, 'utf8')) as DocumentMeta;
     const st = await stat(path.join(path.dirname(file), meta.body));
-    return st.size === meta.size ? meta : undefined;
+    return st.size === meta.size && st.size <= maxBytes ? meta : undefined;
   } catch {
     return undefined;
   }
@@ -90,28 +93,39 @@ function result(meta: DocumentMeta, dir: string, fromCache: boolean, finalUrl?: 
   };
 }
 
-/** GETs a document (index page, repodata) into the HTTP cache, revalidating a cached copy. */
+/**
+ * GETs a document (index page, repodata) into the HTTP cache, revalidating a
+ * cached copy. Its decoded size is limited by its kind, and, unless it is a
+ * file, its whole time (retries included).
+ */
 export async function fetchDocument(url: string, o: FetchDocumentOptions): Promise<FetchedDocument> {
   const opts = resolveOptions(o);
   const cache = new ContentCache(opts.cacheDir);
   const client = new HttpClient(opts);
   const shown = redactUrl(url);
   const subject: Subject = { url: shown };
+  const kind = o.kind ?? 'document';
+  const limit = { key: limitKeyOf(kind), bytes: opts.limits[limitKeyOf(kind)] };
   // Lower-cased so a caller's `Accept-Encoding` replaces our default instead of doubling it.
   const extra = Object.fromEntries(Object.entries(o.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const key = cacheKey(url, extra);
   const dir = path.join(cache.dir, 'http-v1', key.slice(0, 2));
   const metaPath = path.join(dir, `${key}.json`);
-  const cached = opts.forceDownload ? undefined : await readMeta(metaPath);
+  const cached = opts.forceDownload ? undefined : await readMeta(metaPath, limit.bytes);
+  const deadline = kind === 'file' ? undefined : AbortSignal.timeout(opts.limits.documentTimeoutMs);
+  const signal = deadline && opts.signal ? AbortSignal.any([opts.signal, deadline]) : (deadline ?? opts.signal);
   try {
     return await withRetry(
-      { retries: opts.retries, minDelayMs: opts.minRetryDelayMs, maxDelayMs: opts.maxRetryDelayMs, signal: opts.signal },
+      { retries: opts.retries, minDelayMs: opts.minRetryDelayMs, maxDelayMs: opts.maxRetryDelayMs, signal },
       async () => {
         const headers: Record<string, string> = { 'accept-encoding': 'gzip, br', ...extra };
         if (cached?.etag) headers['if-none-match'] = cached.etag;
         if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
         opts.logger.debug(`Fetching ${shown}`);
-        const res = await client.get(url, { headers, signal: opts.signal, subject });
+        await mkdir(dir, { recursive: true }).catch((err) => {
+          throw diskError(err, shown, dir);
+        });
+        const res = await client.get(url, { headers, signal, subject });
         const finalUrl = redactUrl(res.url);
         if (res.status === 304 && cached) {
           await res.body.dump().catch(() => {});
@@ -122,7 +136,7 @@ export async function fetchDocument(url: string, o: FetchDocumentOptions): Promi
           await res.body.dump().catch(() => {});
           throw httpStatusError(res.status, res.statusText, subject, res.headers['retry-after']);
         }
-        const meta = await saveBody(res, { cache, client, dir, key, shown, subject, opts });
+        const meta = await saveBody(res, { cache, client, dir, key, shown, subject, opts, signal, limit });
         const previous = cached?.body;
         await writeFileAtomic(metaPath, JSON.stringify({ ...meta, url: shown, finalUrl }, null, 1)).catch((err) => {
           throw diskError(err, shown, dir);
@@ -135,6 +149,9 @@ export async function fetchDocument(url: string, o: FetchDocumentOptions): Promi
         opts.onProgress({ type: 'retry', id: shown, attempt, delayMs, reason: error.message });
       },
     );
+  } catch (err) {
+    if (deadline?.aborted && !opts.signal?.aborted) throw deadlineError(subject, opts.limits.documentTimeoutMs);
+    throw err;
   } finally {
     await client.close();
   }
@@ -142,62 +159,68 @@ export async function fetchDocument(url: string, o: FetchDocumentOptions): Promi
 
 async function saveBody(
   res: HttpResponse,
-  ctx: { cache: ContentCache; client: HttpClient; dir: string; key: string; shown: string; subject: Subject; opts: ReturnType<typeof resolveOptions> },
+  ctx: {
+    cache: ContentCache;
+    client: HttpClient;
+    dir: string;
+    key: string;
+    shown: string;
+    subject: Subject;
+    opts: ReturnType<typeof resolveOptions>;
+    signal: AbortSignal | undefined;
+    limit: { key: ReturnType<typeof limitKeyOf>; bytes: number };
+  },
 ): Promise<Omit<DocumentMeta, 'url' | 'finalUrl'>> {
-  const { cache, client, dir, key, shown, subject, opts } = ctx;
+  const { cache, client, dir, key, shown, subject, opts, signal, limit } = ctx;
   const lengthHeader = header(res.headers, 'content-length');
   const expected = lengthHeader && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
-  let tmp: string;
+  const decode = decoder(res);
+  const tooLarge = () => overLimitError({ url: shown, limit: limit.bytes, key: limit.key, decoded: decode !== undefined });
+  // Nothing but blocking calls from here to receiveBody: the body must have its reader before its next chunk.
+  let tmp: string | undefined;
+  let fd: number | undefined;
   try {
-    await mkdir(dir, { recursive: true });
-    tmp = await cache.tempPath('.body');
+    if (expected !== undefined && expected > limit.bytes) throw tooLarge();
+    tmp = cache.tempPath('.body');
+    fd = openSync(tmp, 'w');
   } catch (err) {
-    await res.body.dump().catch(() => {});
+    res.body.destroy();
+    if (tmp !== undefined) await rm(tmp, { force: true });
     throw err instanceof PackagerError ? err : diskError(err, shown, dir);
   }
-  let received = 0;
-  let size = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      received += chunk.length;
-      opts.onProgress({ type: 'bytes', id: shown, bytes: received });
-      cb(null, chunk);
-    },
-  });
-  const sizer = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      size += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  let writeError: unknown;
-  const out = createWriteStream(tmp);
-  out.on('error', (e) => (writeError ??= e));
-  opts.onProgress({ type: 'start', id: shown, name: shown, ...(expected !== undefined ? { total: expected } : {}) });
-  const decode = decoder(res);
-  const stages: (Readable | Transform)[] = [res.body, counter, ...(decode ? [decode] : []), sizer];
   try {
+    opts.onProgress({ type: 'start', id: shown, name: shown, ...(expected !== undefined ? { total: expected } : {}) });
+    let wire = 0;
+    const got = await receiveBody(res.body, {
+      fd,
+      maxBytes: limit.bytes,
+      decoder: decode,
+      onWire: (chunk) => opts.onProgress({ type: 'bytes', id: shown, bytes: (wire += chunk.length) }),
+    });
     try {
-      await pipeline([...stages, out] as ReadonlyArray<NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream>);
+      closeSync(fd);
     } catch (err) {
-      if (!out.closed) await once(out, 'close').catch(() => {});
-      if (isDiskError(writeError)) throw diskError(writeError, shown, cache.dir);
-      if (opts.signal?.aborted) throw opts.signal.reason ?? err;
-      if ((err as { code?: string }).code?.startsWith('Z_')) {
-        throw new PackagerError('ENETWORK', `Cannot fetch ${shown}: the compressed body is corrupt (${(err as Error).message})`, { url: shown }, { cause: err });
-      }
-      const mapped = client.toError(err, subject);
-      if (mapped.code === 'ENETWORK' && expected !== undefined && received < expected) throw truncatedError(subject, received, expected);
+      got.writeError ??= err;
+    }
+    if (got.writeError) throw isDiskError(got.writeError) ? diskError(got.writeError, shown, cache.dir) : got.writeError;
+    if (signal?.aborted) throw signal.reason ?? got.bodyError;
+    if (got.overLimit) throw tooLarge();
+    if (got.decodeError) {
+      throw new PackagerError('ENETWORK', `Cannot fetch ${shown}: the compressed body is corrupt (${(got.decodeError as Error).message})`, { url: shown }, { cause: got.decodeError });
+    }
+    if (got.bodyError) {
+      const mapped = client.toError(got.bodyError, subject);
+      if (mapped.code === 'ENETWORK' && expected !== undefined && got.wireBytes < expected) throw truncatedError(subject, got.wireBytes, expected);
       throw mapped;
     }
-    if (expected !== undefined && received < expected) throw truncatedError(subject, received, expected);
+    if (expected !== undefined && got.wireBytes < expected) throw truncatedError(subject, got.wireBytes, expected);
     const body = `${key}.${randomBytes(4).toString('hex')}.body`;
     try {
       await rename(tmp, path.join(dir, body));
     } catch (err) {
       throw diskError(err, shown, dir);
     }
-    opts.onProgress({ type: 'done', id: shown, bytes: received, cached: false });
+    opts.onProgress({ type: 'done', id: shown, bytes: got.wireBytes, cached: false });
     const contentType = header(res.headers, 'content-type');
     const etag = header(res.headers, 'etag');
     const lastModified = header(res.headers, 'last-modified');
@@ -207,7 +230,7 @@ async function saveBody(
       ...(etag ? { etag } : {}),
       ...(lastModified ? { lastModified } : {}),
       body,
-      size,
+      size: got.fileBytes,
     };
   } finally {
     await rm(tmp, { force: true });

@@ -1,5 +1,6 @@
 // The knobs every fetch entry point takes, and their defaults in one place so
 // fetchArtifact, fetchArtifacts and fetchDocument behave the same.
+import { downloadLimits, type DownloadLimits } from '../core/download-limits.js';
 import type { Logger, OnProgress } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import type { FileDigests } from './digests.js';
@@ -23,6 +24,8 @@ export interface FetchOptions {
   headersTimeoutMs?: number;
   /** Longest silence allowed between two body chunks (default 60000). */
   bodyTimeoutMs?: number;
+  /** Size and time limits (core/download-limits.ts has the defaults). */
+  limits?: Partial<DownloadLimits>;
   signal?: AbortSignal;
 }
 
@@ -47,6 +50,7 @@ export interface ResolvedOptions {
   maxRetryDelayMs: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
+  limits: DownloadLimits;
   signal: AbortSignal | undefined;
 }
 
@@ -63,6 +67,7 @@ export function resolveOptions(o: FetchOptions): ResolvedOptions {
     maxRetryDelayMs: Math.max(0, o.maxRetryDelayMs ?? 30_000),
     headersTimeoutMs: o.headersTimeoutMs ?? 30_000,
     bodyTimeoutMs: o.bodyTimeoutMs ?? 60_000,
+    limits: downloadLimits(o.limits),
     signal: o.signal,
   };
 }

@@ -19,8 +19,14 @@ export const APP_FILES: readonly { file: string; role: AppFileRole }[] = [
   { file: 'conda-requirements.txt', role: 'conda' },
   { file: 'environment.yml', role: 'conda' },
   { file: 'environment.yaml', role: 'conda' },
+  // a Python lock file is a complete environment, so it beats requirements.txt
+  { file: 'pylock.toml', role: 'pip' },
+  { file: 'uv.lock', role: 'pip' },
+  { file: 'poetry.lock', role: 'pip' },
+  { file: 'Pipfile.lock', role: 'pip' },
   { file: 'requirements.txt', role: 'pip' },
   { file: 'runtime.txt', role: 'python' },
+  { file: '.python-version', role: 'python' },
 ];
 
 export interface AppInputs {
@@ -39,11 +45,20 @@ async function isDir(p: string): Promise<boolean> {
   return (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
 }
 
-/** runtime.txt as staging reads it: `python-3.11.7`, `python-3.11.x`, `3.11` -> `3.11.7` / `3.11`. */
-export function runtimePython(text: string, file: string): string {
-  const line = (text.split(/\r?\n/)[0] ?? '').replace(/\s+/g, '').replace(/^python-?/, '').replace(/\.(x|\*)$/, '');
+/**
+ * runtime.txt / .python-version as staging reads them (bin/lib/app.sh): the
+ * first line that is no comment; `python-3.11.7`, `Python-3.11.x`, `3.11`,
+ * `cpython@3.11` -> `3.11.7` / `3.11`; undefined when no line names anything.
+ */
+export function runtimePython(text: string, file: string): string | undefined {
+  const first = text
+    .split(/\r?\n/)
+    .map((l) => l.replace(/#.*/, '').replace(/\s+/g, ''))
+    .find((l) => l !== '');
+  if (first === undefined) return undefined;
+  const line = first.toLowerCase().replace(/^cpython[@-]/, '').replace(/^python-?/, '').replace(/\.(x|\*)$/, '');
   if (!/^\d+\.\d+(\.\d+)?$/.test(line)) {
-    throw new PackagerError('EINPUT', `runtime.txt must name a Python version like python-3.11.7 or python-3.11.x, found: ${text.slice(0, 80)}`, {
+    throw new PackagerError('EINPUT', `${path.basename(file)} must name a CPython version like python-3.11.7, 3.11.x or 3.11, found: ${text.slice(0, 80)}`, {
       file,
       hint: 'write python-3.11.x (any 3.11) or python-3.11.7 (exactly)',
     });
@@ -62,16 +77,15 @@ export async function readApp(baseDir: string, dir: string, top: { conda?: Conda
     throw new PackagerError('EMANIFEST', `The app directory does not exist: ${dir}`, { file: root, key: 'apps', hint: 'apps: lists directories relative to the manifest' });
   }
   const files: AppInputs['files'] = {};
+  let python: string | undefined;
   for (const f of APP_FILES) {
-    if (files[f.role] === undefined && (await isFile(path.join(root, f.file)))) files[f.role] = path.join(dir, f.file);
+    if (files[f.role] !== undefined || !(await isFile(path.join(root, f.file)))) continue;
+    // the Python comes from the first file that names one
+    if (f.role === 'python' && (python = runtimePython(await readFile(path.join(root, f.file), 'utf8'), path.join(root, f.file))) === undefined) continue;
+    files[f.role] = path.join(dir, f.file);
   }
   const notes: string[] = [];
-  let python: string | undefined;
-  if (files.python) {
-    const file = path.resolve(baseDir, files.python);
-    python = runtimePython(await readFile(file, 'utf8'), file);
-  }
-  if (files.pip && (await isDir(path.join(root, 'vendor')))) {
+  if (files.pip && path.basename(files.pip) === 'requirements.txt' && (await isDir(path.join(root, 'vendor')))) {
     notes.push(`${dir}: requirements.txt is installed from vendor/ at staging, not from the bundle`);
     delete files.pip;
   }

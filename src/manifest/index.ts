@@ -20,4 +20,5 @@ export { parseLock, loadLock, serializeLock, writeLock, compareLockEntries, entr
 export { resolveInputsSha256, canonicalJson } from './inputs-hash.js';
 export { versionMatches, highestMatching } from './version-pattern.js';
 export { dumpYaml } from './yaml-dump.js';
+export { lockedUri, fetchableUri } from './local-uri.js';
 export { assertYamlSize, expandedValueCount, MAX_YAML_VALUES } from './yaml-source.js';

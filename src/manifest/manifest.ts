@@ -4,6 +4,7 @@
 // `conda:` and `pip:` (docs/MANIFEST.md). Validation reports every problem
 // with its key path and line/column; unknown top-level keys only warn.
 import path from 'node:path';
+import { distance } from 'fastest-levenshtein';
 import { PackagerError } from '../core/errors.js';
 import { isHexDigest } from '../core/integrity.js';
 import { isPlainName, PLAIN_NAME_RULE } from '../core/plain-name.js';
@@ -107,7 +108,16 @@ export function parseManifest(text: string, file: string): { manifest: Manifest;
   const raw = value;
   const warnings: ManifestWarning[] = [];
   for (const key of Object.keys(raw)) {
-    if (!(KNOWN_TOP_LEVEL_KEYS as readonly string[]).includes(key)) warnings.push(warnUnknown(r, key, 'top-level key'));
+    if ((KNOWN_TOP_LEVEL_KEYS as readonly string[]).includes(key)) continue;
+    const meant = misspeltSection(key);
+    if (meant === undefined) warnings.push(warnUnknown(r, key, 'top-level key'));
+    else
+      r.problem(key, `unknown top-level key: did you mean \`${meant}:\`?`, {
+        at: 'key',
+        wanted: meant,
+        found: key,
+        hint: `Rename \`${key}:\` to \`${meant}:\` (as it is, the zip would ship without that section).`,
+      });
   }
 
   if (raw.language === undefined) {
@@ -177,10 +187,29 @@ export function parseManifest(text: string, file: string): { manifest: Manifest;
   return { manifest, warnings };
 }
 
+/**
+ * Sections of this packager that a typo would silently empty (their packages left out of
+ * the zip). A foreign key (Cloud Foundry's rule: unknown keys only warn) is told apart
+ * from a misspelling by edit distance: at most 2, and at most 1 for the three-letter
+ * `pip` (two edits would catch `api`, `id`, `vip`).
+ */
+const TYPO_GUARDED_SECTIONS = ['miniconda', 'conda', 'pip', 'environments', 'apps'];
+
+/** The section `key` misspells (case-insensitive), or undefined for a foreign key. */
+function misspeltSection(key: string): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const name of TYPO_GUARDED_SECTIONS) {
+    if (key === name) continue;
+    const d = distance(key.toLowerCase(), name);
+    if (d <= Math.min(2, name.length - 2) && (best === undefined || d < best.d)) best = { name, d };
+  }
+  return best?.name;
+}
+
+/** A warning for an unknown key; the reporter prints its location, once. */
 function warnUnknown(r: FieldReader, key: string, what: string): ManifestWarning {
   const pos = r.index.keyAt(key);
-  const message = `${r.format({ key, line: pos?.line, column: pos?.column, message: `unknown ${what}, ignored` })}`;
-  return { message, key, line: pos?.line, column: pos?.column };
+  return { message: `unknown ${what}, ignored`, key, line: pos?.line, column: pos?.column };
 }
 
 function warnUnknownKeys(r: FieldReader, obj: Record<string, unknown>, base: string, known: string[], warnings: ManifestWarning[]): void {

@@ -6,7 +6,11 @@
 
 const WILDCARD = /^[xX*]$/;
 
-/** True when `version` is matched by `pattern` (exact, or dotted with `x`/`*` wildcards). */
+/**
+ * True when `version` is matched by `pattern` (exact, or dotted with `x`/`*` wildcards).
+ * A version with fewer segments than the pattern reads as zero-padded, as libbuildpack's
+ * Masterminds semver reads `1.0` as 1.0.0, so `1.0.x` and `1.x` match `1.0`.
+ */
 export function versionMatches(pattern: string, version: string): boolean {
   if (pattern === version) return true;
   const want = pattern.split('.');
@@ -14,8 +18,8 @@ export function versionMatches(pattern: string, version: string): boolean {
   const have = version.split('.');
   for (let i = 0; i < want.length; i++) {
     // A wildcard segment matches it and everything after it (`3.x` matches 3.10.21).
-    if (WILDCARD.test(want[i]!)) return i < have.length || i === 0;
-    if (want[i] !== have[i]) return false;
+    if (WILDCARD.test(want[i]!)) return true;
+    if (want[i] !== (have[i] ?? '0')) return false;
   }
   return have.length === want.length;
 }

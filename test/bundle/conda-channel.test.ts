@@ -85,6 +85,14 @@ describe('condaChannelEntries', () => {
     });
   });
 
+  it('bundles a channel named through channel_alias under the name the manifest writes (`mychan`), as apps and mirror users name it', async () => {
+    const alias = 'https://repo.example/conda';
+    const r = await realEntry(RECIPES, 'run_constrained-1.0-0.conda', `${alias}/mychan`);
+    const out = byName(condaChannelEntries([r.entry], new Map([[r.entry, r.file]]), [{ url: `${alias}/mychan`, subdirs: ['linux-64'], alias }]));
+    expect([...out.keys()].filter((k) => k.endsWith('.conda'))).toEqual(['conda/mychan/noarch/run_constrained-1.0-0.conda']);
+    expect(String((out.get('conda/channels.tsv')!.source as { data: string }).data)).toMatch(/^mychan\thttps:\/\/repo\.example\/conda\/mychan\t/m);
+  });
+
   it('sets sha256/size from the shipped bytes, keeps md5, and drops keys that would point conda elsewhere', async () => {
     const r = await realEntry(RECIPES, 'run_constrained-1.0-0.conda', FORGE);
     r.entry.record = { ...r.entry.record!, sha256: '0'.repeat(64), size: 1, url: 'https://elsewhere.example/x.conda', channel: 'https://elsewhere.example' };

@@ -58,6 +58,16 @@ describe('channelDirName', () => {
     expect(channelDirName('http://127.0.0.1:4000')).toBe('127.0.0.1');
   });
 
+  it('names a channel under the manifest\'s channel_alias as the manifest writes it (mychan, not conda-mychan)', () => {
+    const alias = 'https://u:secret@repo.example/conda/';
+    expect(channelDirName('https://u:secret@repo.example/conda/mychan', [alias])).toBe('mychan');
+    expect(channelDirName('https://repo.example/conda/pkgs/main', [alias])).toBe('pkgs-main');
+    expect(channelDirName('https://repo.example/conda/t/tk-1/private', [alias])).toBe('private');
+    expect(channelDirName('https://repo.example/condax/mychan', [alias])).toBe('condax-mychan');
+    const dirs = channelDirNames(['https://repo.example/conda/mychan', 'https://conda.anaconda.org/conda-forge'], ['https://repo.example/conda']);
+    expect([...dirs.values()].sort()).toEqual(['conda-forge', 'mychan']);
+  });
+
   it('makes colliding names unique, independent of listing order', () => {
     const urls = ['https://mirror-b.example/conda-forge', 'https://conda.anaconda.org/conda-forge', 'file:///x/conda-forge', 'https://repo.anaconda.com/pkgs/main'];
     const a = channelDirNames(urls);

@@ -45,7 +45,12 @@ describe('readApp', () => {
     expect(r.env.pip?.python_version).toBe('3.12');
     expect(r.env.conda?.channels).toEqual([]);
     await writeFile(path.join(dir, 'conda-lock.yml'), 'version: 1\n');
-    expect((await readApp(dir, '.', {})).files.conda).toBe('conda-lock.yml');
+    await writeFile(path.join(dir, 'uv.lock'), 'version = 1\n');
+    await writeFile(path.join(dir, 'runtime.txt'), '# no version here\n');
+    await writeFile(path.join(dir, '.python-version'), '3.13\n');
+    const again = await readApp(dir, '.', {});
+    expect(again.files).toEqual({ conda: 'conda-lock.yml', pip: 'uv.lock', python: '.python-version' });
+    expect(again.env.pip?.python_version).toBe('3.13');
   });
 
   it('leaves a vendored app\'s requirements to vendor/, and says so', async () => {
@@ -56,7 +61,7 @@ describe('readApp', () => {
   });
 
   it('reads runtime.txt in every spelling staging accepts and refuses others', () => {
-    expect(['python-3.11.7', 'python-3.11.x', '3.11', ' python-3.12.* \n'].map((t) => runtimePython(t, 'runtime.txt'))).toEqual(['3.11.7', '3.11', '3.11', '3.12']);
+    expect(['python-3.11.7', 'Python-3.11.x', '3.11', ' python-3.12.* \n', '# pyenv\ncpython@3.13\n', '\n'].map((t) => runtimePython(t, 'runtime.txt'))).toEqual(['3.11.7', '3.11', '3.11', '3.12', '3.13', undefined]);
     expect(thrownPackagerError(() => runtimePython('ruby-3.2', 'runtime.txt')).code).toBe('EINPUT');
   });
 });

@@ -570,16 +570,37 @@ describe('manifest errors', () => {
           "column": 1,
           "key": "dependencys",
           "line": 18,
-          "message": "manifest.yml: dependencys (line 18, column 1): unknown top-level key, ignored",
+          "message": "unknown top-level key, ignored",
         },
         {
           "column": 3,
           "key": "pip.requirement",
           "line": 20,
-          "message": "manifest.yml: pip.requirement (line 20, column 3): unknown key (known: index_url, extra_index_urls, find_links, python_version, platforms, requirements, files), ignored",
+          "message": "unknown key (known: index_url, extra_index_urls, find_links, python_version, platforms, requirements, files), ignored",
         },
       ]
     `);
+  });
+
+  it('refuses a misspelt packager section (within two edits) with "did you mean", naming every one', () => {
+    const e = caught(() =>
+      parseManifest(GOOD + 'pipp:\n  requirements: [flask]\ncondaa:\n  specs: [numpy]\nminconda: []\nEnvironment: {}\nap: []\n', 'manifest.yml'),
+    );
+    expect(e).toMatchObject({ code: 'EMANIFEST' });
+    expect(e.details).toMatchObject({ key: 'pipp', line: 18, column: 1, hint: expect.stringContaining('Rename `pipp:` to `pip:`') });
+    expect(e.message).toBe('manifest.yml: pipp (line 18, column 1): unknown top-level key: did you mean `pip:`? (and 4 more problems)');
+    expect(e.details.problems).toEqual([
+      'manifest.yml: pipp (line 18, column 1): unknown top-level key: did you mean `pip:`?',
+      'manifest.yml: condaa (line 20, column 1): unknown top-level key: did you mean `conda:`?',
+      'manifest.yml: minconda (line 22, column 1): unknown top-level key: did you mean `miniconda:`?',
+      'manifest.yml: Environment (line 23, column 1): unknown top-level key: did you mean `environments:`?',
+      'manifest.yml: ap (line 24, column 1): unknown top-level key: did you mean `apps:`?',
+    ]);
+  });
+
+  it('keeps foreign keys (more than two edits away, or two from `pip`) as warnings', () => {
+    const { warnings } = parseManifest(GOOD + 'owner: ops\nid: x\ncontact: ops\nx-team: infra\n', 'manifest.yml');
+    expect(warnings.map((w) => w.key)).toEqual(['owner', 'id', 'contact', 'x-team']);
   });
 
   it('says so when the manifest file does not exist', async () => {

@@ -14,6 +14,12 @@ describe('versionMatches (default_versions patterns)', () => {
     ['x', 'py312_24.5.0-0', true],
     ['py312_24.5.0-0', 'py312_24.5.0-0', true],
     ['3.10', '3.10.21', false],
+    // libbuildpack (Masterminds semver) reads a short version zero-padded: 1.0 is 1.0.0
+    ['1.0.x', '1.0', true],
+    ['1.x', '1', true],
+    ['1.0.x', '1', true],
+    ['1.1.x', '1', false],
+    ['1.0.x', '1.1', false],
   ])('%s matches %s: %s', (pattern, version, want) => {
     expect(versionMatches(pattern, version)).toBe(want);
   });

@@ -111,7 +111,7 @@ const CASES: Case[] = [
     says: /warning: Skipped link "\.\.\/\.\.\/files\/x-1\.0-py3-none-any\.whl#sha256=zz" on index page http:\/\/127\.0\.0\.1:\d+\/simple\/x\/ \(line 1\): malformed sha256 digest "zz" for x-1\.0-py3-none-any\.whl\nerror: No project named x on the index/,
   },
   { file: 'simple/s06-json-deep.json', exit: 4, says: /Malformed PEP 691 JSON index page: .*\/simple\/x\/: files\[0\]\.filename is missing/ },
-  { file: 'simple/s07-file-url-on-remote-index.html', exit: 4, says: /links to a file that is not on the network: file:\/\// },
+  { file: 'simple/s07-file-url-on-remote-index.html', exit: 4, says: /The index page .* points at file:\/\/.*, which is not an http\(s\) URL/ },
 ];
 
 /** Zips: what `verify`, `mirror serve` and `mirror export` must each do. */

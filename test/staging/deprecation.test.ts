@@ -36,6 +36,11 @@ describe('deprecation_covers (bash) agrees with the packager', () => {
     ['never', '2.7.\\d+', '2.7.13'],
     ['never', '2.7.\\d+', '12.7.1'],
     ['3.3', '3.3.\\d+', '3.3.6'],
+    // a short version reads zero-padded, as libbuildpack's semver does (1.0 is 1.0.0)
+    ['1.0.x', '', '1.0'],
+    ['1.x', '', '1'],
+    ['1.1.x', '', '1'],
+    ['1.0.x', '', '1.1'],
   ];
   it('on every case of the table', async () => {
     const dir = await tempDir();
@@ -47,7 +52,7 @@ describe('deprecation_covers (bash) agrees with the packager', () => {
     const bashSays = r.stdout.trim().split('\n');
     const tsSays = cases.map(([line, match, v], i) => `${i} ${deprecationCovers({ version_line: line, ...(match ? { match } : {}) }, v) ? 'yes' : 'no'}`);
     expect(bashSays).toEqual(tsSays);
-    expect(tsSays.filter((s) => s.endsWith('yes'))).toHaveLength(7);
+    expect(tsSays.filter((s) => s.endsWith('yes'))).toHaveLength(9);
   });
 });
 

@@ -20,7 +20,7 @@ const env = { PATH: process.env.PATH, HOME: '/nonexistent' };
 describe('bin/detect', () => {
   const matches = [
     'environment.yml', 'environment.yaml', 'conda-requirements.txt', 'conda-lock.yml', 'conda-linux-64.lock',
-    'requirements.txt', 'setup.py', 'pyproject.toml',
+    'pylock.toml', 'uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt', 'setup.py', 'pyproject.toml',
   ];
   for (const f of matches) {
     it(`accepts an app with ${f} and prints the buildpack name and version`, async () => {
@@ -29,7 +29,7 @@ describe('bin/detect', () => {
       expect(r.stdout).toBe(`python_buildpack ${(await import('node:fs')).readFileSync(path.join(ROOT, 'VERSION'), 'utf8').trim()}\n`);
     });
   }
-  const rejected: Array<Record<string, string>> = [{}, { 'package.json': '{}' }, { Pipfile: '' }, { 'sub/requirements.txt': '' }, { 'runtime.txt': 'python-3.11.7' }];
+  const rejected: Array<Record<string, string>> = [{}, { 'package.json': '{}' }, { Pipfile: '' }, { 'sub/requirements.txt': '' }, { 'runtime.txt': 'python-3.11.7' }, { '.python-version': '3.11' }];
   for (const files of rejected) {
     it(`rejects an app with only ${JSON.stringify(Object.keys(files))} (exit 1, nothing printed)`, async () => {
       const r = await runScript(path.join(ROOT, 'bin/detect'), [await app(files)], { env });

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Artifact } from '../../core/artifact.js';
+import { downloadLimits, type DocumentKind, type DownloadLimits } from '../../core/download-limits.js';
 import { PackagerError, isPackagerError } from '../../core/errors.js';
 import { sriFromHex } from '../../core/integrity.js';
 import { readRegularFile } from '../../core/regular-file.js';
@@ -32,8 +33,10 @@ export { MatchSpec } from './match-spec.js';
 export { RepodataIndex } from './repodata.js';
 
 export interface CondaResolveContext {
-  /** Fetches a document (repodata.json) into a file; `url` is the final URL, redacted. */
-  fetchDocument(url: string): Promise<{ path: string; url: string }>;
+  /** Fetches a document into a file (`kind` picks its size limit; default `document`); `url` is the final URL, redacted. */
+  fetchDocument(url: string, kind?: DocumentKind): Promise<{ path: string; url: string }>;
+  /** Size limits for what this resolver decompresses itself (.zst repodata, shards); default core's. */
+  limits?: DownloadLimits;
   logger: Logger;
   /**
    * Downloads a package file (verified by the md5 it is given) into the
@@ -384,7 +387,11 @@ export class RepodataCache {
   private readonly opened: SubdirRecords[] = [];
   private tmp?: string;
 
-  constructor(private readonly ctx: Pick<CondaResolveContext, 'fetchDocument' | 'logger' | 'preferShards' | 'preferZst'>) {}
+  private readonly limits: DownloadLimits;
+
+  constructor(private readonly ctx: Pick<CondaResolveContext, 'fetchDocument' | 'logger' | 'preferShards' | 'preferZst' | 'limits'>) {
+    this.limits = ctx.limits ?? downloadLimits();
+  }
 
   async close(): Promise<void> {
     for (const i of this.opened) await i.close().catch(() => undefined);
@@ -438,7 +445,7 @@ export class RepodataCache {
       this.ctx.logger.debug(`${redactUrl(indexUrl)}: HTTP ${status}, no sharded repodata`);
       return undefined;
     }
-    const index = await ShardedIndex.open(file, indexUrl, redactUrl(indexUrl), subdir, async (url) => (await this.ctx.fetchDocument(url)).path);
+    const index = await ShardedIndex.open(file, indexUrl, redactUrl(indexUrl), subdir, async (url) => (await this.ctx.fetchDocument(url)).path, this.limits.documentBytes);
     const infoSubdir = index.info.subdir;
     if (typeof infoSubdir === 'string' && infoSubdir !== subdir) {
       throw new PackagerError('EBADINDEX', `${SHARD_INDEX_FILE} says it is for ${infoSubdir}, not ${subdir}: ${redactUrl(indexUrl)}`, { url: redactUrl(indexUrl), wanted: subdir, found: infoSubdir });
@@ -454,7 +461,7 @@ export class RepodataCache {
       const shown = redactUrl(`${url}.zst`);
       let zst;
       try {
-        zst = await this.ctx.fetchDocument(`${url}.zst`);
+        zst = await this.ctx.fetchDocument(`${url}.zst`, 'repodata');
       } catch (err) {
         const status = isPackagerError(err, 'EHTTP') ? Number(err.details.status) : NaN;
         if (!(status >= 400 && status < 500)) throw err;
@@ -464,7 +471,7 @@ export class RepodataCache {
         this.tmp ??= await mkdtemp(path.join(os.tmpdir(), 'conda-repodata-'));
         const out = path.join(this.tmp, `${this.opened.length}-${Math.random().toString(36).slice(2)}.json`);
         try {
-          await decompressRepodata(zst.path, out, 'zst', shown);
+          await decompressRepodata(zst.path, out, 'zst', shown, this.limits.repodataBytes);
           return { file: out, url: shown };
         } catch (err) {
           if (!isPackagerError(err, 'EBADINDEX')) throw err;
@@ -473,7 +480,7 @@ export class RepodataCache {
         }
       }
     }
-    return { file: (await this.ctx.fetchDocument(url)).path, url: redactUrl(url) };
+    return { file: (await this.ctx.fetchDocument(url, 'repodata')).path, url: redactUrl(url) };
   }
 
 }

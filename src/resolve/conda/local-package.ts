@@ -13,6 +13,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import tarStream from 'tar-stream';
+import yauzl from 'yauzl';
 import { PackagerError } from '../../core/errors.js';
 import { fileKind } from '../../core/regular-file.js';
 
@@ -62,8 +64,7 @@ async function digests(file: string): Promise<{ md5: string; sha256: string; siz
 
 /** Reads `info/index.json` out of an uncompressed tar stream, stopping as soon as it is found. */
 async function indexJsonFromTar(tar: Readable): Promise<Buffer | undefined> {
-  const { extract } = await import('tar-stream');
-  const ex = extract();
+  const ex = tarStream.extract();
   tar.on('error', (e) => ex.destroy(e));
   tar.pipe(ex);
   try {
@@ -128,7 +129,6 @@ async function indexFromTarBz2(file: string): Promise<Buffer | undefined> {
 }
 
 async function indexFromConda(file: string): Promise<Buffer | undefined> {
-  const yauzl = await import('yauzl');
   const zip = await new Promise<import('yauzl').ZipFile>((resolve, reject) =>
     yauzl.open(file, { lazyEntries: true, autoClose: false }, (err, z) => (err ? reject(err) : resolve(z!))),
   );

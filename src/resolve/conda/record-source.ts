@@ -3,6 +3,7 @@
 // URLs are `<channel>/<subdir>/<fn>`, or `info.base_url/<fn>` for CEP-15
 // repodata (https://github.com/conda/ceps/blob/main/cep-0015.md).
 
+import { checkNetworkReference } from '../../core/network-reference.js';
 import { redactUrl } from '../../core/redact.js';
 import type { ChannelRef } from './match-spec.js';
 import type { SubdirRecords } from './shards.js';
@@ -23,10 +24,19 @@ export interface SubdirIndex {
 export function packageBaseUrl(s: SubdirIndex): string {
   const base = s.index.info.base_url;
   if (typeof base === 'string' && base !== '') {
+    let url: string | undefined;
     try {
-      return new URL(base, s.repodataUrl).toString().replace(/\/+$/, '');
+      url = new URL(base, s.repodataUrl).toString().replace(/\/+$/, '');
     } catch {
       // fall through to the conventional layout
+    }
+    if (url !== undefined) {
+      checkNetworkReference(s.repodataUrl, url, {
+        what: `The repodata of channel ${redactUrl(s.channel.url)} (${s.subdir}),`,
+        found: `${redactUrl(url)} (info.base_url)`,
+        hint: 'a channel served over http(s) may only place its packages at http(s) URLs; copy the packages into a local channel (a file:// channel in conda.channels) if you trust them',
+      });
+      return url;
     }
   }
   return `${s.channel.url.replace(/\/+$/, '')}/${s.subdir}`;

@@ -6,10 +6,11 @@
 // the solver asks for its name (positional reads, merged when close together).
 // Reads local files only; fetching is index.ts's job.
 
-import { open, type FileHandle } from 'node:fs/promises';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { closeSync, createReadStream, createWriteStream, openSync, writeSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
+import { DOWNLOAD_LIMITS, overLimitError } from '../../core/download-limits.js';
 import { PackagerError } from '../../core/errors.js';
 
 /** Which map of repodata.json a record came from. */
@@ -52,6 +53,10 @@ export interface ScanResult {
 
 const Q = 0x22; // "
 const BS = 0x5c; // \
+/** Longest key or package name the scanner keeps (a real one is a few dozen bytes); a hostile one could exceed what a string can hold. */
+const MAX_CAPTURED_BYTES = 64 * 1024;
+/** Largest record (a real one is a few KB): the solver parses each as one string. */
+const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
 const enum Role {
   None,
@@ -78,6 +83,7 @@ export class RepodataScanner {
   private bsRun = 0;
   private role: Role = Role.None;
   private capture: Buffer[] = [];
+  private captured = 0;
   private topKey = '';
   private topValueStart = -1;
   private inMap = 0; // 0 none, 1 packages, 2 packages.conda
@@ -164,6 +170,7 @@ export class RepodataScanner {
     this.inString = true;
     this.bsRun = 0;
     this.capture = [];
+    this.captured = 0;
     const d = this.depth;
     if (this.expectKey) {
       if (d === 1) this.role = Role.TopKey;
@@ -189,7 +196,11 @@ export class RepodataScanner {
         while (k >= start && b[k] === BS) k--;
         const run = b.length - 1 - k;
         this.bsRun = k < start ? this.bsRun + run : run;
-        if (this.role !== Role.None && this.role !== Role.FileKey) this.capture.push(Buffer.from(b.subarray(start)));
+        if (this.role !== Role.None && this.role !== Role.FileKey) {
+          this.captured += b.length - start;
+          if (this.captured > MAX_CAPTURED_BYTES) throw badJson(`a key or package name longer than ${MAX_CAPTURED_BYTES} bytes`, this.pos + start);
+          this.capture.push(Buffer.from(b.subarray(start)));
+        }
         return b.length;
       }
       let k = q - 1;
@@ -235,6 +246,7 @@ export class RepodataScanner {
   }
 
   private endRecord(valueEnd: number): void {
+    if (valueEnd - this.recKeyStart > MAX_RECORD_BYTES) throw badJson(`a record larger than ${MAX_RECORD_BYTES / (1024 * 1024)} MiB`, this.recKeyStart);
     const fmt = this.inMap === 2 ? 1 : 0;
     this.result.count++;
     this.recKeyIsName = false;
@@ -520,40 +532,63 @@ function withSource(err: PackagerError, file: string, url: string | undefined): 
   return new PackagerError(err.code, `${err.message}: ${url ?? file}`, { ...err.details, ...where(file, url) }, { cause: err });
 }
 
+/** Counts decoded bytes; throws ESIZE once more than `maxBytes` came out. */
+export function decodedSizeGuard(maxBytes: number, url: string, key: 'documentBytes' | 'repodataBytes'): (n: number) => void {
+  let decoded = 0;
+  return (n) => {
+    decoded += n;
+    if (decoded > maxBytes) throw overLimitError({ url, limit: maxBytes, key, decoded: true });
+  };
+}
+
 /**
  * Decompresses a `repodata.json.zst` or `.json.bz2` into `dest` as a stream
- * (fzstd / unbzip2-stream: Node 20's zlib has neither codec). `url`
- * (redacted) names the download in errors instead of its cache path.
+ * (fzstd / unbzip2-stream: Node 20's zlib has neither codec), refusing more
+ * than `maxBytes` of output (ESIZE) as it goes: a few KB of zstd can decode
+ * to gigabytes. `url` (redacted) names the download in errors instead of its
+ * cache path.
  */
-export async function decompressRepodata(src: string, dest: string, codec: 'zst' | 'bz2', url?: string): Promise<void> {
+export async function decompressRepodata(
+  src: string,
+  dest: string,
+  codec: 'zst' | 'bz2',
+  url?: string,
+  maxBytes = DOWNLOAD_LIMITS.repodataBytes.default,
+): Promise<void> {
+  // Throws from inside fzstd's output callback: it emits every block of an input chunk in one call.
+  const count = decodedSizeGuard(maxBytes, url ?? src, 'repodataBytes');
   try {
     if (codec === 'zst') {
+      // Each decoded block is written as fzstd emits it: a bomb's blocks never pile up in memory.
       const { Decompress } = await import('fzstd');
-      const t: Transform = new Transform({
+      const fd = openSync(dest, 'w');
+      try {
+        const dec = new Decompress((chunk) => {
+          count(chunk.length);
+          for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
+        });
+        for await (const chunk of createReadStream(src)) dec.push(chunk as Buffer);
+        dec.push(new Uint8Array(0), true);
+      } finally {
+        closeSync(fd);
+      }
+    } else {
+      const { default: bz2 } = await import('unbzip2-stream');
+      const limit = new Transform({
         transform(chunk: Buffer, _enc, cb) {
           try {
-            dec.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-            cb();
-          } catch (e) {
-            cb(e as Error);
-          }
-        },
-        flush(cb) {
-          try {
-            dec.push(new Uint8Array(0), true);
-            cb();
+            count(chunk.length);
+            cb(null, chunk);
           } catch (e) {
             cb(e as Error);
           }
         },
       });
-      const dec = new Decompress((chunk) => t.push(Buffer.from(chunk)));
-      await pipeline(createReadStream(src), t, createWriteStream(dest));
-    } else {
-      const { default: bz2 } = await import('unbzip2-stream');
-      await pipeline(createReadStream(src), bz2(), createWriteStream(dest));
+      await pipeline(createReadStream(src), bz2(), limit, createWriteStream(dest));
     }
   } catch (err) {
+    await rm(dest, { force: true });
+    if (err instanceof PackagerError) throw err;
     throw new PackagerError('EBADINDEX', `Cannot decompress repodata (${codec}): ${url ?? src}`, { ...where(src, url), hint: 'the channel served a corrupt compressed repodata; retry' }, { cause: err });
   }
 }

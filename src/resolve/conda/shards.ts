@@ -8,9 +8,12 @@
 
 import { readFile } from 'node:fs/promises';
 import { decode } from '@msgpack/msgpack';
-import { decompress } from 'fzstd';
+import { Decompress } from 'fzstd';
+import { DOWNLOAD_LIMITS } from '../../core/download-limits.js';
 import { PackagerError } from '../../core/errors.js';
-import { toRepodataRecord, type PackageFormat, type RepodataRecord } from './repodata.js';
+import { checkNetworkReference } from '../../core/network-reference.js';
+import { redactUrl } from '../../core/redact.js';
+import { decodedSizeGuard, toRepodataRecord, type PackageFormat, type RepodataRecord } from './repodata.js';
 
 export const SHARD_INDEX_FILE = 'repodata_shards.msgpack.zst';
 
@@ -30,10 +33,19 @@ function bad(what: string, url: string): PackagerError {
   });
 }
 
-function unpack(bytes: Uint8Array, url: string): unknown {
+/** Decodes a zstd msgpack document, refusing more than `maxBytes` decoded (a few KB of zstd can decode to GB). */
+function unpack(bytes: Uint8Array, url: string, maxBytes: number): unknown {
   try {
-    return decode(decompress(bytes));
+    const parts: Uint8Array[] = [];
+    const count = decodedSizeGuard(maxBytes, url, 'documentBytes');
+    const dec = new Decompress((block) => {
+      count(block.length);
+      parts.push(block.slice());
+    });
+    dec.push(bytes, true);
+    return decode(Buffer.concat(parts));
   } catch (err) {
+    if (err instanceof PackagerError) throw err;
     throw new PackagerError('EBADINDEX', `Cannot decode sharded repodata (zstd + msgpack): ${url}`, { url, hint: 'the channel served a corrupt file; retry' }, { cause: err });
   }
 }
@@ -62,6 +74,7 @@ export class ShardedIndex implements SubdirRecords {
     index: Record<string, unknown>,
     private readonly subdir: string,
     private readonly fetchShard: (url: string) => Promise<string>,
+    private readonly maxBytes: number,
   ) {
     const info = isMap(index.info) ? index.info : {};
     this.shards = new Map();
@@ -75,16 +88,28 @@ export class ShardedIndex implements SubdirRecords {
     const baseUrl = typeof info.base_url === 'string' && info.base_url !== '' ? info.base_url : undefined;
     this.info = { ...info, ...(baseUrl ? { base_url: new URL(baseUrl, dir).toString() } : { base_url: undefined }) };
     this.shardsBase = new URL(typeof info.shards_base_url === 'string' ? info.shards_base_url : '', dir).toString().replace(/\/?$/, '/');
+    checkNetworkReference(indexUrl, this.shardsBase, {
+      what: 'The shard index',
+      found: `${redactUrl(this.shardsBase)} (info.shards_base_url)`,
+      hint: 'a channel served over http(s) may only place its shards at http(s) URLs',
+    });
   }
 
   private readonly shardsBase: string;
 
   /** Opens a downloaded shard index; `fetchShard` downloads a shard URL into a local file. */
-  static async open(file: string, indexUrl: string, label: string, subdir: string, fetchShard: (url: string) => Promise<string>): Promise<ShardedIndex> {
-    const doc = unpack(await readFile(file), label);
+  static async open(
+    file: string,
+    indexUrl: string,
+    label: string,
+    subdir: string,
+    fetchShard: (url: string) => Promise<string>,
+    maxBytes = DOWNLOAD_LIMITS.documentBytes.default,
+  ): Promise<ShardedIndex> {
+    const doc = unpack(await readFile(file), label, maxBytes);
     if (!isMap(doc)) throw bad('not a map', label);
     if (doc.version !== undefined && doc.version !== 1) throw bad(`unsupported version ${String(doc.version)}`, label);
-    return new ShardedIndex(indexUrl, label, doc, subdir, fetchShard);
+    return new ShardedIndex(indexUrl, label, doc, subdir, fetchShard, maxBytes);
   }
 
   get count(): number {
@@ -114,7 +139,7 @@ export class ShardedIndex implements SubdirRecords {
     if (!h) return [];
     const url = `${this.shardsBase}${h}.msgpack.zst`;
     const shown = this.label.replace(/[^/]*$/, `${h}.msgpack.zst`);
-    const doc = unpack(await readFile(await this.fetchShard(url)), shown);
+    const doc = unpack(await readFile(await this.fetchShard(url)), shown, this.maxBytes);
     if (!isMap(doc)) throw bad('a shard is not a map', shown);
     const removed = new Set(Array.isArray(doc.removed) ? doc.removed.filter((x): x is string => typeof x === 'string') : []);
     const out: RepodataRecord[] = [];

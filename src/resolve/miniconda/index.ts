@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { PackagerError, isPackagerError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { redactUrl } from '../../core/redact.js';
+import { checkNetworkReference } from '../../core/network-reference.js';
 import { knownStacks, stackInfo } from '../../core/stacks.js';
 import { compareLockEntries } from '../../manifest/lock.js';
 import type { LockEntry, MinicondaSpec } from '../../manifest/types.js';
@@ -107,6 +108,7 @@ async function resolveMiniconda(
   const listings = await indexOf(pageUrl);
   const choice = selectInstaller(listings, { flavor: spec.flavor, version: spec.version, platform }, pageUrl);
   const uri = new URL(choice.listing.href ?? choice.listing.filename, pageUrl).toString();
+  checkNetworkReference(pageUrl, uri, { what: 'The installer index', hint: 'an installer index served over http(s) may only link http(s) files' });
   const exact = choice.listing.sizeExact && choice.listing.size !== undefined;
   ctx.logger.info(
     `Resolved ${spec.flavor} ${spec.version} for ${stacks.join(', ')}: ${choice.listing.filename} (sha256 ${choice.sha256.slice(0, 12)}...)`,

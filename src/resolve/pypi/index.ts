@@ -10,8 +10,10 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   type Artifact,
+  type DocumentKind,
   type Logger,
   PackagerError,
+  checkNetworkReference,
   decodeText,
   isPackagerError,
   normalizeProjectName,
@@ -24,6 +26,8 @@ import {
 import type { LockEntry, PipSection } from '../../manifest/types.js';
 import { readSdistMetadata, readWheelMetadata } from './dist-archive.js';
 import { type CoreMetadata, parseCoreMetadata, parseEggRequires, sdistDependenciesAreStatic } from './metadata.js';
+import { type LockFileInput, lockedEntries } from './locked-inputs.js';
+import { lockFormatOf } from './lockfiles/index.js';
 import { formatVersion } from './pep440.js';
 import { parseRequirement, RequirementSyntaxError } from './requirement.js';
 import { type RequirementLine, type RequirementsOptions, emptyRequirementsOptions, parseRequirementsFile } from './requirements-file.js';
@@ -42,8 +46,8 @@ export { parseRequirementsFile } from './requirements-file.js';
 export type { IndexFile, ProjectPage } from './simple-index.js';
 
 export interface PypiResolveContext {
-  /** GETs a document (index page, PEP 658 sidecar) into a file; `url` is the final URL after redirects. */
-  fetchDocument(url: string, headers?: Record<string, string>): Promise<{ path: string; url: string; contentType?: string }>;
+  /** GETs a document (index page, PEP 658 sidecar; `kind` picks its size limit, default `document`) into a file; `url` is the final URL after redirects. */
+  fetchDocument(url: string, headers?: Record<string, string>, kind?: DocumentKind): Promise<{ path: string; url: string; contentType?: string }>;
   /** Downloads an artifact into the content cache, verified against its integrity. */
   fetchFile(a: Artifact): Promise<{ path: string; sha256: string; size: number }>;
   logger: Logger;
@@ -89,6 +93,19 @@ interface Inputs {
   hashLines: boolean;
 }
 
+/** The Python lock files among `pip.files` (lockedEntries reads them; they are never re-resolved). */
+async function readLockInputs(input: PypiResolveInput): Promise<LockFileInput[]> {
+  const out: LockFileInput[] = [];
+  for (const f of input.pip.files) {
+    const format = lockFormatOf(f);
+    if (!format) continue;
+    const file = path.resolve(input.manifestDir, f);
+    const text = decodeText(await readRegularFile(file, { code: 'EINPUT', maxBytes: 64 << 20, what: `${format} lock file` }), file, 'EINPUT');
+    out.push({ format, file: path.relative(input.manifestDir, file) || f, text });
+  }
+  return out;
+}
+
 async function readInputs(input: PypiResolveInput): Promise<Inputs> {
   const env = input.env ?? process.env;
   const out: Inputs = { requirements: [], constraints: [], options: emptyRequirementsOptions(), hashLines: false };
@@ -113,6 +130,7 @@ async function readInputs(input: PypiResolveInput): Promise<Inputs> {
   inline(input.pip.requirements, (i) => `manifest pip.requirements[${i}]`, (i) => `pip.requirements[${i}]`);
   inline(input.extraRequirements ?? [], (i) => `conda environment pip requirement #${i + 1}`, () => 'conda.files');
   for (const f of input.pip.files) {
+    if (lockFormatOf(f)) continue; // a Python lock file: lockedEntries reads it
     const file = path.resolve(input.manifestDir, f);
     const parsed = await parseRequirementsFile(file, { readText: async (p) => decodeText(await readRegularFile(p, { code: 'EINPUT', maxBytes: 64 << 20, what: 'requirements file' }), p, 'EINPUT'), env });
     for (const l of parsed.requirements) add(out.requirements, l);
@@ -157,7 +175,8 @@ function targetsFor(input: PypiResolveInput): Target[] {
 export async function resolvePypi(input: PypiResolveInput, ctx: PypiResolveContext): Promise<LockEntry[]> {
   const { logger } = ctx;
   const inputs = await readInputs(input);
-  if (inputs.requirements.length === 0) return [];
+  const locks = await readLockInputs(input);
+  if (inputs.requirements.length === 0 && locks.length === 0) return [];
   const o = inputs.options;
   const indexUrls = o.noIndex ? [] : [o.indexUrl ?? input.pip.index_url, ...input.pip.extra_index_urls, ...o.extraIndexUrls].filter(Boolean);
   const findLinks = [...input.pip.find_links.map((f) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(f) ? f : path.resolve(input.manifestDir, f))), ...o.findLinks];
@@ -173,8 +192,10 @@ export async function resolvePypi(input: PypiResolveInput, ctx: PypiResolveConte
   const sourceKey = JSON.stringify([indexUrls, findLinks]);
   const source = (ctx.sources?.get(sourceKey) as HttpSource | undefined) ?? new HttpSource(ctx, indexUrls, findLinks, knownUrls);
   ctx.sources?.set(sourceKey, source);
-  const byFile = new Map<string, { entry: LockEntry; dist: ResolvedDist }>();
-  for (const target of targetsFor(input)) {
+  const byFile = new Map<string, { entry: LockEntry; dist?: ResolvedDist }>();
+  const targets = targetsFor(input);
+  for (const entry of await lockedEntries(locks, targets, source)) byFile.set(entry.uri, { entry });
+  for (const target of inputs.requirements.length ? targets : []) {
     logger.info(`Resolving pip requirements for ${target.label} (Python ${input.pip.python_version})`);
     const dists = await resolveRequirements(
       { requirements: inputs.requirements, constraints: inputs.constraints, target, pre: o.pre, complete },
@@ -337,7 +358,7 @@ class HttpSource implements ResolverSource {
     // No published digest: fetch it as a document and hash what arrived; the lock then pins that sha256.
     let file: string;
     if (/^file:/i.test(url)) file = fileURLToPath(url);
-    else file = (await this.ctx.fetchDocument(url)).path;
+    else file = (await this.ctx.fetchDocument(url, undefined, 'file')).path;
     try {
       await stat(file);
     } catch (err) {
@@ -406,20 +427,10 @@ class HttpSource implements ResolverSource {
   }
 }
 
-/**
- * A page fetched over the network may link only http(s) files: a `file:` (or
- * any other) link would make the packager read, and package, a file of the
- * machine it runs on because a remote server said so.
- */
+/** The page's files, once each is checked to be http(s) when the page came over the network. */
 function remoteOnly(files: IndexFile[], pageUrl: string): IndexFile[] {
-  if (!/^https?:/i.test(pageUrl)) return files;
-  const local = files.find((f) => !/^https?:/i.test(f.url));
-  if (local) {
-    throw new PackagerError('EBADINDEX', `The index page ${redactUrl(pageUrl)} links to a file that is not on the network: ${redactUrl(local.url)}`, {
-      url: redactUrl(pageUrl),
-      found: redactUrl(local.url),
-      hint: 'an index served over http(s) may only link http(s) files; list local directories in pip.find_links instead',
-    });
+  for (const f of files) {
+    checkNetworkReference(pageUrl, f.url, { what: 'The index page', hint: 'an index served over http(s) may only link http(s) files; list local directories in pip.find_links instead' });
   }
   return files;
 }

@@ -2,7 +2,7 @@
 // attempts: each project's files (or the one file a root `name @ URL` names),
 // the versions the target can install (candidates.ts `offerFor`), and each
 // file's Requires-Dist checked against its name, version and Requires-Python.
-import { type Logger, redactUrl } from '../../core/index.js';
+import { type Logger, checkNetworkReference, redactUrl } from '../../core/index.js';
 import { type Candidate, type Offer, offerFor, requiresPythonOk } from './candidates.js';
 import { type CoreMetadata } from './metadata.js';
 import { compareVersions, formatVersion, tryParseVersion } from './pep440.js';
@@ -86,6 +86,14 @@ export class Projects {
     // Network, integrity and index errors are not resolution conflicts: they propagate.
     const md = await this.source.metadata(c);
     const why = metadataProblem(c, md, this.target);
+    for (const d of typeof why === 'string' ? [] : why) {
+      if (!d.url) continue;
+      checkNetworkReference(c.file.url, d.url, {
+        what: `The metadata of ${c.file.filename} from`,
+        found: `Requires-Dist "${d.name} @ ${redactUrl(d.url)}"`,
+        hint: 'a distribution fetched over the network may only require http(s) URLs; name that file in your own requirements instead, if you trust it',
+      });
+    }
     if (typeof why === 'string') {
       this.logger.warn(`Skipping ${c.file.filename}: ${why}`);
       return { unusable: why };
