@@ -27,7 +27,7 @@ async function generator() {
 }
 
 /** A channel dir with a repodata.json of about `mb` MB (made once, kept in BENCH_CACHE). */
-async function channel(mb, log) {
+export async function channel(mb, log) {
   const dir = path.join(BENCH_CACHE, `repodata-${mb}MB`);
   const file = path.join(dir, 'big', 'linux-64', 'repodata.json');
   const done = path.join(dir, '.complete');

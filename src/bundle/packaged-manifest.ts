@@ -7,7 +7,7 @@
 // Credentials never reach the zip: every URL-looking string is redacted.
 import { PackagerError } from '../core/errors.js';
 import { redactText, redactUrl } from '../core/redact.js';
-import { dumpYaml } from '../manifest/index.js';
+import { DEFAULT_ENVIRONMENT, dumpYaml, entryEnvironments } from '../manifest/index.js';
 import type { Dependency, Lock, LockEntry, Manifest } from '../manifest/types.js';
 import { dependencyZipPath } from './layout.js';
 
@@ -128,6 +128,8 @@ function lockedArtifact(e: LockEntry, o: PackagedManifestOptions): Record<string
   out.sha256 = e.sha256;
   out.size = e.size;
   if (!o.stack && e.cf_stacks.length) out.cf_stacks = [...e.cf_stacks];
+  const envs = entryEnvironments(e);
+  if (envs.some((n) => n !== DEFAULT_ENVIRONMENT)) out.environments = [...envs].sort();
   if (o.cached) {
     const file = o.lockFiles?.get(e) ?? (e.kind === 'installer' ? dependencyZipPath(e.uri) : undefined);
     if (file !== undefined) out.file = file;

@@ -52,6 +52,8 @@ export interface SbomArtifact {
   builtFrom?: string;
   /** A wheel the zip carries only to repeat those builds (`buildpack:build_requirement`). */
   buildRequirement?: boolean;
+  /** The environments that need it, when the bundle serves more than `default`. */
+  environments?: string[];
 }
 
 export interface SbomInput {
@@ -120,6 +122,7 @@ function component(a: SbomArtifact): Json {
   if (a.cf_stacks.length) props.push({ name: `${PROP}:cf_stacks`, value: a.cf_stacks.join(',') });
   if (a.builtFrom) props.push({ name: `${PROP}:built_from`, value: a.builtFrom });
   if (a.buildRequirement) props.push({ name: `${PROP}:build_requirement`, value: 'true' });
+  if (a.environments?.length) props.push({ name: `${PROP}:environments`, value: a.environments.join(',') });
   c.properties = props;
   return c;
 }

@@ -324,7 +324,8 @@ class Verifier {
         if (!item || typeof item !== 'object') continue;
         const d = item as Record<string, unknown>;
         if (d.file === undefined) continue;
-        const who = `manifest.yml ${key}[${i}] (${String(d.name)} ${String(d.version)})`;
+        const envs = Array.isArray(d.environments) ? ` needed by environment${d.environments.length === 1 ? '' : 's'} ${d.environments.join(', ')}` : '';
+        const who = `manifest.yml ${key}[${i}] (${String(d.name)} ${String(d.version)}${envs})`;
         if (typeof d.file !== 'string' || unsafeName(d.file)) {
           this.problem('EBUNDLE', `${who}: file is not a path inside the zip: ${JSON.stringify(d.file)}`);
           continue;

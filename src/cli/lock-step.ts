@@ -5,10 +5,25 @@
 import path from 'node:path';
 import { DEFAULT_STACK, PackagerError, isPackagerError, readRegularFile, type DocumentKind, type Logger } from '../core/index.js';
 import { fetchDocument, fetchArtifact } from '../fetch/index.js';
-import { loadLock, manifestStacks, resolveInputsSha256, writeLock, compareLockEntries, entryNameProblem, lockedUri, type Lock, type LockEntry, type Manifest } from '../manifest/index.js';
+import {
+  DEFAULT_ENVIRONMENT,
+  compareLockEntries,
+  entryNameProblem,
+  loadLock,
+  lockedUri,
+  manifestEnvironments,
+  manifestStacks,
+  resolveInputsSha256,
+  writeLock,
+  type Environment,
+  type Lock,
+  type LockEntry,
+  type Manifest,
+} from '../manifest/index.js';
 import { resolveInstallers } from '../resolve/miniconda/index.js';
-import { resolveConda } from '../resolve/conda/index.js';
-import { resolvePypi } from '../resolve/pypi/index.js';
+import { RepodataCache, resolveConda } from '../resolve/conda/index.js';
+import { resolvePypi, type PypiSourceCache } from '../resolve/pypi/index.js';
+import { condaPythons, environmentPython, installerPythons, missingPythonError } from './environment-python.js';
 import type { CommandContext } from './run.js';
 import { fetchTuning } from './common.js';
 
@@ -18,7 +33,7 @@ const MAX_INPUT_FILE_BYTES = 2 ** 31 - 1;
 
 /** True when the manifest has anything for `resolve` to do. */
 export function hasResolvedSections(m: Manifest): boolean {
-  return m.miniconda.length > 0 || m.conda !== undefined || m.pip !== undefined;
+  return m.miniconda.length > 0 || m.environments.length > 0 || m.apps.length > 0;
 }
 
 /** Path of the lock beside the manifest. */
@@ -27,8 +42,8 @@ export function lockPathFor(m: Manifest): string {
 }
 
 /** The files the resolved sections name, as the staleness hash sees them. */
-async function inputFiles(m: Manifest): Promise<{ path: string; bytes: Uint8Array }[]> {
-  const names = [...(m.conda?.files ?? []), ...(m.pip?.files ?? [])];
+async function inputFiles(m: Manifest, envs: Environment[]): Promise<{ path: string; bytes: Uint8Array }[]> {
+  const names = [...new Set(envs.flatMap((e) => [...(e.conda?.files ?? []), ...(e.pip?.files ?? [])]))];
   const dir = path.dirname(m.path);
   const out: { path: string; bytes: Uint8Array }[] = [];
   for (const name of names) {
@@ -55,7 +70,8 @@ export async function ensureLock(
   if (!hasResolvedSections(m)) return undefined;
   const log = o.ctx.reporter;
   const lockPath = lockPathFor(m);
-  const inputs = resolveInputsSha256(m, await inputFiles(m));
+  const envs = await manifestEnvironments(m);
+  const inputs = resolveInputsSha256(m, await inputFiles(m, envs), envs);
   const existing = await loadLock(lockPath).catch((err: unknown) => {
     // --update replaces the lock, so one this version cannot read must not stop it
     if (o.update && isPackagerError(err, 'ELOCK')) {
@@ -69,7 +85,7 @@ export async function ensureLock(
     return existing;
   }
   log.info(existing ? (o.update ? `Updating ${LOCK_FILE}` : `${LOCK_FILE} is stale (inputs changed): resolving`) : `No ${LOCK_FILE}: resolving`);
-  const artifacts = await resolveAll(m, o.cacheDir, log, o.ctx.signal);
+  const artifacts = await resolveAll(m, o.cacheDir, log, o.ctx.signal, envs);
   const lock: Lock = { lock_version: 1, inputs_sha256: inputs, artifacts };
   if (o.write !== false) {
     await writeLock(lockPath, lock);
@@ -78,41 +94,85 @@ export async function ensureLock(
   return lock;
 }
 
-/** Runs every resolver the manifest needs and merges their entries. */
-export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, signal: AbortSignal): Promise<LockEntry[]> {
+/**
+ * Runs every resolver the manifest needs and merges their entries: installers
+ * once, then each environment on its own (conda first, since a conda closure
+ * decides the environment's Python, then pip at that Python). The same file
+ * needed by several environments is one entry listing them all.
+ */
+export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, signal: AbortSignal, envs?: Environment[]): Promise<LockEntry[]> {
+  const environments = envs ?? (await manifestEnvironments(m));
   const stacks = targetStacks(m);
   const fetchOpts = { cacheDir, logger: log, signal, ...fetchTuning() };
   const getDocument = (url: string, headers?: Record<string, string>, kind?: DocumentKind) => fetchDocument(url, { ...fetchOpts, headers, ...(kind ? { kind } : {}) });
   const entries: LockEntry[] = [];
+  const named = environments.length > 1 || environments.some((e) => e.name !== DEFAULT_ENVIRONMENT);
+  const label = (e: Environment) => (named ? ` for environment ${e.name}` : '');
 
   if (m.miniconda.length) {
     log.info(`Resolving ${m.miniconda.length} installer spec(s)`);
-    entries.push(...(await resolveInstallers(m.miniconda, { stacks, fetchDocument: (u) => getDocument(u), logger: log })));
+    const installers = await resolveInstallers(m.miniconda, { stacks, fetchDocument: (u) => getDocument(u), logger: log });
+    entries.push(...installers.map((e) => ({ ...e, environments: environments.map((x) => x.name) })));
   }
-  let pipFromConda: string[] = [];
-  if (m.conda) {
-    log.info(`Resolving conda packages from ${m.conda.channels.length} channel(s)`);
-    const conda = await resolveConda(
-      { conda: m.conda, stacks, manifestDir: path.dirname(m.path) },
-      { fetchDocument: (u, kind) => getDocument(u, undefined, kind), fetchFile: (a) => fetchArtifact(a, fetchOpts), limits: fetchOpts.limits, logger: log },
-    );
-    entries.push(...conda.entries);
-    pipFromConda = conda.pipRequirements;
+
+  // one cache of repodata and one of index pages for the whole run: environments share their I/O
+  const repodata = new RepodataCache({ fetchDocument: (u, kind) => getDocument(u, undefined, kind), limits: fetchOpts.limits, logger: log });
+  const sources: PypiSourceCache = new Map();
+  const perEnv = new Map<Environment, { conda: LockEntry[]; pipFromConda: string[] }>();
+  try {
+    for (const env of environments) {
+      let conda: LockEntry[] = [];
+      let pipFromConda: string[] = [];
+      if (env.conda) {
+        log.info(`Resolving conda packages${label(env)} from ${env.conda.channels.length} channel(s)`);
+        const r = await resolveConda(
+          { conda: env.conda, stacks, manifestDir: path.dirname(m.path) },
+          { fetchDocument: (u, kind) => getDocument(u, undefined, kind), fetchFile: (a) => fetchArtifact(a, fetchOpts), limits: fetchOpts.limits, logger: log, repodata },
+        );
+        conda = r.entries;
+        pipFromConda = r.pipRequirements;
+      }
+      perEnv.set(env, { conda, pipFromConda });
+    }
+  } finally {
+    await repodata.close();
   }
-  if (m.pip || pipFromConda.length) {
-    const pip = m.pip ?? defaultPipSection();
-    log.info('Resolving pip requirements');
-    entries.push(
-      ...(await resolvePypi(
+
+  const installers = installerPythons(m, entries);
+  const bundled = condaPythons([...perEnv.values()].flatMap((v) => v.conda));
+  const pythons = new Map(environments.map((env) => [env, environmentPython(env, perEnv.get(env)!.conda, installers, bundled)]));
+  const missing = environments.filter((env) => !pythons.get(env));
+  if (missing.length) throw missingPythonError(missing, installers, bundled);
+
+  const merged = new Map<string, LockEntry>();
+  const add = (env: Environment, list: LockEntry[]) => {
+    for (const e of list) {
+      const key = `${e.kind}|${e.uri}`;
+      const prev = merged.get(key);
+      if (!prev) {
+        merged.set(key, { ...e, environments: [env.name] });
+        continue;
+      }
+      prev.cf_stacks = [...new Set([...prev.cf_stacks, ...e.cf_stacks])].sort();
+      prev.depends = [...new Set([...prev.depends, ...e.depends])];
+      prev.environments = [...new Set([...(prev.environments ?? []), env.name])];
+    }
+  };
+  for (const env of environments) {
+    const { conda, pipFromConda } = perEnv.get(env)!;
+    add(env, conda);
+    if (env.pip || pipFromConda.length) {
+      const python = pythons.get(env)!;
+      const pip = { ...(env.pip ?? defaultPipSection()), python_version: python.markerVersion };
+      log.info(`Resolving pip requirements${label(env)}`);
+      const dists = await resolvePypi(
         { pip, stacks, manifestDir: path.dirname(m.path), extraRequirements: pipFromConda },
-        {
-          fetchDocument: (u, h, kind) => getDocument(u, h, kind),
-          fetchFile: (a) => fetchArtifact(a, fetchOpts),
-          logger: log,
-        },
-      )),
-    );
+        { fetchDocument: (u, h, kind) => getDocument(u, h, kind), fetchFile: (a) => fetchArtifact(a, fetchOpts), logger: log, sources },
+      );
+      add(env, dists);
+    }
   }
+  entries.push(...merged.values());
   for (const e of entries) {
     e.uri = lockedUri(e.uri, path.dirname(m.path));
     const unusable = entryNameProblem(e);

@@ -8,9 +8,12 @@ import { ContentCache, fetchArtifacts, type CachedFile } from '../fetch/index.js
 import {
   checkPackagingTarget,
   dependencyArtifact,
+  entryEnvironments,
   fetchableUri,
   loadLock,
+  manifestEnvironments,
   type Dependency,
+  type Environment,
   type Lock,
   type LockEntry,
   type Manifest,
@@ -46,7 +49,7 @@ import type { CommandContext } from './run.js';
 import { formatBytes } from './console.js';
 import { checkCacheDir, loadManifestReporting, prepareOutputFile, resolveCacheDir, fetchTuning } from './common.js';
 import { ensureLock, lockPathFor } from './lock-step.js';
-import { checkBudget, checkWrittenZip, estimateLine, estimateSize, type BudgetItem, type SizeEstimate } from './size-budget.js';
+import { checkBudget, checkWrittenZip, environmentLines, estimateLine, estimateSize, type BudgetItem, type SizeEstimate } from './size-budget.js';
 import { sbomArtifacts } from './sbom-step.js';
 import { buildStep, type BuildStepResult } from './build-step.js';
 import { TOOL_NAME, toolVersion } from './tool-version.js';
@@ -221,6 +224,7 @@ async function selectContents(run: PackagingRun, o: PackageOptions, ctx: Command
     const items = budgetItems(deps, locked, new ContentCache(run.cacheDir));
     estimate = estimateSize(items);
     log.info(estimateLine(estimate));
+    for (const line of environmentLines(items)) log.info(line);
     checkBudget(estimate, items, o.maxSize, log);
   }
   return { selection, pm, lock, fullLock, deps, locked, estimate };
@@ -255,13 +259,7 @@ async function writeBundle(
     deps.forEach((d, i) => dependencyFiles.set(d, shipped(fetched[i]!)));
     locked.forEach((e, i) => artifactFiles.set(e, shipped(fetched[deps.length + i]!)));
   }
-  const condaChannels = m.conda
-    ? m.conda.channels.flatMap((c) => channelRefs(c, m.conda!.channel_alias)).map((r) => ({
-        url: r.url,
-        subdirs: m.conda!.subdirs,
-        ...(m.conda!.channel_alias ? { alias: m.conda!.channel_alias } : {}),
-      }))
-    : undefined;
+  const condaChannels = condaChannelConfigs(await manifestEnvironments(m));
   const plan = await planBundle({
     root: files.work,
     manifest: pm,
@@ -389,7 +387,7 @@ function budgetItems(deps: Dependency[], locked: LockEntry[], cache: ContentCach
           ? 'remove it from conda: and run bin/package resolve'
           : 'remove it from pip: and run bin/package resolve';
     const label = `${e.kind === 'installer' ? installerDependencyName(e) : e.name} ${e.version}${e.build ? ` ${e.build}` : ''} (${e.kind})`;
-    items.push({ label, size, ...(approximate ? { approximate } : {}), drop });
+    items.push({ label, size, ...(approximate ? { approximate } : {}), drop, environments: entryEnvironments(e) });
   }
   // what a locked build adds: its wheel, and each build requirement once
   const requirements = new Map<string, number>();
@@ -429,11 +427,28 @@ export function lockArtifact(e: LockEntry, m: Manifest): Artifact {
   };
 }
 
-/** Every URL in the manifest's resolved sections (they hold the real credentials). */
+/** The channels every environment names, as URLs, each once (its subdirs the union of what the environments ask); undefined when none has a conda: section. */
+function condaChannelConfigs(envs: Environment[]): { url: string; subdirs: string[]; alias?: string }[] | undefined {
+  if (!envs.some((e) => e.conda)) return undefined;
+  const out: { url: string; subdirs: string[]; alias?: string }[] = [];
+  for (const { conda } of envs) {
+    if (!conda) continue;
+    for (const r of conda.channels.flatMap((c) => channelRefs(c, conda.channel_alias))) {
+      const prev = out.find((x) => x.url === r.url);
+      if (prev) prev.subdirs = [...new Set([...prev.subdirs, ...conda.subdirs])];
+      else out.push({ url: r.url, subdirs: [...conda.subdirs], ...(conda.channel_alias ? { alias: conda.channel_alias } : {}) });
+    }
+  }
+  return out;
+}
+
+/** Every URL in the manifest's resolved sections, every environment's included (they hold the real credentials). */
 export function knownSourceUrls(m: Manifest): string[] {
   const urls: string[] = [];
-  if (m.conda) urls.push(...m.conda.channels, ...(m.conda.channel_alias ? [m.conda.channel_alias] : []));
-  if (m.pip) urls.push(m.pip.index_url, ...m.pip.extra_index_urls, ...m.pip.find_links);
+  for (const { conda, pip } of [{ conda: m.conda, pip: m.pip }, ...m.environments]) {
+    if (conda) urls.push(...conda.channels, ...(conda.channel_alias ? [conda.channel_alias] : []));
+    if (pip) urls.push(pip.index_url, ...pip.extra_index_urls, ...pip.find_links);
+  }
   for (const s of m.miniconda) if (s.index_url) urls.push(s.index_url);
   return urls.filter((u) => /^[a-z][a-z0-9+.-]*:\/\//i.test(u));
 }

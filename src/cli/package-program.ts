@@ -92,6 +92,17 @@ export function buildPackageProgram(setExit: (code: number) => void, argv: reado
     });
 
   program
+    .command('check')
+    .description('would this app stage from this buildpack? resolves it against the zip (or the manifest\'s lock), no network')
+    .argument('<app-dir>', 'the app directory you would `cf push`')
+    .option('--zip <zip>', 'buildpack zip to check against')
+    .option('--manifest <file>', 'manifest whose lock to check against (default manifest.yml, when no --zip)')
+    .option('--json', 'print one JSON result on stdout')
+    .action(async (appDir: string, flags: { zip?: string; manifest?: string; json?: boolean }) => {
+      setExit(await runCommand(flags, async (ctx) => (await import('./check-command.js')).checkCommand(appDir, flags, ctx)));
+    });
+
+  program
     .command('summary')
     .description('markdown table of what the manifest packages')
     .option('--manifest <file>', 'manifest to summarise', 'manifest.yml')

@@ -6,7 +6,7 @@
 // so that any lock, old or new, gets licenses without re-resolving.
 import pLimit from 'p-limit';
 import { PackagerError, normalizeProjectName, redactUrl } from '../core/index.js';
-import type { Dependency, LockEntry } from '../manifest/index.js';
+import { DEFAULT_ENVIRONMENT, entryEnvironments, type Dependency, type LockEntry } from '../manifest/index.js';
 import { dependencyZipPath, installerDependencyName, pypiBuildPath, pypiFilePath, urlBasename, type BundlePlan, type SbomArtifact, type ShippedFile } from '../bundle/index.js';
 import { parseCoreMetadata, readSdistMetadata, readWheelMetadata } from '../resolve/pypi/index.js';
 
@@ -55,6 +55,8 @@ export async function sbomArtifacts(o: {
     });
   }
   const limit = pLimit(8);
+  // named only when the lock serves more than `default`, so an old bundle's SBOM is unchanged
+  const named = [...o.locked.keys()].some((e) => entryEnvironments(e).some((n) => n !== DEFAULT_ENVIRONMENT));
   const locked = await Promise.all(
     [...o.locked].map(([e, f]) =>
       limit(async (): Promise<SbomArtifact> => {
@@ -77,6 +79,7 @@ export async function sbomArtifacts(o: {
           path: pathOf(e.uri, e.kind === 'installer' ? dependencyZipPath(e.uri) : undefined),
           cf_stacks: e.cf_stacks,
           depends: e.depends,
+          ...(named ? { environments: entryEnvironments(e) } : {}),
         };
       }),
     ),

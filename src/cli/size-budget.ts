@@ -42,6 +42,8 @@ export interface BudgetItem {
   approximate?: boolean;
   /** How to leave it out: `--exclude python`, or the manifest section to edit. */
   drop: string;
+  /** Lock entries: the environments that need it (manifest dependencies serve all). */
+  environments?: string[];
 }
 
 export interface SizeEstimate {
@@ -70,6 +72,23 @@ export function estimateSize(items: readonly BudgetItem[]): SizeEstimate {
 /** `at least 812.4 MiB`, `about 1.2 GiB`, `64.0 KiB`. */
 export function estimateText(e: SizeEstimate): string {
   return `${e.unknown.length ? 'at least ' : e.approximate ? 'about ' : ''}${formatBytes(e.bytes)}`;
+}
+
+/**
+ * One line per environment when the lock names more than `default`: what the
+ * environment alone would weigh (its own artifacts plus the manifest
+ * dependencies) and how much of it other environments share; the zip carries
+ * the union once (the estimate line above).
+ */
+export function environmentLines(items: readonly BudgetItem[]): string[] {
+  const names = [...new Set(items.flatMap((i) => i.environments ?? []))].sort();
+  if (names.length === 0 || (names.length === 1 && names[0] === 'default')) return [];
+  return names.map((name) => {
+    const mine = items.filter((i) => !i.environments || i.environments.includes(name));
+    const shared = mine.filter((i) => !i.environments || i.environments.length > 1);
+    const e = estimateSize(mine);
+    return `  environment ${name}: ${estimateText(e)} (${e.count} artifact${e.count === 1 ? '' : 's'}, ${shared.length} shared with other environments)`;
+  });
 }
 
 /** The line printed before downloading. */

@@ -9,7 +9,7 @@
 import type { CommandContext } from './run.js';
 import { loadManifestReporting } from './common.js';
 import { hasResolvedSections, lockPathFor } from './lock-step.js';
-import { loadLock, type Lock, type LockEntry, type Manifest } from '../manifest/index.js';
+import { DEFAULT_ENVIRONMENT, entryEnvironments, loadLock, type Lock, type LockEntry, type Manifest } from '../manifest/index.js';
 import { normalizeProjectName } from '../core/index.js';
 import { condaChannelName, installerDependencyName } from '../bundle/index.js';
 import { formatBytes } from './console.js';
@@ -126,6 +126,23 @@ function pythonPackages(lock: Lock | undefined): LockEntry[] {
     .sort((a, b) => byText(normalizeProjectName(a.name), normalizeProjectName(b.name)) || compareVersions(a.version, b.version) || byText(a.filename, b.filename));
 }
 
+/**
+ * Environments x artifacts, when the lock serves more than `default`: every
+ * artifact once (a shared one is marked in each column that needs it), with
+ * each environment's own total and the union the zip carries.
+ */
+function environmentMatrix(lock: Lock | undefined): { names: string[]; rows: LockEntry[]; totals: Map<string, LockEntry[]> } | undefined {
+  const rows = lock?.artifacts ?? [];
+  const names = [...new Set(rows.flatMap(entryEnvironments))].sort(byText);
+  if (names.every((n) => n === DEFAULT_ENVIRONMENT)) return undefined;
+  const totals = new Map(names.map((n) => [n, rows.filter((e) => entryEnvironments(e).includes(n))]));
+  return { names, rows, totals };
+}
+
+function artifactLabel(e: LockEntry): string {
+  return `${e.kind === 'installer' ? installerDependencyName(e) : e.name} ${e.version}${e.build ? ` ${e.build}` : ''}`;
+}
+
 /** The summary as libbuildpack-style markdown (+ locked packages). */
 export function summaryMarkdown(m: Manifest, lock: Lock | undefined): string {
   const rows = packagedBinaries(m, lock);
@@ -152,6 +169,17 @@ export function summaryMarkdown(m: Manifest, lock: Lock | undefined): string {
   for (const [channel, list] of condaGroups(lock)) {
     out += `\nConda packages from ${channel} (${total(list)}):\n\n| name | version | build | subdir | cf_stacks | size |\n|-|-|-|-|-|-|\n`;
     for (const e of list) out += `| ${e.name} | ${e.version} | ${e.build ?? ''} | ${e.subdir ?? ''} | ${[...e.cf_stacks].sort().join(', ')} | ${sizeText(e)} |\n`;
+  }
+  const matrix = environmentMatrix(lock);
+  if (matrix) {
+    const { names, rows, totals } = matrix;
+    out += `\nEnvironments (${names.length}; the zip carries each artifact once: ${total(rows)}):\n\n`;
+    out += `| artifact | kind | size | ${names.join(' | ')} |\n|-|-|-|${names.map(() => '-|').join('')}\n`;
+    for (const e of rows) {
+      const envs = entryEnvironments(e);
+      out += `| ${artifactLabel(e)} | ${e.kind} | ${sizeText(e)} | ${names.map((n) => (envs.includes(n) ? 'x' : '')).join(' | ')} |\n`;
+    }
+    out += `| total | | ${total(rows)} | ${names.map((n) => total(totals.get(n)!)).join(' | ')} |\n`;
   }
   const py = pythonPackages(lock);
   if (py.length) {
@@ -197,6 +225,13 @@ export function summaryJson(m: Manifest, lock: Lock | undefined, lockFile?: stri
             ...sum(py),
             packages: py.map((e) => ({ kind: e.kind, ...entry(e), ...(e.built ? { built: { filename: e.built.filename, sha256: e.built.sha256, size: e.built.size, backend: e.built.backend } } : {}) })),
           },
+          ...((matrix) =>
+            matrix
+              ? {
+                  environments: matrix.names.map((name) => ({ name, ...sum(matrix.totals.get(name)!), artifacts: matrix.totals.get(name)!.map((e) => e.filename) })),
+                  union: sum(matrix.rows),
+                }
+              : {})(environmentMatrix(lock)),
         }
       : null,
   };

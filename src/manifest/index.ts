@@ -11,9 +11,12 @@ export {
   DEFAULT_CONDA_SUBDIRS,
   DEFAULT_PIP_INDEX_URL,
   DEFAULT_PIP_PYTHON_VERSION,
+  DEFAULT_ENVIRONMENT,
+  sectionHasInputs,
 } from './manifest.js';
+export { readApp, manifestEnvironments, runtimePython, APP_FILES, type AppInputs, type AppFileRole } from './apps.js';
 export { checkPackagingTarget, dependenciesForStack, dependencyArtifact, manifestStacks } from './packaging-target.js';
-export { parseLock, loadLock, serializeLock, writeLock, compareLockEntries, entryNameProblem, LOCK_VERSION } from './lock.js';
+export { parseLock, loadLock, serializeLock, writeLock, compareLockEntries, entryNameProblem, entryEnvironments, LOCK_VERSION } from './lock.js';
 export { resolveInputsSha256, canonicalJson } from './inputs-hash.js';
 export { versionMatches, highestMatching } from './version-pattern.js';
 export { dumpYaml } from './yaml-dump.js';

@@ -4,7 +4,8 @@
 // the bytes of every file those sections name (requirements.txt, @EXPLICIT...).
 import { createHash } from 'node:crypto';
 import { manifestStacks } from './packaging-target.js';
-import type { Manifest } from './types.js';
+import { DEFAULT_ENVIRONMENT } from './manifest.js';
+import type { Environment, Manifest } from './types.js';
 
 const FORMAT = 'cf-conda-buildpack/lock-inputs/v1';
 
@@ -25,7 +26,7 @@ export function canonicalJson(v: unknown): string {
  * with `path` as the manifest writes it (so the hash does not depend on where
  * the checkout lives); their order does not matter.
  */
-export function resolveInputsSha256(m: Manifest, files: { path: string; bytes: Uint8Array }[]): string {
+export function resolveInputsSha256(m: Manifest, files: { path: string; bytes: Uint8Array }[], environments: Environment[] = m.environments): string {
   const fileDigests = files
     .map((f) => ({ path: f.path, sha256: createHash('sha256').update(f.bytes).digest('hex') }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.sha256 < b.sha256 ? -1 : 1));
@@ -35,6 +36,8 @@ export function resolveInputsSha256(m: Manifest, files: { path: string; bytes: U
     miniconda: m.miniconda,
     conda: m.conda ?? null,
     pip: m.pip ?? null,
+    // only with more than `default`, so the hash of a manifest without environments is unchanged
+    environments: environments.some((e) => e.name !== DEFAULT_ENVIRONMENT) ? environments : undefined,
     files: fileDigests,
   };
   return createHash('sha256').update(canonicalJson(inputs)).digest('hex');

@@ -8,6 +8,7 @@ import { isHexDigest } from '../core/integrity.js';
 import { FieldReader, isMapping, preview } from './fields.js';
 import { childPath, loadYamlSource, readYamlFile } from './yaml-source.js';
 import { dumpYaml } from './yaml-dump.js';
+import { DEFAULT_ENVIRONMENT } from './manifest.js';
 import type { BuildRequirement, BuiltWheel, Lock, LockEntry, LockKind } from './types.js';
 
 export const LOCK_VERSION = 1;
@@ -34,6 +35,7 @@ const ENTRY_KEYS = [
   'depends',
   'constrains',
   'cf_stacks',
+  'environments',
   'record',
   'built',
 ] as const satisfies readonly (keyof LockEntry)[];
@@ -142,6 +144,7 @@ function readEntry(r: FieldReader, item: unknown, key: string): LockEntry | unde
     depends: r.stringList(m.depends, at('depends')) ?? [],
     constrains: r.stringList(m.constrains, at('constrains')),
     cf_stacks: r.stringList(m.cf_stacks, at('cf_stacks'), true),
+    environments: r.stringList(m.environments, at('environments')),
     record,
     built: m.built === undefined ? undefined : readBuilt(r, m.built, at('built')),
   };
@@ -216,9 +219,18 @@ function normalizeEntry(e: LockEntry): LockEntry {
     if (k === 'record') out[k] = sortKeysDeep(v);
     else if (k === 'built') out[k] = normalizeBuilt(v as BuiltWheel);
     else if (k === 'cf_stacks') out[k] = [...(v as string[])].sort(compareText);
-    else out[k] = v;
+    else if (k === 'environments') {
+      const envs = [...new Set(v as string[])].sort(compareText);
+      // absent means `default`: a lock of a manifest without environments stays as it was
+      if (!(envs.length === 1 && envs[0] === DEFAULT_ENVIRONMENT)) out[k] = envs;
+    } else out[k] = v;
   }
   return out as unknown as LockEntry;
+}
+
+/** The environments that need an entry (`default` when the lock says none). */
+export function entryEnvironments(e: Pick<LockEntry, 'environments'>): string[] {
+  return e.environments?.length ? [...new Set(e.environments)].sort(compareText) : [DEFAULT_ENVIRONMENT];
 }
 
 /** Code-point order: the same on every machine and locale (localeCompare is not). */

@@ -16,6 +16,7 @@ import type {
   DefaultVersion,
   Dependency,
   DeprecationDate,
+  Environment,
   Manifest,
   ManifestWarning,
   MinicondaSpec,
@@ -40,7 +41,13 @@ export const KNOWN_TOP_LEVEL_KEYS = [
   'miniconda',
   'conda',
   'pip',
+  'environments',
+  'apps',
 ] as const;
+
+/** Name of the environment the top-level `conda:`/`pip:` sections form. */
+export const DEFAULT_ENVIRONMENT = 'default';
+const ENVIRONMENT_KEYS = ['conda', 'pip'];
 
 export const DEFAULT_CONDA_SUBDIRS = ['linux-64', 'noarch'];
 export const DEFAULT_PIP_INDEX_URL = 'https://pypi.org/simple';
@@ -48,7 +55,7 @@ export const DEFAULT_PIP_PYTHON_VERSION = '3.11';
 /** libbuildpack's rule for packaging profile names. */
 export const PROFILE_NAME = /^[a-z0-9_-]+$/;
 
-const MINICONDA_KEYS = ['flavor', 'version', 'cf_stacks', 'index_url'];
+const MINICONDA_KEYS = ['flavor', 'version', 'cf_stacks', 'index_url', 'python'];
 const CONDA_KEYS = ['channels', 'subdirs', 'specs', 'files', 'channel_alias'];
 const PIP_KEYS = ['index_url', 'extra_index_urls', 'find_links', 'python_version', 'platforms', 'requirements', 'files', 'require_wheels'];
 const PROFILE_KEYS = ['description', 'exclude'];
@@ -150,8 +157,10 @@ export function parseManifest(text: string, file: string): { manifest: Manifest;
   const pre_package = r.string(raw.pre_package, 'pre_package');
   const miniconda = readMiniconda(r, raw.miniconda, stack, warnings);
   const packaging_profiles = readProfiles(r, raw.packaging_profiles, dependencies, miniconda, dependenciesValid, warnings);
-  const conda = readConda(r, raw.conda, warnings);
-  const pip = readPip(r, raw.pip, warnings);
+  const conda = readConda(r, raw.conda, warnings, 'conda');
+  const pip = readPip(r, raw.pip, warnings, 'pip');
+  const apps = readApps(r, raw.apps);
+  const environments = readEnvironments(r, raw.environments, { conda, pip }, apps.length > 0, warnings);
 
   r.throwIfAny('EMANIFEST');
 
@@ -169,6 +178,8 @@ export function parseManifest(text: string, file: string): { manifest: Manifest;
     miniconda,
     ...(conda ? { conda } : {}),
     ...(pip ? { pip } : {}),
+    environments,
+    apps,
     raw,
     path: path.resolve(file),
   };
@@ -400,8 +411,13 @@ function readMiniconda(r: FieldReader, v: unknown, stack: string | undefined, wa
     if (m.cf_stacks === undefined && stack !== undefined) cf_stacks = [stack];
     else cf_stacks = r.stringList(m.cf_stacks, childPath(key, 'cf_stacks'), true);
     const index_url = readUrl(r, m.index_url, childPath(key, 'index_url'));
+    const python = r.string(m.python, childPath(key, 'python'));
+    keepSpelling(m, 'python', python);
+    if (python !== undefined && !/^\d+\.\d+\.\d+$/.test(python)) {
+      r.problem(childPath(key, 'python'), `expected the installer's base Python exactly, like "3.11.7", got: ${preview(python)}`, { hint: 'Quote it; leave it out when unknown (the pyXY tag of the name is used).' });
+    }
     if (!flavor || version === undefined || !cf_stacks) return;
-    out.push({ flavor, version, cf_stacks, ...(index_url !== undefined ? { index_url } : {}) });
+    out.push({ flavor, version, cf_stacks, ...(index_url !== undefined ? { index_url } : {}), ...(python !== undefined ? { python } : {}) });
   });
   return out;
 }
@@ -440,42 +456,105 @@ function readProfiles(
   return out;
 }
 
-function readConda(r: FieldReader, v: unknown, warnings: ManifestWarning[]): CondaSection | undefined {
-  const m = r.mapping(v, 'conda');
+/**
+ * A `conda:` section at `base` (`conda`, `environments.web.conda`). Keys an
+ * environment does not write that say where packages come from (channels,
+ * alias, subdirs) are taken from `inherit`, the top-level section.
+ */
+function readConda(r: FieldReader, v: unknown, warnings: ManifestWarning[], base: string, inherit?: CondaSection): CondaSection | undefined {
+  const m = r.mapping(v, base);
   if (!m) return undefined;
-  warnUnknownKeys(r, m, 'conda', CONDA_KEYS, warnings);
-  const channels = r.stringList(m.channels, 'conda.channels', true) ?? [];
-  const channel_alias = readUrl(r, m.channel_alias, 'conda.channel_alias');
+  warnUnknownKeys(r, m, base, CONDA_KEYS, warnings);
+  const at = (k: string) => childPath(base, k);
+  const channels = r.stringList(m.channels, at('channels'), !inherit) ?? inherit?.channels ?? [];
+  const channel_alias = readUrl(r, m.channel_alias, at('channel_alias')) ?? (m.channel_alias === undefined ? inherit?.channel_alias : undefined);
   return {
     channels,
-    subdirs: r.stringList(m.subdirs, 'conda.subdirs') ?? [...DEFAULT_CONDA_SUBDIRS],
-    specs: r.stringList(m.specs, 'conda.specs') ?? [],
-    files: r.stringList(m.files, 'conda.files') ?? [],
+    subdirs: r.stringList(m.subdirs, at('subdirs')) ?? inherit?.subdirs ?? [...DEFAULT_CONDA_SUBDIRS],
+    specs: r.stringList(m.specs, at('specs')) ?? [],
+    files: r.stringList(m.files, at('files')) ?? [],
     ...(channel_alias !== undefined ? { channel_alias } : {}),
   };
 }
 
-function readPip(r: FieldReader, v: unknown, warnings: ManifestWarning[]): PipSection | undefined {
-  const m = r.mapping(v, 'pip');
+/** A `pip:` section at `base`; index options and python_version not written come from `inherit`. */
+function readPip(r: FieldReader, v: unknown, warnings: ManifestWarning[], base: string, inherit?: PipSection): PipSection | undefined {
+  const m = r.mapping(v, base);
   if (!m) return undefined;
-  warnUnknownKeys(r, m, 'pip', PIP_KEYS, warnings);
-  const python_version = r.string(m.python_version, 'pip.python_version');
+  warnUnknownKeys(r, m, base, PIP_KEYS, warnings);
+  const at = (k: string) => childPath(base, k);
+  const python_version = r.string(m.python_version, at('python_version'));
   keepSpelling(m, 'python_version', python_version);
   if (python_version !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(python_version)) {
-    r.problem('pip.python_version', `expected a Python version like "3.11", got: ${preview(python_version)}`, {
+    r.problem(at('python_version'), `expected a Python version like "3.11", got: ${preview(python_version)}`, {
       hint: 'Quote it (`python_version: "3.10"`) so YAML keeps the trailing zero.',
     });
   }
-  const platforms = r.stringList(m.platforms, 'pip.platforms');
-  const requireWheels = r.boolean(m.require_wheels, 'pip.require_wheels');
+  const platforms = r.stringList(m.platforms, at('platforms')) ?? inherit?.platforms;
+  const requireWheels = r.boolean(m.require_wheels, at('require_wheels')) ?? inherit?.require_wheels;
   return {
-    index_url: readUrl(r, m.index_url, 'pip.index_url') ?? DEFAULT_PIP_INDEX_URL,
-    extra_index_urls: r.stringList(m.extra_index_urls, 'pip.extra_index_urls') ?? [],
-    find_links: r.stringList(m.find_links, 'pip.find_links') ?? [],
-    python_version: python_version ?? DEFAULT_PIP_PYTHON_VERSION,
+    index_url: readUrl(r, m.index_url, at('index_url')) ?? inherit?.index_url ?? DEFAULT_PIP_INDEX_URL,
+    extra_index_urls: r.stringList(m.extra_index_urls, at('extra_index_urls')) ?? inherit?.extra_index_urls ?? [],
+    find_links: r.stringList(m.find_links, at('find_links')) ?? inherit?.find_links ?? [],
+    python_version: python_version ?? inherit?.python_version ?? DEFAULT_PIP_PYTHON_VERSION,
     ...(platforms ? { platforms } : {}),
-    requirements: r.stringList(m.requirements, 'pip.requirements') ?? [],
-    files: r.stringList(m.files, 'pip.files') ?? [],
+    requirements: r.stringList(m.requirements, at('requirements')) ?? [],
+    files: r.stringList(m.files, at('files')) ?? [],
     ...(requireWheels !== undefined ? { require_wheels: requireWheels } : {}),
   };
+}
+
+/** True when a section asks for packages (not only where to find them). */
+export function sectionHasInputs(s: { conda?: CondaSection; pip?: PipSection }): boolean {
+  return Boolean(s.conda?.specs.length || s.conda?.files.length || s.pip?.requirements.length || s.pip?.files.length);
+}
+
+/**
+ * `default` (the top-level sections) then each `environments:` entry. With
+ * other environments or apps beside it, `default` is left out when it only
+ * says where packages come from (channels, index) without asking for any.
+ */
+function readEnvironments(
+  r: FieldReader,
+  v: unknown,
+  top: { conda?: CondaSection; pip?: PipSection },
+  hasApps: boolean,
+  warnings: ManifestWarning[],
+): Environment[] {
+  const out: Environment[] = [];
+  const map = r.mapping(v, 'environments');
+  for (const [name, body] of Object.entries(map ?? {})) {
+    const key = childPath('environments', name);
+    if (!isPlainName(name)) {
+      r.problem(key, `environment name ${JSON.stringify(name)} is not a plain name`, { at: 'key', hint: `Use ${PLAIN_NAME_RULE}, e.g. \`legacy-ml\`.` });
+      continue;
+    }
+    if (name === DEFAULT_ENVIRONMENT && (top.conda || top.pip)) {
+      r.problem(key, `environment name "${DEFAULT_ENVIRONMENT}" is taken by the top-level conda:/pip: sections`, { at: 'key', hint: 'Rename it, or move the top-level sections into it.' });
+      continue;
+    }
+    const m = r.mapping(body, key, true);
+    if (!m) continue;
+    warnUnknownKeys(r, m, key, ENVIRONMENT_KEYS, warnings);
+    const conda = readConda(r, m.conda, warnings, childPath(key, 'conda'), top.conda);
+    const pip = readPip(r, m.pip, warnings, childPath(key, 'pip'), top.pip);
+    if (!conda && !pip) r.problem(key, `environment ${name} has neither a conda: nor a pip: section`, { at: 'key' });
+    out.push({ name, ...(conda ? { conda } : {}), ...(pip ? { pip } : {}) });
+  }
+  const others = out.length > 0 || hasApps;
+  if ((top.conda || top.pip) && (!others || sectionHasInputs(top))) {
+    out.unshift({ name: DEFAULT_ENVIRONMENT, ...(top.conda ? { conda: top.conda } : {}), ...(top.pip ? { pip: top.pip } : {}) });
+  }
+  return out;
+}
+
+/** `apps:` directories (relative to the manifest); each becomes an environment named after its last path segment. */
+function readApps(r: FieldReader, v: unknown): string[] {
+  const apps = r.stringList(v, 'apps') ?? [];
+  apps.forEach((dir, i) => {
+    if (path.isAbsolute(dir) || dir.split(/[\\/]/).includes('..')) {
+      r.problem(childPath('apps', i), `an app directory must lie inside the buildpack (relative, without ..): ${preview(dir)}`, { hint: 'Copy or link the app under the buildpack directory, e.g. apps/web.' });
+    }
+  });
+  return apps;
 }

@@ -59,6 +59,8 @@ export interface MinicondaSpec {
   cf_stacks: string[];
   /** Installer index base URL override (tests point it at loopback). */
   index_url?: string;
+  /** The installer's base Python exactly (`3.11.7`), when known: pip markers are evaluated at it. */
+  python?: string;
 }
 
 export interface CondaSection {
@@ -83,6 +85,19 @@ export interface PipSection {
   require_wheels?: boolean;
 }
 
+/**
+ * One environment the bundle serves: its own conda and/or pip inputs, resolved
+ * on its own. The top-level `conda:`/`pip:` sections are the environment
+ * `default`; `environments:` and `apps:` add more (docs/MANIFEST.md).
+ */
+export interface Environment {
+  name: string;
+  conda?: CondaSection;
+  pip?: PipSection;
+  /** `apps:` entries: the app directory as the manifest writes it. */
+  app?: string;
+}
+
 export interface Manifest {
   language: string;
   /** Top-level `stack:`; present only in packaged manifests. */
@@ -98,6 +113,13 @@ export interface Manifest {
   miniconda: MinicondaSpec[];
   conda?: CondaSection;
   pip?: PipSection;
+  /**
+   * `default` (top-level conda:/pip:) then each `environments:` entry, in file
+   * order; `apps:` are read later (they name files: manifest/apps.ts).
+   */
+  environments: Environment[];
+  /** `apps:` directories, relative to the manifest. */
+  apps: string[];
   /** The whole document as loaded (key order kept), for rewriting into the packaged manifest. */
   raw: Record<string, unknown>;
   /** Absolute path it was loaded from (errors and relative `files:` resolve against it). */
@@ -156,6 +178,8 @@ export interface LockEntry {
   record?: Record<string, unknown>;
   /** installers: flavor (`Miniconda3`). */
   flavor?: string;
+  /** The environments that need this artifact (sorted); absent means only `default`. */
+  environments?: string[];
   /** sdists: the wheel `bin/package offline` built from it (the zip carries that wheel; docs/BUNDLE.md). */
   built?: BuiltWheel;
 }

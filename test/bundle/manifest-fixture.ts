@@ -37,6 +37,8 @@ export function manifestFromYaml(text: string, file = '/virtual/manifest.yml'): 
     miniconda: [],
     conda: raw.conda as Manifest['conda'],
     pip: raw.pip as Manifest['pip'],
+    environments: raw.conda || raw.pip ? [{ name: 'default', conda: raw.conda as Manifest['conda'], pip: raw.pip as Manifest['pip'] }] : [],
+    apps: [],
     raw,
     path: file,
   };

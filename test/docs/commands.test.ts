@@ -162,7 +162,7 @@ describe('docs/OPERATORS.md', () => {
     } finally {
       await nginx?.stop();
     }
-    expect(ran).toHaveLength(HAS_NGINX ? 7 : 6);
+    expect(ran).toHaveLength(HAS_NGINX ? 8 : 7);
 
     // what the blocks promised
     const version = (await readFile(path.join(bp, 'VERSION'), 'utf8')).trim();
@@ -176,6 +176,8 @@ describe('docs/OPERATORS.md', () => {
     expect(JSON.parse(await readFile(path.join(bp, 'summary.json'), 'utf8')).language).toBe('python');
     const verify = await runBin('package', ['verify', zip]);
     expect(verify.code, verify.stdout).toBe(0);
+    // one buildpack for many apps: the lock names the apps' environments
+    expect(await readFile(path.join(bp, 'manifest.lock.yml'), 'utf8')).toMatch(/environments:\n(\s+- [\w-]+\n)*\s+- worker\n/);
 
     // and the skipped ones say why: each needs a tool this machine does not have
     const skipped = blocks.filter((b) => b.skip);

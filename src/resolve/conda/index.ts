@@ -55,6 +55,11 @@ export interface CondaResolveContext {
    * serves it at a tenth of the size. A 4xx answer falls back to the plain file.
    */
   preferZst?: boolean;
+  /**
+   * One run's opened repodata, shared by every environment resolved with it
+   * (each channel/subdir fetched and indexed once); the caller closes it.
+   */
+  repodata?: RepodataCache;
 }
 
 export interface CondaResolveResult {
@@ -93,6 +98,20 @@ export function channelRefs(channel: string, alias?: string): ChannelRef[] {
   return [{ url: `${(alias ?? DEFAULT_CHANNEL_ALIAS).replace(/\/+$/, '')}/${c}`, names: [c] }];
 }
 
+export interface CondaResolveInput {
+  conda: CondaSection;
+  stacks: string[];
+  manifestDir: string;
+  /**
+   * Resolving against a bundle's own channels (`bin/package check`): the
+   * channels environment files name are not added (conda.channels already
+   * lists every bundled channel), and a package URL of an @EXPLICIT or
+   * conda-lock file is looked up in the bundled copy of its channel
+   * (`channelCopy(upstream channel URL)`, undefined when the bundle has none).
+   */
+  bundled?: { channelCopy(url: string): string | undefined };
+}
+
 interface Loaded {
   file: string;
   input?: CondaInput;
@@ -100,35 +119,27 @@ interface Loaded {
 }
 
 /** Resolves the `conda:` section for the given stacks into lock entries. */
-export async function resolveConda(input: { conda: CondaSection; stacks: string[]; manifestDir: string }, ctx: CondaResolveContext): Promise<CondaResolveResult> {
-  const run = new CondaRun(input.conda, input.manifestDir, ctx);
+export async function resolveConda(input: CondaResolveInput, ctx: CondaResolveContext): Promise<CondaResolveResult> {
+  const repodata = ctx.repodata ?? new RepodataCache(ctx);
+  const run = new CondaRun(input.conda, input.manifestDir, ctx, repodata, input.bundled);
   try {
     return await run.resolve(input.stacks);
   } finally {
-    await run.close();
+    if (!ctx.repodata) await repodata.close();
   }
 }
 
 class CondaRun {
-  private readonly indexes = new Map<string, Promise<SubdirRecords>>();
-  private readonly opened: SubdirRecords[] = [];
   /** Channels that only @EXPLICIT / conda-lock URLs named (not in conda.channels), with the subdirs used. */
   private readonly urlChannels = new Map<string, Set<string>>();
-  private tmp?: string;
-  private readonly limits: DownloadLimits;
 
   constructor(
     private readonly conda: CondaSection,
     private readonly manifestDir: string,
     private readonly ctx: CondaResolveContext,
-  ) {
-    this.limits = ctx.limits ?? downloadLimits();
-  }
-
-  async close(): Promise<void> {
-    for (const i of this.opened) await i.close().catch(() => undefined);
-    if (this.tmp) await rm(this.tmp, { recursive: true, force: true });
-  }
+    private readonly repodata: RepodataCache,
+    private readonly bundled?: CondaResolveInput['bundled'],
+  ) {}
 
   async resolve(stackNames: string[]): Promise<CondaResolveResult> {
     const log = this.ctx.logger;
@@ -155,7 +166,7 @@ class CondaRun {
 
     // channels: the manifest's, then those environment.yml files add
     const channelTexts = [...(this.conda.channels ?? [])];
-    for (const i of specInputs) for (const c of i.channels) if (!channelTexts.includes(c)) channelTexts.push(c);
+    if (!this.bundled) for (const i of specInputs) for (const c of i.channels) if (!channelTexts.includes(c)) channelTexts.push(c);
     const refs: ChannelRef[] = [];
     for (const c of channelTexts) for (const r of channelRefs(c, this.conda.channel_alias)) if (!refs.some((x) => x.url === r.url)) refs.push(r);
     const configuredSubdirs = this.conda.subdirs?.length ? [...this.conda.subdirs] : [...new Set([...stacks.map((s) => s.condaSubdir), 'noarch'])];
@@ -269,6 +280,125 @@ class CondaRun {
   }
 
   private index(repodataUrl: string, subdir: string): Promise<SubdirRecords> {
+    return this.repodata.index(repodataUrl, subdir);
+  }
+
+  /** Looks up a complete environment's records as they are, then checks it is closed. */
+  private async completeEnvironment(
+    inputs: CondaInput[],
+    refs: ChannelRef[],
+    subdirs: string[],
+    platform: string,
+    localRecords: SolverRecord[],
+    virtual: SolverRecord[],
+    pip: string[],
+  ): Promise<SolverRecord[]> {
+    const chosen: SolverRecord[] = [...localRecords];
+    let source: IndexedRecordSource | undefined;
+    for (const input of inputs) {
+      if (input.kind === 'list') {
+        checkPlatform(input.file, input.platform, platform);
+        source ??= new IndexedRecordSource(await this.subdirIndexes(refs, subdirs), virtual);
+        for (const e of input.entries) {
+          const spec = MatchSpec.parse(`${e.name}==${e.version}=${e.build}`);
+          const found = (await source.records(e.name)).filter((r) => spec.match(r) && r.version === e.version);
+          if (found.length === 0) {
+            throw new PackagerError('ENOTFOUND', `No configured channel has ${e.name} ${e.version} build ${e.build} (${input.file} line ${e.line})`, {
+              file: input.file,
+              line: e.line,
+              wanted: `${e.name}=${e.version}=${e.build}`,
+              found: source.describe(),
+              hint: 'add the channel the environment was built from to conda.channels',
+            });
+          }
+          chosen.push(found.sort(compareCandidates)[0]!);
+        }
+      } else if (input.kind === 'urls') {
+        let list: UrlEntry[] = input.entries;
+        if (input.format === 'conda-lock') {
+          const split = condaLockForPlatform(input, platform);
+          if (split.conda.length === 0 && split.pip.length === 0) {
+            throw new PackagerError('EINPUT', `${input.file} has no packages for ${platform}`, { file: input.file, wanted: platform, found: input.platform ?? 'no platforms', hint: `run conda-lock with -p ${platform}` });
+          }
+          list = split.conda;
+          pip.push(...split.pip);
+        } else {
+          checkPlatform(input.file, input.platform, platform);
+        }
+        for (const e of list) chosen.push(await this.recordForUrl(input.file, e));
+      }
+    }
+    // one record per name, as conda would install
+    const byName = new Map<string, SolverRecord>();
+    for (const r of chosen) {
+      const prev = byName.get(r.name);
+      if (prev && prev.fn !== r.fn) {
+        throw new PackagerError('EINPUT', `The complete environment lists ${r.name} twice: ${prev.fn} and ${r.fn}`, { wanted: 'one record per package', found: `${prev.fn}, ${r.fn}` });
+      }
+      byName.set(r.name, r);
+    }
+    const records = [...byName.values()];
+    verifyClosed(records, virtual, inputs.map((i) => i.file).join(' + ') + (localRecords.length ? ' + local packages' : ''));
+    return records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** The repodata record behind an @EXPLICIT / conda-lock URL, with its hash checked. */
+  private async recordForUrl(file: string, e: UrlEntry): Promise<SolverRecord> {
+    const where = `${file}${e.line !== undefined ? ` line ${e.line}` : ''}`;
+    if (/^file:\/\//i.test(e.url)) {
+      const local = await readLocalPackage(e.url, '/');
+      checkHash(where, e, local.record);
+      const rec = toRepodataRecord(local.fn, local.format, local.record, String(local.record.subdir));
+      return { ...rec, channel: LOCAL_REF, channelIndex: -1, url: local.url };
+    }
+    const u = new URL(e.url);
+    const parts = u.pathname.split('/');
+    const subdir = parts[parts.length - 2] ?? '';
+    if (!KNOWN_SUBDIRS.has(subdir)) {
+      throw new PackagerError('EINPUT', `Package URL is not inside a conda channel subdir (${where}): ${redactUrl(e.url)}`, { file, line: e.line, hint: 'URLs look like <channel>/<subdir>/<file>, e.g. .../conda-forge/linux-64/zlib-1.2.13-hd590300_5.conda' });
+    }
+    const upstream = e.url.slice(0, e.url.lastIndexOf(`/${subdir}/`));
+    const channelUrl = this.bundled ? this.bundled.channelCopy(redactUrl(upstream)) : upstream;
+    if (channelUrl === undefined) {
+      throw new PackagerError('ENOTFOUND', `The bundle has no copy of the channel of ${e.fn} (${where}): ${redactUrl(upstream)}`, { file, line: e.line, url: redactUrl(e.url), hint: 'add the channel and the package to the manifest the buildpack is packaged from' });
+    }
+    const ref = channelRefs(channelUrl)[0]!;
+    this.urlChannels.set(channelUrl, (this.urlChannels.get(channelUrl) ?? new Set()).add(subdir));
+    const index = await this.index(`${channelUrl}/${subdir}/repodata.json`, subdir);
+    const name = e.name ?? parseDistName(e.fn).name;
+    const rec = (await index.records(name, { keepTwins: true })).find((r) => r.fn === e.fn);
+    if (!rec) {
+      throw new PackagerError('ENOTFOUND', `${e.fn} is not listed in ${redactUrl(`${channelUrl}/${subdir}/repodata.json`)} (${where})`, {
+        file,
+        line: e.line,
+        url: redactUrl(e.url),
+        hint: 'the channel no longer publishes this file; regenerate the environment file',
+      });
+    }
+    checkHash(where, e, rec.record);
+    const sub: SubdirIndex = { channel: ref, channelIndex: 0, subdir, repodataUrl: `${channelUrl}/${subdir}/repodata.json`, index };
+    return { ...rec, channel: ref, channelIndex: 0, url: `${packageBaseUrl(sub)}/${rec.fn}` };
+  }
+}
+
+/** Repodata opened once per URL (sharded, .json.zst or .json); close() releases the files. */
+export class RepodataCache {
+  private readonly indexes = new Map<string, Promise<SubdirRecords>>();
+  private readonly opened: SubdirRecords[] = [];
+  private tmp?: string;
+
+  private readonly limits: DownloadLimits;
+
+  constructor(private readonly ctx: Pick<CondaResolveContext, 'fetchDocument' | 'logger' | 'preferShards' | 'preferZst' | 'limits'>) {
+    this.limits = ctx.limits ?? downloadLimits();
+  }
+
+  async close(): Promise<void> {
+    for (const i of this.opened) await i.close().catch(() => undefined);
+    if (this.tmp) await rm(this.tmp, { recursive: true, force: true });
+  }
+
+  index(repodataUrl: string, subdir: string): Promise<SubdirRecords> {
     let p = this.indexes.get(repodataUrl);
     if (!p) {
       p = this.openIndex(repodataUrl, subdir);
@@ -353,98 +483,6 @@ class CondaRun {
     return { file: (await this.ctx.fetchDocument(url, 'repodata')).path, url: redactUrl(url) };
   }
 
-  /** Looks up a complete environment's records as they are, then checks it is closed. */
-  private async completeEnvironment(
-    inputs: CondaInput[],
-    refs: ChannelRef[],
-    subdirs: string[],
-    platform: string,
-    localRecords: SolverRecord[],
-    virtual: SolverRecord[],
-    pip: string[],
-  ): Promise<SolverRecord[]> {
-    const chosen: SolverRecord[] = [...localRecords];
-    let source: IndexedRecordSource | undefined;
-    for (const input of inputs) {
-      if (input.kind === 'list') {
-        checkPlatform(input.file, input.platform, platform);
-        source ??= new IndexedRecordSource(await this.subdirIndexes(refs, subdirs), virtual);
-        for (const e of input.entries) {
-          const spec = MatchSpec.parse(`${e.name}==${e.version}=${e.build}`);
-          const found = (await source.records(e.name)).filter((r) => spec.match(r) && r.version === e.version);
-          if (found.length === 0) {
-            throw new PackagerError('ENOTFOUND', `No configured channel has ${e.name} ${e.version} build ${e.build} (${input.file} line ${e.line})`, {
-              file: input.file,
-              line: e.line,
-              wanted: `${e.name}=${e.version}=${e.build}`,
-              found: source.describe(),
-              hint: 'add the channel the environment was built from to conda.channels',
-            });
-          }
-          chosen.push(found.sort(compareCandidates)[0]!);
-        }
-      } else if (input.kind === 'urls') {
-        let list: UrlEntry[] = input.entries;
-        if (input.format === 'conda-lock') {
-          const split = condaLockForPlatform(input, platform);
-          if (split.conda.length === 0 && split.pip.length === 0) {
-            throw new PackagerError('EINPUT', `${input.file} has no packages for ${platform}`, { file: input.file, wanted: platform, found: input.platform ?? 'no platforms', hint: `run conda-lock with -p ${platform}` });
-          }
-          list = split.conda;
-          pip.push(...split.pip);
-        } else {
-          checkPlatform(input.file, input.platform, platform);
-        }
-        for (const e of list) chosen.push(await this.recordForUrl(input.file, e));
-      }
-    }
-    // one record per name, as conda would install
-    const byName = new Map<string, SolverRecord>();
-    for (const r of chosen) {
-      const prev = byName.get(r.name);
-      if (prev && prev.fn !== r.fn) {
-        throw new PackagerError('EINPUT', `The complete environment lists ${r.name} twice: ${prev.fn} and ${r.fn}`, { wanted: 'one record per package', found: `${prev.fn}, ${r.fn}` });
-      }
-      byName.set(r.name, r);
-    }
-    const records = [...byName.values()];
-    verifyClosed(records, virtual, inputs.map((i) => i.file).join(' + ') + (localRecords.length ? ' + local packages' : ''));
-    return records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  }
-
-  /** The repodata record behind an @EXPLICIT / conda-lock URL, with its hash checked. */
-  private async recordForUrl(file: string, e: UrlEntry): Promise<SolverRecord> {
-    const where = `${file}${e.line !== undefined ? ` line ${e.line}` : ''}`;
-    if (/^file:\/\//i.test(e.url)) {
-      const local = await readLocalPackage(e.url, '/');
-      checkHash(where, e, local.record);
-      const rec = toRepodataRecord(local.fn, local.format, local.record, String(local.record.subdir));
-      return { ...rec, channel: LOCAL_REF, channelIndex: -1, url: local.url };
-    }
-    const u = new URL(e.url);
-    const parts = u.pathname.split('/');
-    const subdir = parts[parts.length - 2] ?? '';
-    if (!KNOWN_SUBDIRS.has(subdir)) {
-      throw new PackagerError('EINPUT', `Package URL is not inside a conda channel subdir (${where}): ${redactUrl(e.url)}`, { file, line: e.line, hint: 'URLs look like <channel>/<subdir>/<file>, e.g. .../conda-forge/linux-64/zlib-1.2.13-hd590300_5.conda' });
-    }
-    const channelUrl = e.url.slice(0, e.url.lastIndexOf(`/${subdir}/`));
-    const ref = channelRefs(channelUrl)[0]!;
-    this.urlChannels.set(channelUrl, (this.urlChannels.get(channelUrl) ?? new Set()).add(subdir));
-    const index = await this.index(`${channelUrl}/${subdir}/repodata.json`, subdir);
-    const name = e.name ?? parseDistName(e.fn).name;
-    const rec = (await index.records(name, { keepTwins: true })).find((r) => r.fn === e.fn);
-    if (!rec) {
-      throw new PackagerError('ENOTFOUND', `${e.fn} is not listed in ${redactUrl(`${channelUrl}/${subdir}/repodata.json`)} (${where})`, {
-        file,
-        line: e.line,
-        url: redactUrl(e.url),
-        hint: 'the channel no longer publishes this file; regenerate the environment file',
-      });
-    }
-    checkHash(where, e, rec.record);
-    const sub: SubdirIndex = { channel: ref, channelIndex: 0, subdir, repodataUrl: `${channelUrl}/${subdir}/repodata.json`, index };
-    return { ...rec, channel: ref, channelIndex: 0, url: `${packageBaseUrl(sub)}/${rec.fn}` };
-  }
 }
 
 function checkPlatform(file: string, stated: string | undefined, platform: string): void {

@@ -51,7 +51,15 @@ export interface PypiResolveContext {
   /** Downloads an artifact into the content cache, verified against its integrity. */
   fetchFile(a: Artifact): Promise<{ path: string; sha256: string; size: number }>;
   logger: Logger;
+  /**
+   * One run's index pages and metadata, shared by every environment resolved
+   * with it (each page fetched and parsed once): pass the same `new Map()`.
+   */
+  sources?: PypiSourceCache;
 }
+
+/** Opaque per-run cache of index sources (see PypiResolveContext.sources). */
+export type PypiSourceCache = Map<string, unknown>;
 
 export interface PypiResolveInput {
   pip: PipSection;
@@ -181,7 +189,9 @@ export async function resolvePypi(input: PypiResolveInput, ctx: PypiResolveConte
     });
   }
 
-  const source = new HttpSource(ctx, indexUrls, findLinks, knownUrls);
+  const sourceKey = JSON.stringify([indexUrls, findLinks]);
+  const source = (ctx.sources?.get(sourceKey) as HttpSource | undefined) ?? new HttpSource(ctx, indexUrls, findLinks, knownUrls);
+  ctx.sources?.set(sourceKey, source);
   const byFile = new Map<string, { entry: LockEntry; dist?: ResolvedDist }>();
   const targets = targetsFor(input);
   for (const entry of await lockedEntries(locks, targets, source)) byFile.set(entry.uri, { entry });

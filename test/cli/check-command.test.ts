@@ -1,0 +1,82 @@
+// bin/package check: would an app stage from this buildpack? Against a real
+// zip packaged from two environments (bt-lib 1.0 and 2.0 side by side) and
+// against the manifest's lock, with no network: apps that fit print what they
+// would install (exit 0); apps that do not get every problem at once (exit 4).
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mjs';
+import { runBin } from '../helpers/run-cli.js';
+import { suiteDir } from '../staging/run-script.js';
+
+const FILES = path.join(ROOT, 'fixtures/pypi/files');
+let dir: string;
+let zip: string;
+let manifest: string;
+
+beforeAll(async () => {
+  dir = await suiteDir('check-');
+  const origin = await startDemoWorld({ pypi: { 'bt-lib': ['bt_lib-1.0-py3-none-any.whl', 'bt_lib-2.0-py3-none-any.whl'].map((f) => path.join(FILES, f)) } });
+  try {
+    manifest = await writeDemoBuildpack(path.join(dir, 'src'), origin.url);
+    await appendFile(manifest, 'environments:\n  a:\n    pip: { requirements: ["bt-lib==1.0"] }\n  b:\n    pip: { requirements: ["bt-lib==2.0"] }\n');
+    zip = path.join(dir, 'bp.zip');
+    const r = await runBin('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', path.join(dir, 'cache'), '--output', zip], { cwd: path.join(dir, 'src') });
+    if (r.code !== 0) throw new Error(r.stderr);
+  } finally {
+    // from here on nothing may need the network: the origin is gone
+    await origin.close();
+  }
+}, 60_000);
+afterAll(async () => {
+  const { rm } = await import('node:fs/promises');
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function app(name: string, files: Record<string, string>): Promise<string> {
+  const d = path.join(dir, 'apps', name);
+  await mkdir(d, { recursive: true });
+  for (const [f, text] of Object.entries(files)) await writeFile(path.join(d, f), text);
+  return d;
+}
+
+describe('bin/package check', () => {
+  it('prints what an app that fits would install, against the zip and against the lock', async () => {
+    const ok = await app('ok', { 'requirements.txt': 'bt-lib>=2\nwheel\n' });
+    for (const against of [['--zip', zip], ['--manifest', manifest]]) {
+      const r = await runBin('package', ['check', ok, ...against]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`${ok} would stage from `);
+      expect(r.stdout).toContain('with Python 3.11 (');
+      expect(r.stdout).toContain('  wheel  bt-lib 2.0 (bt_lib-2.0-py3-none-any.whl)\n');
+      expect(r.stdout).toContain('  wheel  wheel 0.40.0 (wheel-0.40.0-py3-none-any.whl)\n');
+    }
+  });
+
+  it('resolves a conda app against the zip\'s own channel, environment.yml pip section included', async () => {
+    const r = await runBin('package', ['check', path.join(ROOT, 'fixtures/apps/conda-pip'), '--zip', zip, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toBe(true);
+    expect(out.install.map((p: { kind: string; name: string; version: string }) => `${p.kind} ${p.name} ${p.version}`)).toEqual(['conda run_exports_versions 2.0', 'wheel simplewheel 1.0']);
+  });
+
+  it('names every missing package and the missing Python at once (exit 4)', async () => {
+    const bad = await app('bad', { 'requirements.txt': 'bt-lib==1.0\nflask\nnope-x>=1\n', 'runtime.txt': 'python-3.12.x\n' });
+    const r = await runBin('package', ['check', bad, '--zip', zip]);
+    expect(r.code).toBe(4);
+    expect(r.stdout).toBe(
+      `${bad} would not stage from ${zip}:\n` +
+        '  environment bad needs Python 3.12, and the bundle carries no Python 3.12\n' +
+        '  pip package flask (requirements.txt line 2) is not in the bundle\n' +
+        '  pip package nope-x (requirements.txt line 3) is not in the bundle\n',
+    );
+  });
+
+  it('reports a version the bundle does not carry with what it does carry', async () => {
+    const newer = await app('newer', { 'requirements.txt': 'bt-lib==3.0\n' });
+    const r = await runBin('package', ['check', newer, '--zip', zip, '--json']);
+    expect(r.code).toBe(4);
+    expect(JSON.parse(r.stdout).problems).toEqual(['No version of bt-lib satisfies bt-lib==3.0 (requirements.txt line 1); the index has: 1.0, 2.0']);
+  });
+});
