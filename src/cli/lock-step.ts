@@ -110,6 +110,9 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
   const entries: LockEntry[] = [];
   const named = environments.length > 1 || environments.some((e) => e.name !== DEFAULT_ENVIRONMENT);
   const label = (e: Environment) => (named ? ` for environment ${e.name}` : '');
+  // read before any download: a malformed pyproject.toml is the operator's input error
+  const builds = new Map<Environment, Awaited<ReturnType<typeof appBuildRequirements>>>();
+  for (const env of environments) builds.set(env, await appBuildRequirements(env, path.dirname(m.path)));
 
   if (m.miniconda.length) {
     log.info(`Resolving ${m.miniconda.length} installer spec(s)`);
@@ -173,7 +176,7 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
       );
       add(env, dists);
     }
-    const build = await appBuildRequirements(env, path.dirname(m.path));
+    const build = builds.get(env);
     if (build) {
       // resolved on their own, as pip's isolated build environment resolves them: runtime pins do not constrain them
       log.info(`Resolving the build backend of app ${env.app} (${build.from}): ${build.requires.join(', ') || '(none)'}`);

@@ -153,4 +153,15 @@ describe('apps that are projects stage offline with their build backend from the
     expect(s.greeting).toBe('uvapp ok');
     expect(s.log).toContain("Installing . (the app's own project in uv.lock)");
   }, 180_000);
+
+  it("re-resolves when an app's pyproject.toml changes, and refuses a malformed [build-system] naming the app, before any download", async () => {
+    const pyproject = path.join(src, 'apps/flitapp/pyproject.toml');
+    await writeFile(pyproject, (await readFile(pyproject, 'utf8')).replace('requires = ["flit_core>=3.4,<5"]\n', ''));
+    // the origin is gone: reaching it would be exit 2
+    const r = await runBin('package', ['resolve', '--cache-dir', path.join(dir, 'cache')], { cwd: src });
+    expect(r.stderr).toContain('manifest.lock.yml is stale (inputs changed): resolving');
+    expect(r.stderr).toContain('Cannot build the app apps/flitapp: [build-system] has no `requires`');
+    expect(r.stderr).toContain('fix [build-system] in apps/flitapp/pyproject.toml');
+    expect(r.code).toBe(1);
+  });
 });
