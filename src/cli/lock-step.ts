@@ -207,13 +207,13 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
  * else setuptools' legacy default for a setup.py): staging installs the project
  * with pip, whose build environment takes them from the bundle's index.
  */
-async function appBuildRequirements(env: Environment, manifestDir: string): Promise<{ requires: string[]; from: string } | undefined> {
+export async function appBuildRequirements(env: Environment, manifestDir: string): Promise<{ requires: string[]; from: string } | undefined> {
   const files = env.project_files ?? [];
   if (!files.length) return undefined;
   const pyproject = files.find((f) => path.basename(f) === 'pyproject.toml');
   const text = pyproject === undefined ? undefined : await readFile(path.resolve(manifestDir, pyproject), 'utf8');
   const bs = projectBuildSystem(text, files.some((f) => path.basename(f) === 'setup.py'), {
-    label: `the app ${env.app}`,
+    label: `the app ${env.app && env.app !== '.' ? env.app : env.name}`,
     code: 'EMANIFEST',
     hint: `fix [build-system] in ${pyproject} (PEP 518: requires = ["..."], build-backend = "module:object")`,
   });
