@@ -3,9 +3,11 @@
 // the union; each app then stages from that one zip inside a network namespace
 // with no network, with the real pip (isolated from this machine's pip
 // configuration), and gets exactly the version it pins.
-// Two cases: committed fixture wheels (bt-lib 1.0 / 2.0, runs in CI) and real
-// numpy 1.26.4 / 2.4.6 wheels from the local index /opt/pypi (served on
-// 127.0.0.1; skipped, saying so, where it is absent).
+// Cases: committed fixture wheels (bt-lib 1.0 / 2.0, runs in CI); real numpy
+// 1.26.4 / 2.4.6 wheels from the local index /opt/pypi (served on 127.0.0.1;
+// skipped, saying so, where it is absent); and two conda apps on two Pythons
+// (the installer's base and a second interpreter of the machine bundled as a
+// conda python; skipped, saying so, on a machine with a single Python).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';

@@ -42,5 +42,5 @@ export const OTHER_PYTHON: string | undefined = (() => {
 /** Prints, when there is no other Python, which tests are skipped and how to run them. */
 export function warnIfNoOtherPython(what: string): void {
   if (OTHER_PYTHON) return;
-  console.warn(`[other python] this machine has no Python besides ${HOST_PYTHON_VERSION.split('.').slice(0, 2).join('.')}: ${what} SKIPPED. Set OTHER_PYTHON to another interpreter (e.g. apt-get install pypy3) to run them (docs/TESTING.md).`);
+  console.warn(`[other python] this machine has no Python besides ${HOST_PYTHON_VERSION.split('.').slice(0, 2).join('.')}: ${what} SKIPPED. Set OTHER_PYTHON to another interpreter (e.g. apt-get install pypy3) to run them (docs/TESTING.md, "A second Python").`);
 }
