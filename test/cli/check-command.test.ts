@@ -13,10 +13,13 @@ const FILES = path.join(ROOT, 'fixtures/pypi/files');
 let dir: string;
 let zip: string;
 let manifest: string;
+/** The demo origin's address while packaging: complete environments name its package URLs. */
+let originUrl: string;
 
 beforeAll(async () => {
   dir = await suiteDir('check-');
   const origin = await startDemoWorld({ pypi: { 'bt-lib': ['bt_lib-1.0-py3-none-any.whl', 'bt_lib-2.0-py3-none-any.whl'].map((f) => path.join(FILES, f)) } });
+  originUrl = origin.url;
   try {
     manifest = await writeDemoBuildpack(path.join(dir, 'src'), origin.url);
     await appendFile(manifest, 'environments:\n  a:\n    pip: { requirements: ["bt-lib==1.0"] }\n  b:\n    pip: { requirements: ["bt-lib==2.0"] }\n');
@@ -93,5 +96,50 @@ describe('bin/package check', () => {
     const r = await runBin('package', ['check', newer, '--zip', zip, '--json']);
     expect(r.code).toBe(4);
     expect(JSON.parse(r.stdout).problems).toEqual(['No version of bt-lib satisfies bt-lib==3.0 (requirements.txt line 1); the index has: 1.0, 2.0']);
+  });
+
+  // A complete environment names upstream package URLs; check maps each to the
+  // bundle's copy of its channel (channels.tsv) and checks its hash, with the
+  // origin long gone.
+  describe('a complete conda environment (@EXPLICIT, conda-lock.yml)', () => {
+    const V2 = 'run_exports_versions-2.0-h39de5ba_0.tar.bz2';
+    const V2_MD5 = 'ba68433ef44982170d4e2f2f9bf89338';
+    const V2_SHA256 = '33877cbe447e8c7a026fbcb7e299b37208ad4bc70cf8328fb4cf552af01ada76';
+    const condaLock = (url: string, md5: string) =>
+      'version: 1\nmetadata:\n  channels:\n  - url: conda-forge\n    used_env_vars: []\n  platforms:\n  - linux-64\npackage:\n' +
+      `- name: run_exports_versions\n  version: '2.0'\n  manager: conda\n  platform: linux-64\n  dependencies: {}\n  url: ${url}\n  hash:\n    md5: ${md5}\n    sha256: ${V2_SHA256}\n  category: main\n  optional: false\n`;
+
+    it('maps the package URLs of an @EXPLICIT file and of conda-lock.yml to the bundle\'s copies (exit 0)', async () => {
+      const url = `${originUrl}/conda-forge/noarch/${V2}`;
+      const apps = [
+        await app('explicit-ok', { 'conda-linux-64.lock': `# platform: linux-64\n@EXPLICIT\n${url}#${V2_MD5}\n` }),
+        await app('conda-lock-ok', { 'conda-lock.yml': condaLock(url, V2_MD5) }),
+      ];
+      for (const a of apps) {
+        for (const against of [['--zip', zip], ['--manifest', manifest]]) {
+          const r = await runBin('package', ['check', a, ...against, '--json']);
+          expect(r.code, r.stdout + r.stderr).toBe(0);
+          const out = JSON.parse(r.stdout);
+          expect(out.install).toEqual([{ kind: 'conda', name: 'run_exports_versions', version: '2.0', filename: V2 }]);
+        }
+      }
+    });
+
+    it('refuses a package the bundle has with another hash, and one from a channel it has no copy of (exit 4)', async () => {
+      const bad = await app('explicit-bad', {
+        'conda-linux-64.lock':
+          '@EXPLICIT\n' +
+          `${originUrl}/conda-forge/noarch/${V2}#ffffffffffffffffffffffffffffffff\n`,
+      });
+      const r = await runBin('package', ['check', bad, '--zip', zip, '--json']);
+      expect(r.code, r.stderr).toBe(4);
+      const problems = JSON.parse(r.stdout).problems.join('\n');
+      expect(problems).toBe(`md5 of ${V2} in conda-linux-64.lock line 2 does not match the channel's repodata`);
+      const lockBad = await app('conda-lock-bad', { 'conda-lock.yml': condaLock('https://conda.anaconda.org/bioconda/noarch/' + V2, V2_MD5) });
+      const r2 = await runBin('package', ['check', lockBad, '--zip', zip]);
+      expect(r2.code, r2.stderr).toBe(4);
+      expect(r2.stdout).toContain('The bundle has no copy of the channel of ' + V2);
+      expect(r2.stdout).toContain('https://conda.anaconda.org/bioconda');
+    });
   });
 });
