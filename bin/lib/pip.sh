@@ -172,18 +172,24 @@ pip_needs_no_build_isolation() {
 }
 
 # pip_report_failure LOG: turns pip's errors into DEPENDENCY_MISSING_IN_BUNDLE lines
+# (a requirement pip's isolated build environment could not find is a build backend)
 pip_report_failure() {
-  local log=$1 line
+  local log=$1 line build=''
   local -a missing=()
+  grep -q 'to install build dependencies did not run successfully' "$log" && build=' (a build requirement: [build-system] requires of a project pip builds)'
   while IFS= read -r line; do
     if [[ $line =~ No\ matching\ distribution\ found\ for\ ([^[:space:]]+) ]]; then
-      missing+=("pip package ${BASH_REMATCH[1]}")
+      missing+=("pip package ${BASH_REMATCH[1]}$build")
     elif [[ $line =~ No\ such\ file\ or\ directory:\ \'([^\']+)\' ]]; then
       missing+=("pip file ${BASH_REMATCH[1]##*/} (linked from pypi/simple but absent)")
     fi
   done <"$log"
   if ((${#missing[@]})); then
     missing_many "${missing[@]}"
+    if [[ -n $build ]]; then
+      # shellcheck disable=SC2016
+      printf '%sAn app that is a project (setup.py / pyproject.toml) is built with its backend from the bundle: list the app under `apps:` in the manifest, and the packager bundles its [build-system] requires (for a setup.py: setuptools and wheel).\n' "$BP_INDENT" >&2
+    fi
   elif grep -q 'THESE PACKAGES DO NOT MATCH THE HASHES' "$log"; then
     log_error "a pip file in the buildpack does not match the sha256 its index page records; the zip is damaged or altered"
   fi

@@ -18,15 +18,43 @@ export const LEGACY_BUILD_SYSTEM: BuildSystem = {
   backendPath: [],
 };
 
+/** Who a malformed [build-system] is reported to: the sdist's upstream (default) or the app's developer. */
+export interface BuildSystemSource {
+  /** What cannot be built, e.g. `flitpure-1.0.tar.gz` or `the app apps/web`. */
+  label: string;
+  hint?: string;
+  code?: 'EBUILD' | 'EMANIFEST';
+}
+
+const SDIST_HINT = 'the sdist is malformed upstream: pin another version, or one with a wheel';
+
 /** The build system of an sdist from its pyproject.toml text (undefined when it has none). */
-export function buildSystemOf(pyproject: string | undefined, sdist: string): BuildSystem {
-  if (pyproject === undefined) return LEGACY_BUILD_SYSTEM;
-  let doc: Record<string, unknown>;
+export function buildSystemOf(pyproject: string | undefined, sdist: string | BuildSystemSource): BuildSystem {
+  return readBuildSystem(pyproject === undefined ? undefined : parse(pyproject, sdist), sdist);
+}
+
+/**
+ * The build system pip uses to install an app's own project (`pip install .`,
+ * `-e .`): its pyproject.toml's, else the legacy setuptools one when there is a
+ * setup.py or a `[project]` table; undefined when the directory is no
+ * installable project (no setup.py, and a pyproject.toml only for tools' settings).
+ */
+export function projectBuildSystem(pyproject: string | undefined, hasSetupPy: boolean, app: BuildSystemSource): BuildSystem | undefined {
+  const doc = pyproject === undefined ? undefined : parse(pyproject, app);
+  if (!hasSetupPy && (doc === undefined || (doc['build-system'] === undefined && doc.project === undefined))) return undefined;
+  return readBuildSystem(doc, app);
+}
+
+function parse(pyproject: string, src: string | BuildSystemSource): Record<string, unknown> {
   try {
-    doc = parseToml(pyproject) as Record<string, unknown>;
+    return parseToml(pyproject) as Record<string, unknown>;
   } catch (err) {
-    throw invalid(sdist, `pyproject.toml is not valid TOML: ${(err as Error).message.split('\n')[0]}`);
+    throw invalid(src, `pyproject.toml is not valid TOML: ${(err as Error).message.split('\n')[0]}`);
   }
+}
+
+function readBuildSystem(doc: Record<string, unknown> | undefined, sdist: string | BuildSystemSource): BuildSystem {
+  if (doc === undefined) return LEGACY_BUILD_SYSTEM;
   const bs = doc['build-system'];
   if (bs === undefined) return LEGACY_BUILD_SYSTEM;
   if (!bs || typeof bs !== 'object' || Array.isArray(bs)) throw invalid(sdist, '[build-system] is not a table');
@@ -49,8 +77,7 @@ export function buildSystemOf(pyproject: string | undefined, sdist: string): Bui
   return { requires, backend: t['build-backend'], backendPath };
 }
 
-function invalid(sdist: string, why: string): PackagerError {
-  return new PackagerError('EBUILD', `Cannot build ${sdist}: ${why}`, {
-    hint: 'the sdist is malformed upstream: pin another version, or one with a wheel',
-  });
+function invalid(src: string | BuildSystemSource, why: string): PackagerError {
+  const s = typeof src === 'string' ? { label: src } : src;
+  return new PackagerError(s.code ?? 'EBUILD', `Cannot build ${s.label}: ${why}`, { hint: s.hint ?? SDIST_HINT });
 }

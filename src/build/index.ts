@@ -16,7 +16,7 @@ import { buildWheel, unpackSdist } from './build-wheel.js';
 import { BuiltWheelCache, builtWheelKey, type CachedWheel } from './built-cache.js';
 import { compiledMismatch, findPython, hostPlatform, networkIsolation, type HostPlatform, type HostPython } from './host.js';
 
-export { buildSystemOf, LEGACY_BUILD_SYSTEM, type BuildSystem } from './build-system.js';
+export { buildSystemOf, projectBuildSystem, LEGACY_BUILD_SYSTEM, type BuildSystem, type BuildSystemSource } from './build-system.js';
 export { compiledMismatch, findPython, hostPlatform, networkIsolation } from './host.js';
 export { BuiltWheelCache, builtWheelKey } from './built-cache.js';
 

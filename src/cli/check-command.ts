@@ -20,7 +20,7 @@ import { parseRequirementsFile, resolvePypi } from '../resolve/pypi/index.js';
 import { condaPythons, environmentPython, installerPythons, missingPythonError, wantedPython, type PythonSource } from './environment-python.js';
 import { EXIT_RESOLVE } from './exit-codes.js';
 import { loadManifestReporting } from './common.js';
-import { lockPathFor } from './lock-step.js';
+import { appBuildRequirements, lockPathFor } from './lock-step.js';
 import type { CommandContext } from './run.js';
 
 /** The bundle as the resolvers see it: a directory in the zip's layout, filled as they ask. */
@@ -238,6 +238,20 @@ export async function checkCommand(appDir: string, o: { zip?: string; manifest?:
         install.push(...dists.map((e) => ({ kind: e.kind, name: e.name, version: e.version, filename: e.filename })));
       } catch (err) {
         problems.push(messageOf(err));
+      }
+    }
+
+    // an app that is a project is built at staging with its backend from the bundle's index
+    const build = await appBuildRequirements(env, path.resolve(appDir)).catch((err: unknown) => void problems.push(messageOf(err)));
+    if (build && env.pip) {
+      try {
+        const dists = await resolvePypi(
+          { pip: { ...env.pip, python_version: python?.markerVersion ?? wantedPython(env), requirements: build.requires, files: [] }, stacks, manifestDir: path.resolve(appDir) },
+          { fetchDocument, fetchFile: (a) => bundleFile(a, view!, fetchDocument), logger: ctx.reporter },
+        );
+        install.push(...dists.map((e) => ({ kind: 'build', name: e.name, version: e.version, filename: e.filename })));
+      } catch (err) {
+        problems.push(`The build backend of the app's project (${build.from}: ${build.requires.join(', ')}): ${messageOf(err)}`);
       }
     }
 

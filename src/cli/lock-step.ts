@@ -2,6 +2,7 @@
 // when missing, when its inputs changed (manifest sections or the files they
 // name), or on `resolve --update`; otherwise it is used as it is, so packaging
 // is repeatable without touching any index.
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_STACK, PackagerError, isPackagerError, readRegularFile, type DocumentKind, type Logger } from '../core/index.js';
 import { fetchDocument, fetchArtifact } from '../fetch/index.js';
@@ -23,6 +24,7 @@ import {
 import { resolveInstallers } from '../resolve/miniconda/index.js';
 import { RepodataCache, resolveConda } from '../resolve/conda/index.js';
 import { resolvePypi, type PypiSourceCache } from '../resolve/pypi/index.js';
+import { LEGACY_BUILD_SYSTEM, projectBuildSystem } from '../build/index.js';
 import { condaPythons, environmentPython, installerPythons, missingPythonError } from './environment-python.js';
 import type { CommandContext } from './run.js';
 import { fetchTuning } from './common.js';
@@ -43,7 +45,7 @@ export function lockPathFor(m: Manifest): string {
 
 /** The files the resolved sections name, as the staleness hash sees them. */
 async function inputFiles(m: Manifest, envs: Environment[]): Promise<{ path: string; bytes: Uint8Array }[]> {
-  const names = [...new Set(envs.flatMap((e) => [...(e.conda?.files ?? []), ...(e.pip?.files ?? [])]))];
+  const names = [...new Set(envs.flatMap((e) => [...(e.conda?.files ?? []), ...(e.pip?.files ?? []), ...(e.project_files ?? [])]))];
   const dir = path.dirname(m.path);
   const out: { path: string; bytes: Uint8Array }[] = [];
   for (const name of names) {
@@ -108,6 +110,9 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
   const entries: LockEntry[] = [];
   const named = environments.length > 1 || environments.some((e) => e.name !== DEFAULT_ENVIRONMENT);
   const label = (e: Environment) => (named ? ` for environment ${e.name}` : '');
+  // read before any download: a malformed pyproject.toml is the operator's input error
+  const builds = new Map<Environment, Awaited<ReturnType<typeof appBuildRequirements>>>();
+  for (const env of environments) builds.set(env, await appBuildRequirements(env, path.dirname(m.path)));
 
   if (m.miniconda.length) {
     log.info(`Resolving ${m.miniconda.length} installer spec(s)`);
@@ -171,6 +176,17 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
       );
       add(env, dists);
     }
+    const build = builds.get(env);
+    if (build) {
+      // resolved on their own, as pip's isolated build environment resolves them: runtime pins do not constrain them
+      log.info(`Resolving the build backend of app ${env.app} (${build.from}): ${build.requires.join(', ') || '(none)'}`);
+      const pip = { ...(env.pip ?? defaultPipSection()), python_version: pythons.get(env)!.markerVersion, requirements: build.requires, files: [] };
+      const dists = await resolvePypi(
+        { pip, stacks, manifestDir: path.dirname(m.path) },
+        { fetchDocument: (u, h, kind) => getDocument(u, h, kind), fetchFile: (a) => fetchArtifact(a, fetchOpts), logger: log, sources },
+      );
+      add(env, dists);
+    }
   }
   entries.push(...merged.values());
   for (const e of entries) {
@@ -184,6 +200,24 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
     }
   }
   return entries.sort(compareLockEntries);
+}
+
+/**
+ * The `[build-system] requires` of an app that is a project (its pyproject.toml,
+ * else setuptools' legacy default for a setup.py): staging installs the project
+ * with pip, whose build environment takes them from the bundle's index.
+ */
+export async function appBuildRequirements(env: Environment, manifestDir: string): Promise<{ requires: string[]; from: string } | undefined> {
+  const files = env.project_files ?? [];
+  if (!files.length) return undefined;
+  const pyproject = files.find((f) => path.basename(f) === 'pyproject.toml');
+  const text = pyproject === undefined ? undefined : await readFile(path.resolve(manifestDir, pyproject), 'utf8');
+  const bs = projectBuildSystem(text, files.some((f) => path.basename(f) === 'setup.py'), {
+    label: `the app ${env.app && env.app !== '.' ? env.app : env.name}`,
+    code: 'EMANIFEST',
+    hint: `fix [build-system] in ${pyproject} (PEP 518: requires = ["..."], build-backend = "module:object")`,
+  });
+  return bs && { requires: bs.requires, from: bs === LEGACY_BUILD_SYSTEM ? "setuptools' legacy default" : pyproject! };
 }
 
 function defaultPipSection(): NonNullable<Manifest['pip']> {

@@ -29,6 +29,9 @@ export const APP_FILES: readonly { file: string; role: AppFileRole }[] = [
   { file: '.python-version', role: 'python' },
 ];
 
+/** What makes the app a project pip installs itself (`pip install -e .`), as staging checks (APP_PROJECT_FILES in bin/lib/app.sh). */
+export const PROJECT_FILES = ['pyproject.toml', 'setup.py'] as const;
+
 export interface AppInputs {
   env: Environment;
   /** The files read, by role (paths relative to the base directory). */
@@ -89,8 +92,10 @@ export async function readApp(baseDir: string, dir: string, top: { conda?: Conda
     notes.push(`${dir}: requirements.txt is installed from vendor/ at staging, not from the bundle`);
     delete files.pip;
   }
-  if (!files.pip && !files.conda && ((await isFile(path.join(root, 'setup.py'))) || (await isFile(path.join(root, 'pyproject.toml'))))) {
-    notes.push(`${dir}: the project itself (setup.py / pyproject.toml) is installed at staging; list its dependencies in requirements.txt to bundle them`);
+  const projectFiles: string[] = [];
+  for (const f of PROJECT_FILES) if (await isFile(path.join(root, f))) projectFiles.push(path.join(dir, f));
+  if (!files.pip && !files.conda && projectFiles.length) {
+    notes.push(`${dir}: the project itself (setup.py / pyproject.toml) is installed at staging with its build backend from the bundle; list its dependencies in requirements.txt to bundle them`);
   }
   const conda: CondaSection | undefined = files.conda
     ? { channels: top.conda?.channels ?? [], subdirs: top.conda?.subdirs ?? [...DEFAULT_CONDA_SUBDIRS], specs: [], files: [files.conda], ...(top.conda?.channel_alias ? { channel_alias: top.conda.channel_alias } : {}) }
@@ -104,7 +109,7 @@ export async function readApp(baseDir: string, dir: string, top: { conda?: Conda
     requirements: [],
     files: files.pip ? [files.pip] : [],
   };
-  return { env: { name, ...(conda ? { conda } : {}), pip, app: dir }, files, notes };
+  return { env: { name, ...(conda ? { conda } : {}), pip, app: dir, ...(projectFiles.length ? { project_files: projectFiles } : {}) }, files, notes };
 }
 
 /** Every environment of the manifest: `default`, `environments:`, then one per `apps:` entry. */

@@ -96,6 +96,12 @@ export interface Environment {
   pip?: PipSection;
   /** `apps:` entries: the app directory as the manifest writes it. */
   app?: string;
+  /**
+   * `apps:` entries that are a project pip can install (`-e .` at staging, or a
+   * lock's editable `.`): its pyproject.toml and/or setup.py, relative to the
+   * manifest. Their `[build-system]` closure is bundled (cli/lock-step.ts).
+   */
+  project_files?: string[];
 }
 
 export interface Manifest {

@@ -64,6 +64,21 @@ describe('bin/package check', () => {
     expect(out.install.map((p: { kind: string; name: string; version: string }) => `${p.kind} ${p.name} ${p.version}`)).toEqual(['conda run_exports_versions 2.0', 'wheel simplewheel 1.0']);
   });
 
+  it("checks the build backend of an app that is a project: listed when the bundle has it, a problem when not", async () => {
+    const proj = await app('proj', { 'pyproject.toml': '[build-system]\nrequires = ["wheel"]\nbuild-backend = "wheel.backend"\n' });
+    const r = await runBin('package', ['check', proj, '--zip', zip]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('  build  wheel 0.40.0 (wheel-0.40.0-py3-none-any.whl)\n');
+    // a setup.py needs setuptools>=40.8.0 and wheel; this zip has no setuptools
+    const legacy = await app('legacy', { 'setup.py': 'from setuptools import setup\nsetup()\n' });
+    for (const against of [['--zip', zip], ['--manifest', manifest]]) {
+      const bad = await runBin('package', ['check', legacy, ...against]);
+      expect(bad.code).toBe(4);
+      expect(bad.stdout).toContain("The build backend of the app's project (setuptools' legacy default: setuptools>=40.8.0, wheel): ");
+      expect(bad.stdout).toMatch(/setuptools/);
+    }
+  });
+
   it('names every missing package and the missing Python at once (exit 4)', async () => {
     const bad = await app('bad', { 'requirements.txt': 'bt-lib==1.0\nflask\nnope-x>=1\n', 'runtime.txt': 'python-3.12.x\n' });
     const r = await runBin('package', ['check', bad, '--zip', zip]);

@@ -60,6 +60,14 @@ describe('readApp', () => {
     expect(r.notes[0]).toContain('requirements.txt is installed from vendor/ at staging');
   });
 
+  it('names the project files of an app that is a project, so its build backend is bundled and its pyproject.toml is a lock input', async () => {
+    const dir = await app({ 'web/setup.py': 'from setuptools import setup\nsetup()\n', 'web/pyproject.toml': '[build-system]\nrequires = ["setuptools"]\n', 'plain/requirements.txt': 'flask\n' });
+    const web = await readApp(dir, 'web', {});
+    expect(web.env.project_files).toEqual(['web/pyproject.toml', 'web/setup.py']);
+    expect(web.notes[0]).toContain('installed at staging with its build backend from the bundle');
+    expect((await readApp(dir, 'plain', {})).env.project_files).toBeUndefined();
+  });
+
   it('reads runtime.txt in every spelling staging accepts and refuses others', () => {
     expect(['python-3.11.7', 'Python-3.11.x', '3.11', ' python-3.12.* \n', '# pyenv\ncpython@3.13\n', '\n'].map((t) => runtimePython(t, 'runtime.txt'))).toEqual(['3.11.7', '3.11', '3.11', '3.12', '3.13', undefined]);
     expect(thrownPackagerError(() => runtimePython('ruby-3.2', 'runtime.txt')).code).toBe('EINPUT');

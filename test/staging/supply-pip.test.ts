@@ -69,6 +69,16 @@ describe('supply: pip-only app from a cached bundle', () => {
     expect(s.supply.stdout).not.toContain('Installing Miniconda3');
   });
 
+  it("names a project app's build backend the bundle lacks as a build requirement, with what the operator does about it", async () => {
+    // a bundle packaged without the app under apps: has no setuptools for pip's isolated build environment
+    const s = await stageApp(bp, undefined, {
+      files: { 'setup.py': 'from setuptools import setup\nsetup(name="proj", version="1.0", py_modules=["proj"])\n', 'proj.py': '' },
+    });
+    expect(s.supply.code).toBe(1);
+    expect(s.supply.stderr).toContain('DEPENDENCY_MISSING_IN_BUNDLE: pip package setuptools>=40.8.0 (a build requirement: [build-system] requires of a project pip builds)\n');
+    expect(s.supply.stderr).toContain('list the app under `apps:` in the manifest, and the packager bundles its [build-system] requires (for a setup.py: setuptools and wheel)');
+  });
+
   it('refuses a wheel whose bytes differ from the sha256 on its index page', async () => {
     const dir = await tempDir('pip-bp-tampered-');
     await makeBundle(dir);
