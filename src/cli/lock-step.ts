@@ -25,7 +25,7 @@ import { resolveInstallers } from '../resolve/miniconda/index.js';
 import { RepodataCache, resolveConda } from '../resolve/conda/index.js';
 import { resolvePypi, type PypiSourceCache } from '../resolve/pypi/index.js';
 import { LEGACY_BUILD_SYSTEM, projectBuildSystem } from '../build/index.js';
-import { condaPythons, environmentPython, installerPythons, missingPythonError } from './environment-python.js';
+import { condaPythons, environmentPython, installerPythons, missingPythonError, wantedPython, type EnvironmentPython, type PythonSource } from './environment-python.js';
 import type { CommandContext } from './run.js';
 import { fetchTuning } from './common.js';
 
@@ -146,8 +146,8 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
   const installers = installerPythons(m, entries);
   const bundled = condaPythons([...perEnv.values()].flatMap((v) => v.conda));
   const pythons = new Map(environments.map((env) => [env, environmentPython(env, perEnv.get(env)!.conda, installers, bundled)]));
-  const missing = environments.filter((env) => !pythons.get(env));
-  if (missing.length) throw missingPythonError(missing, installers, bundled);
+  // an environment without a Python resolves at the one it asks for: what its inputs get wrong is said first
+  const markerVersion = (env: Environment) => pythons.get(env)?.markerVersion ?? wantedPython(env);
 
   const merged = new Map<string, LockEntry>();
   const add = (env: Environment, list: LockEntry[]) => {
@@ -167,8 +167,7 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
     const { conda, pipFromConda } = perEnv.get(env)!;
     add(env, conda);
     if (env.pip || pipFromConda.length) {
-      const python = pythons.get(env)!;
-      const pip = { ...(env.pip ?? defaultPipSection()), python_version: python.markerVersion };
+      const pip = { ...(env.pip ?? defaultPipSection()), python_version: markerVersion(env) };
       log.info(`Resolving pip requirements${label(env)}`);
       const dists = await resolvePypi(
         { pip, stacks, manifestDir: path.dirname(m.path), extraRequirements: pipFromConda },
@@ -180,7 +179,7 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
     if (build) {
       // resolved on their own, as pip's isolated build environment resolves them: runtime pins do not constrain them
       log.info(`Resolving the build backend of app ${env.app} (${build.from}): ${build.requires.join(', ') || '(none)'}`);
-      const pip = { ...(env.pip ?? defaultPipSection()), python_version: pythons.get(env)!.markerVersion, requirements: build.requires, files: [] };
+      const pip = { ...(env.pip ?? defaultPipSection()), python_version: markerVersion(env), requirements: build.requires, files: [] };
       const dists = await resolvePypi(
         { pip, stacks, manifestDir: path.dirname(m.path) },
         { fetchDocument: (u, h, kind) => getDocument(u, h, kind), fetchFile: (a) => fetchArtifact(a, fetchOpts), logger: log, sources },
@@ -199,7 +198,30 @@ export async function resolveAll(m: Manifest, cacheDir: string, log: Logger, sig
       });
     }
   }
+  checkPythons(m, environments, pythons, installers, bundled, log);
   return entries.sort(compareLockEntries);
+}
+
+/**
+ * A bundle must carry a Python for every environment it stages (exit 4 naming
+ * each one without). A manifest with no installer and no environments or apps
+ * of its own packages wheels and conda packages only, for `bin/mirror` or for
+ * another buildpack's installer: that is a warning, not an error.
+ */
+function checkPythons(
+  m: Manifest,
+  environments: Environment[],
+  pythons: Map<Environment, EnvironmentPython | undefined>,
+  installers: PythonSource[],
+  bundled: PythonSource[],
+  log: Logger,
+): void {
+  const missing = environments.filter((env) => !pythons.get(env));
+  if (!missing.length) return;
+  const err = missingPythonError(missing, installers, bundled);
+  const packagesOnly = !m.miniconda.length && environments.every((e) => e.name === DEFAULT_ENVIRONMENT);
+  if (!packagesOnly) throw err;
+  log.warn(`${err.message}: the zip serves its packages (bin/mirror) but cannot stage an app; to stage, ${err.hint ?? 'add an installer to miniconda:'}`);
 }
 
 /**

@@ -176,7 +176,15 @@ describe('resuming interrupted downloads', () => {
     await killDownloadWhen(a, cacheDir, async () => (await sizeOf(await partial())) === 0, 'the old bytes removed');
     expect(await sizeOf(await partial())).toBe(0);
     // the new validator is written with the first new bytes, never beside old ones
-    const validatorIs = async (v: string) => (JSON.parse(await readFile(`${await partial()}.json`, 'utf8').catch(() => '{}')) as { validator?: string }).validator === v;
+    // read while the child writes it: a file caught half-written (truncated, not yet filled) is "not yet"
+    const validatorIs = async (v: string) => {
+      const text = await readFile(`${await partial()}.json`, 'utf8').catch(() => '{}');
+      try {
+        return (JSON.parse(text) as { validator?: string }).validator === v;
+      } catch {
+        return false;
+      }
+    };
     await killDownloadWhen(a, cacheDir, async () => (await validatorIs(ETAG)) && (await sizeOf(await partial())) > 0, 'the new validator and bytes on file');
     const kept = await readFile((await partial())!);
     expect(kept.equals((await readFile(ZLIB.file)).subarray(0, kept.length))).toBe(true);
