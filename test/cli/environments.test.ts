@@ -113,6 +113,20 @@ describe('environments: resolve and package', () => {
     expect(r.stderr).toContain('environment newer-py needs Python 3.13');
   });
 
+  it('warns, not fails, for a package-only bundle (no installer, no environments of its own), and fails once it names one', async () => {
+    const d = await demo('');
+    const m = yaml.load(await readFile(d.manifest, 'utf8')) as Record<string, unknown>;
+    delete m.miniconda;
+    await writeFile(d.manifest, yaml.dump(m));
+    const r = await d.bin('resolve');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('warning: environment default needs Python 3.11, and the bundle carries no Python 3.11: the zip serves its packages (bin/mirror) but cannot stage an app');
+    await appendFile(d.manifest, 'environments:\n  web:\n    pip: { requirements: ["wheel==0.40.0"] }\n');
+    const named = await d.bin('resolve');
+    expect(named.code, named.stderr).toBe(4);
+    expect(named.stderr).toContain('error: environment default needs Python 3.11');
+  });
+
   it('evaluates markers at the installer\'s exact base Python when the manifest states it', async () => {
     const req = `pip: { requirements: ['bt-lib==1.0 ; python_full_version < "3.11.3"', "wheel==0.40.0"] }`;
     const names = async (d: Awaited<ReturnType<typeof demo>>) => {
