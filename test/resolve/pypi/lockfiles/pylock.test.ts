@@ -111,8 +111,8 @@ describe('pylock.toml (PEP 751)', () => {
     expect(sha512.message).toMatch(/flask: flask-3\.1\.3-py3-none-any\.whl has only sha512 hashes; the buildpack verifies sha256/);
     const twice = refused('pylock.toml', PIP_APP, { edit: (t) => t + '\n[[packages]]\nname = "flask"\nversion = "3.1.2"\nsdist = { name = "flask-3.1.2.tar.gz", url = "http://127.0.0.1:8751/files/flask-3.1.2.tar.gz", hashes = { sha256 = "' + 'a'.repeat(64) + '" } }\n' });
     expect(twice.message).toMatch(/flask is selected twice for CPython 3\.11\.9 on x86_64 \(also at pylock\.toml line \d+\): the lock is ambiguous/);
-    const outside = refused('pylock.toml', PIP_APP, { edit: (t) => t.replace('path = "."', 'path = "../shared-lib"') });
-    expect(outside.message).toMatch(/lock-demo-app \(a source directory\) is at "\.\.\/shared-lib", outside the app/);
+    const outside = refused('pylock.toml', PIP_APP, { edit: (t) => t.replace('path = "."', 'path = "../sibling-lib"') });
+    expect(outside.message).toMatch(/lock-demo-app \(a source directory\) is at "\.\.\/sibling-lib", outside the app/);
     expect(refused('pylock.toml', PIP_APP, { edit: (t) => t.replace('lock-version = "1.0"', 'lock-version = "2.0"') }).message).toMatch(/lock-version "2\.0"; this buildpack reads pylock\.toml lock-version 1\.x/);
     const broken = refused('pylock.toml', PIP_APP, { edit: (t) => t.replace('name = "click"', 'name = "click') });
     expect(broken.message).toMatch(/^pylock\.toml is not valid TOML/);
