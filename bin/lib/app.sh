@@ -28,10 +28,11 @@ app_detect_files() {
   printf '%s\n' "${APP_CONDA_FILES[@]}" "${APP_PIP_FILES[@]}" "${APP_PROJECT_FILES[@]}"
 }
 
-# app_conda_source BUILD_DIR -> REPLY: the file that decides the conda packages ('' for none)
-app_conda_source() {
+# first_present BUILD_DIR FILE... -> REPLY: the first FILE that exists in BUILD_DIR ('' for none)
+first_present() {
   local b=$1 f
-  for f in "${APP_CONDA_FILES[@]}"; do
+  shift
+  for f in "$@"; do
     if [[ -f $b/$f ]]; then
       REPLY=$f
       return 0
@@ -40,27 +41,15 @@ app_conda_source() {
   REPLY=''
   return 1
 }
+
+# app_conda_source BUILD_DIR -> REPLY: the file that decides the conda packages ('' for none)
+app_conda_source() { first_present "$1" "${APP_CONDA_FILES[@]}"; }
 
 # app_pip_source BUILD_DIR -> REPLY: the file that decides the pip packages ('' for none)
-app_pip_source() {
-  local b=$1 f
-  for f in "${APP_PIP_FILES[@]}"; do
-    if [[ -f $b/$f ]]; then
-      REPLY=$f
-      return 0
-    fi
-  done
-  REPLY=''
-  return 1
-}
+app_pip_source() { first_present "$1" "${APP_PIP_FILES[@]}"; }
 
 # app_env_file BUILD_DIR -> REPLY environment.yml or environment.yaml or ''
-app_env_file() {
-  REPLY=''
-  [[ -f $1/environment.yml ]] && REPLY=environment.yml && return 0
-  [[ -f $1/environment.yaml ]] && REPLY=environment.yaml && return 0
-  return 1
-}
+app_env_file() { first_present "$1" environment.yml environment.yaml; }
 
 # python_version_request TEXT WHERE -> REPLY: "3.11.7", "3.11" (for 3.11.x) from
 # `python-3.11.7`, `Python-3.11.x`, `3.11`, `cpython-3.11.7`, `cpython@3.11` (pyenv,
