@@ -4,20 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { entryEnvironments, parseLock, parseManifest, resolveInputsSha256, serializeLock, type LockEntry } from '../../src/manifest/index.js';
 import { thrownPackagerError } from '../helpers/errors.js';
+import { MANIFEST_ALL_SECTIONS } from './manifest-text.js';
 
-const OLD = `language: python
-miniconda:
-- flavor: Miniconda3
-  version: py311_24.1.2-0
-  cf_stacks: [cflinuxfs4]
-conda:
-  channels: [https://conda.anaconda.org/conda-forge]
-  specs: ["numpy=1.26.4"]
-  files: [conda-requirements.txt]
-pip:
-  requirements: ["requests==2.31.0"]
-  files: [requirements.txt]
-`;
+const OLD = MANIFEST_ALL_SECTIONS;
 
 const parse = (text: string) => parseManifest(text, 'manifest.yml');
 

@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, parseManifest, resolveInputsSha256 } from '../../src/manifest/index.js';
+import { MANIFEST_ALL_SECTIONS } from './manifest-text.js';
 
-const BASE = `language: python
-miniconda:
-- flavor: Miniconda3
-  version: py311_24.1.2-0
-  cf_stacks: [cflinuxfs4]
-conda:
-  channels: [https://conda.anaconda.org/conda-forge]
-  specs: ["numpy=1.26.4"]
-  files: [conda-requirements.txt]
-pip:
-  requirements: ["requests==2.31.0"]
-  files: [requirements.txt]
-`;
+const BASE = MANIFEST_ALL_SECTIONS;
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const files = [
