@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportSite, openSite, startMirrorServer, type AccessLogEntry, type MirrorServer, type MirrorSite } from '../../src/mirror/index.js';
-import { CONDA_CLIENT, warnIfNoCondaClient } from '../helpers/conda-client.js';
+import { CONDA_CLIENT, isolatedCondaEnv, warnIfNoCondaClient } from '../helpers/conda-client.js';
 import { tempDir } from '../helpers/tmp.js';
 import { buildMirrorBundle } from './fixture.js';
 import { NGINX, startExportNginx } from './nginx.js';
@@ -42,14 +42,7 @@ afterAll(async () => {
 async function conda(args: string[]): Promise<Record<string, unknown>> {
   const home = await tempDir('mirror-conda-home-');
   await writeFile(path.join(home, 'condarc'), '');
-  const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: home,
-    CONDARC: path.join(home, 'condarc'),
-    CONDA_PKGS_DIRS: path.join(home, 'pkgs'),
-    CONDA_OVERRIDE_GLIBC: '2.35',
-    CONDA_OVERRIDE_CUDA: '',
-  };
+  const env = isolatedCondaEnv(home);
   let stdout: string;
   try {
     ({ stdout } = await run(CONDA!, args, { env, maxBuffer: 16 << 20 }));

@@ -13,7 +13,7 @@ import { IndexedRecordSource, type SubdirIndex } from '../../../src/resolve/cond
 import { RepodataIndex } from '../../../src/resolve/conda/repodata.js';
 import { virtualPackages } from '../../../src/resolve/conda/select.js';
 import { solve } from '../../../src/resolve/conda/solver.js';
-import { CONDA_CLIENT, warnIfNoCondaClient } from '../../helpers/conda-client.js';
+import { CONDA_CLIENT, isolatedCondaEnv, warnIfNoCondaClient } from '../../helpers/conda-client.js';
 import { FIXTURES, UPSTREAM } from '../../helpers/paths.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { fixtureSource } from './fixture-source.js';
@@ -30,12 +30,7 @@ async function condaSolve(specs: string[], channels: string[], base = path.join(
   const args = ['create', '--dry-run', '--json', '--override-channels', ...channels.flatMap((c) => ['-c', `file://${path.join(base, c)}`]), '-p', path.join(home, 'env'), ...specs];
   // no current_repodata.json in these channels: going straight to repodata.json gives the same answer, 5-10x sooner
   const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: home,
-    CONDARC: path.join(home, 'condarc'),
-    CONDA_PKGS_DIRS: path.join(home, 'pkgs'),
-    CONDA_OVERRIDE_GLIBC: '2.35',
-    CONDA_OVERRIDE_CUDA: '',
+    ...isolatedCondaEnv(home),
     CONDA_SUBDIR: 'linux-64',
     CONDA_REPODATA_FNS: 'repodata.json',
   };
