@@ -450,7 +450,7 @@ check_python() {
     mapfile -t offered_py < <(bundled_conda_versions python)
     deprecation_warn_newer_patch python "$APP_PY" "${offered_py[@]}"
   fi
-  if ! "$PYTHON" -m pip --version >/dev/null 2>&1; then
+  if ! "$PYTHON" -c 'import pip' >/dev/null 2>&1; then
     log_info "Adding pip to the environment (ensurepip, offline)"
     run_logged "$WORK/ensurepip.log" "$PYTHON" -m ensurepip --default-pip || fail "python has no pip and ensurepip failed"
   fi

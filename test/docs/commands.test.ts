@@ -22,7 +22,7 @@ import { runBin } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { cyclonedx15Errors } from '../bundle/cyclonedx-schema.js';
 import { NGINX, startNginxWith } from '../mirror/nginx.js';
-import { HOST_PYTHON, NET_ISOLATION, runScript, type RunResult } from '../staging/run-script.js';
+import { NET_ISOLATION, STANDIN_ENV, runScript, type RunResult } from '../staging/run-script.js';
 
 interface Block {
   lang: string;
@@ -72,7 +72,7 @@ function sandboxEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Process
     XDG_CACHE_HOME: path.join(home, '.cache'),
     PIP_CONFIG_FILE: '/dev/null',
     PIP_DISABLE_PIP_VERSION_CHECK: '1',
-    STANDIN_PYTHON: HOST_PYTHON,
+    ...STANDIN_ENV,
   };
   return { ...env, ...extra };
 }

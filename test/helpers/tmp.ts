@@ -5,9 +5,9 @@ import { afterEach } from 'vitest';
 
 const made: string[] = [];
 
-/** A fresh temp directory, removed after the current test. */
-export async function tempDir(prefix = 'bp-test-'): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+/** A fresh temp directory (in `parent`, default os.tmpdir()), removed after the current test. */
+export async function tempDir(prefix = 'bp-test-', parent = os.tmpdir()): Promise<string> {
+  const dir = await mkdtemp(path.join(parent, prefix));
   made.push(dir);
   return dir;
 }

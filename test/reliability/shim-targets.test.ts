@@ -25,7 +25,7 @@ const BYTES = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7 + (i >> 
 let bp: Bundle;
 let dirs: string[] = [];
 beforeAll(async () => {
-  const dir = await suiteDir('shim-targets-');
+  const dir = await suiteDir('shim-targets-', process.env.TEST_DISK_TMPDIR);
   dirs.push(dir);
   bp = await makeBundle(dir, { installers: [], condaPackages: [], wheels: [], dependencies: [{ name: 'blob', version: '1.0', uri: URL, bytes: BYTES }] });
 });
@@ -49,7 +49,8 @@ if (!canUnshareMount) console.warn('[shim targets] not root or `unshare -m` not 
 
 describe('shim output targets that are not plain files', () => {
   it.skipIf(!canUnshareMount)('as root, keeps /dev/null a device and /dev/stdout a link (private /dev in a mount namespace)', async () => {
-    const cwd = await tempDir('shim-dev-');
+    // the bundle and the working directory stay visible once /dev is replaced (vitest.config.ts may put temp files in /dev/shm)
+    const cwd = await tempDir('shim-dev-', process.env.TEST_DISK_TMPDIR);
     // A /dev of its own, with a real null device: whatever the shim does, the machine's /dev is
     // untouched. Every case naming a /dev path runs in here, never against the real /dev.
     const script = [

@@ -9,14 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { FIXTURES, UPSTREAM } from '../helpers/paths.js';
 import { tempDir } from '../helpers/tmp.js';
 import { makeInstaller } from './bundle-dir.js';
-import { HOST_PYTHON, HOST_PYTHON_VERSION, runScript } from './run-script.js';
+import { HOST_PYTHON_VERSION, runScript, STANDIN_ENV } from './run-script.js';
 
 const HAS_ZSTD = spawnSync('zstd', ['--version'], { stdio: 'ignore' }).status === 0;
 
 async function install(installer: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   const home = await tempDir('inst-home-');
   return runScript('bash', [installer, ...args], {
-    env: { PATH: process.env.PATH, HOME: home, STANDIN_PYTHON: HOST_PYTHON, PIP_CONFIG_FILE: '/dev/null', ...env },
+    env: { PATH: process.env.PATH, HOME: home, ...STANDIN_ENV, PIP_CONFIG_FILE: '/dev/null', ...env },
   });
 }
 

@@ -3,6 +3,9 @@
 // namespace with no interfaces (`unshare -n`), so "zero egress" is enforced by
 // the kernel rather than assumed.
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 
 export interface RunResult {
   code: number;
@@ -70,12 +73,18 @@ export const HOST_PYTHON_VERSION: string = (() => {
   return r.stdout.trim();
 })();
 
+/** What the stand-in installer reads: its python, and the template directory of test/helpers/standin-template.ts. */
+export const STANDIN_ENV: NodeJS.ProcessEnv = {
+  STANDIN_PYTHON: HOST_PYTHON,
+  ...(process.env.STANDIN_TEMPLATE_DIR ? { STANDIN_TEMPLATE_DIR: process.env.STANDIN_TEMPLATE_DIR } : {}),
+};
+
 /**
  * The environment staging runs with: PATH, a private HOME, CF_STACK, the stand-in's
  * python, and deliberately the machine's PIP_* variables, which supply must ignore.
  */
 export function stagingEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, CF_STACK: 'cflinuxfs4', STANDIN_PYTHON: HOST_PYTHON, LANG: 'C.UTF-8' };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, CF_STACK: 'cflinuxfs4', ...STANDIN_ENV, LANG: 'C.UTF-8' };
   for (const [k, v] of Object.entries(process.env)) if (k.startsWith('PIP_')) env[k] = v;
   return { ...env, ...extra };
 }
@@ -84,9 +93,6 @@ export function stagingEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.
  * A temp dir for a whole describe block (tempDir() is removed after every test);
  * pair it with `afterAll(() => rm(dir, { recursive: true, force: true }))`.
  */
-export async function suiteDir(prefix: string): Promise<string> {
-  const { mkdtemp } = await import('node:fs/promises');
-  const os = await import('node:os');
-  const path = await import('node:path');
-  return mkdtemp(path.join(os.tmpdir(), prefix));
+export async function suiteDir(prefix: string, parent = os.tmpdir()): Promise<string> {
+  return mkdtemp(path.join(parent, prefix));
 }
