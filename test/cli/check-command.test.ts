@@ -6,7 +6,7 @@ import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mjs';
-import { runBin } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli.js';
 import { suiteDir } from '../staging/run-script.js';
 
 const FILES = path.join(ROOT, 'fixtures/pypi/files');
@@ -24,7 +24,7 @@ beforeAll(async () => {
     manifest = await writeDemoBuildpack(path.join(dir, 'src'), origin.url);
     await appendFile(manifest, 'environments:\n  a:\n    pip: { requirements: ["bt-lib==1.0"] }\n  b:\n    pip: { requirements: ["bt-lib==2.0"] }\n');
     zip = path.join(dir, 'bp.zip');
-    const r = await runBin('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', path.join(dir, 'cache'), '--output', zip], { cwd: path.join(dir, 'src') });
+    const r = await runCliInProcess('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', path.join(dir, 'cache'), '--output', zip], { cwd: path.join(dir, 'src') });
     if (r.code !== 0) throw new Error(r.stderr);
   } finally {
     // from here on nothing may need the network: the origin is gone
@@ -47,7 +47,7 @@ describe('bin/package check', () => {
   it('prints what an app that fits would install, against the zip and against the lock', async () => {
     const ok = await app('ok', { 'requirements.txt': 'bt-lib>=2\nwheel\n' });
     for (const against of [['--zip', zip], ['--manifest', manifest]]) {
-      const r = await runBin('package', ['check', ok, ...against]);
+      const r = await runCliInProcess('package', ['check', ok, ...against]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain(`${ok} would stage from `);
       expect(r.stdout).toContain('with Python 3.11 (');
@@ -57,7 +57,7 @@ describe('bin/package check', () => {
   });
 
   it('resolves a conda app against the zip\'s own channel, environment.yml pip section included', async () => {
-    const r = await runBin('package', ['check', path.join(ROOT, 'fixtures/apps/conda-pip'), '--zip', zip, '--json']);
+    const r = await runCliInProcess('package', ['check', path.join(ROOT, 'fixtures/apps/conda-pip'), '--zip', zip, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.ok).toBe(true);
@@ -66,13 +66,13 @@ describe('bin/package check', () => {
 
   it("checks the build backend of an app that is a project: listed when the bundle has it, a problem when not", async () => {
     const proj = await app('proj', { 'pyproject.toml': '[build-system]\nrequires = ["wheel"]\nbuild-backend = "wheel.backend"\n' });
-    const r = await runBin('package', ['check', proj, '--zip', zip]);
+    const r = await runCliInProcess('package', ['check', proj, '--zip', zip]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('  build  wheel 0.40.0 (wheel-0.40.0-py3-none-any.whl)\n');
     // a setup.py needs setuptools>=40.8.0 and wheel; this zip has no setuptools
     const legacy = await app('legacy', { 'setup.py': 'from setuptools import setup\nsetup()\n' });
     for (const against of [['--zip', zip], ['--manifest', manifest]]) {
-      const bad = await runBin('package', ['check', legacy, ...against]);
+      const bad = await runCliInProcess('package', ['check', legacy, ...against]);
       expect(bad.code).toBe(4);
       expect(bad.stdout).toContain("The build backend of the app's project (setuptools' legacy default: setuptools>=40.8.0, wheel): ");
       expect(bad.stdout).toMatch(/setuptools/);
@@ -81,7 +81,7 @@ describe('bin/package check', () => {
 
   it('names every missing package and the missing Python at once (exit 4)', async () => {
     const bad = await app('bad', { 'requirements.txt': 'bt-lib==1.0\nflask\nnope-x>=1\n', 'runtime.txt': 'python-3.12.x\n' });
-    const r = await runBin('package', ['check', bad, '--zip', zip]);
+    const r = await runCliInProcess('package', ['check', bad, '--zip', zip]);
     expect(r.code).toBe(4);
     expect(r.stdout).toBe(
       `${bad} would not stage from ${zip}:\n` +
@@ -93,7 +93,7 @@ describe('bin/package check', () => {
 
   it('reports a version the bundle does not carry with what it does carry', async () => {
     const newer = await app('newer', { 'requirements.txt': 'bt-lib==3.0\n' });
-    const r = await runBin('package', ['check', newer, '--zip', zip, '--json']);
+    const r = await runCliInProcess('package', ['check', newer, '--zip', zip, '--json']);
     expect(r.code).toBe(4);
     expect(JSON.parse(r.stdout).problems).toEqual(['No version of bt-lib satisfies bt-lib==3.0 (requirements.txt line 1); the index has: 1.0, 2.0']);
   });
@@ -117,7 +117,7 @@ describe('bin/package check', () => {
       ];
       for (const a of apps) {
         for (const against of [['--zip', zip], ['--manifest', manifest]]) {
-          const r = await runBin('package', ['check', a, ...against, '--json']);
+          const r = await runCliInProcess('package', ['check', a, ...against, '--json']);
           expect(r.code, r.stdout + r.stderr).toBe(0);
           const out = JSON.parse(r.stdout);
           expect(out.install).toEqual([{ kind: 'conda', name: 'run_exports_versions', version: '2.0', filename: V2 }]);
@@ -131,12 +131,12 @@ describe('bin/package check', () => {
           '@EXPLICIT\n' +
           `${originUrl}/conda-forge/noarch/${V2}#ffffffffffffffffffffffffffffffff\n`,
       });
-      const r = await runBin('package', ['check', bad, '--zip', zip, '--json']);
+      const r = await runCliInProcess('package', ['check', bad, '--zip', zip, '--json']);
       expect(r.code, r.stderr).toBe(4);
       const problems = JSON.parse(r.stdout).problems.join('\n');
       expect(problems).toBe(`md5 of ${V2} in conda-linux-64.lock line 2 does not match the channel's repodata`);
       const lockBad = await app('conda-lock-bad', { 'conda-lock.yml': condaLock('https://conda.anaconda.org/bioconda/noarch/' + V2, V2_MD5) });
-      const r2 = await runBin('package', ['check', lockBad, '--zip', zip]);
+      const r2 = await runCliInProcess('package', ['check', lockBad, '--zip', zip]);
       expect(r2.code, r2.stderr).toBe(4);
       expect(r2.stdout).toContain('The bundle has no copy of the channel of ' + V2);
       expect(r2.stdout).toContain('https://conda.anaconda.org/bioconda');

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yaml from 'js-yaml';
 import { ROOT, startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mjs';
 import type { Origin } from '../../fixtures/origin/origin.mjs';
-import { runBin } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const FILES = path.join(ROOT, 'fixtures/pypi/files');
@@ -34,7 +34,7 @@ async function demo(extra: string) {
   await appendFile(manifest, extra);
   const cache = path.join(dir, 'cache');
   const bin = (cmd: string, ...args: string[]) =>
-    runBin('package', [cmd, '--manifest', manifest, '--cache-dir', cache, ...args], { cwd: dir, env: { PACKAGER_RETRY_DELAY_MS: '10' } });
+    runCliInProcess('package', [cmd, '--manifest', manifest, '--cache-dir', cache, ...args], { cwd: dir, env: { PACKAGER_RETRY_DELAY_MS: '10' } });
   return { dir, manifest, lock: path.join(dir, 'manifest.lock.yml'), bin };
 }
 
@@ -82,7 +82,7 @@ describe('environments: resolve and package', () => {
 
     // the operator sees the matrix: per-environment sizes before download, the summary, the SBOM
     expect(r.stderr).toMatch(/\n {2}environment app-a: at least [\d.]+ KiB \(4 artifacts, 3 shared with other environments\)\n/);
-    const summary = await runBin('package', ['summary', '--manifest', d.manifest]);
+    const summary = await runCliInProcess('package', ['summary', '--manifest', d.manifest]);
     expect(summary.stdout).toContain('| artifact | kind | size | app-a | app-b | default |\n');
     expect(summary.stdout).toContain('| bt-lib 1.0 | wheel | 1005 B | x |  |  |\n');
     expect(summary.stdout).toContain('| wheel 0.40.0 | wheel | 63.0 KiB | x | x | x |\n');
@@ -94,7 +94,7 @@ describe('environments: resolve and package', () => {
     const broken = path.join(d.dir, 'broken.zip');
     execFileSync('cp', [zip, broken]);
     execFileSync('zip', ['-qd', broken, 'pypi/files/bt_lib-1.0-py3-none-any.whl']);
-    const v = await runBin('package', ['verify', broken]);
+    const v = await runCliInProcess('package', ['verify', broken]);
     expect(v.code).not.toBe(0);
     expect(v.stdout).toMatch(/\(bt-lib 1\.0 needed by environment app-a\)/);
   });

@@ -7,7 +7,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startOrigin, type Fault, type Origin } from '../../fixtures/origin/origin.mjs';
-import { runBin } from '../helpers/run-cli.js';
+import { runBin, runCliInProcess } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { INCLUDE_FILES, makeBuildpackRoot } from './buildpack-root.js';
 
@@ -44,7 +44,7 @@ ${INCLUDE_FILES}`;
 async function packageOffline(root: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) {
   const cache = path.join(root, '.cache-dir');
   const out = path.join(root, 'out.zip');
-  const r = await runBin('package', ['offline', '--manifest', path.join(root, 'manifest.yml'), '--cache-dir', cache, '--output', out, ...extra], { cwd: root, env });
+  const r = await runCliInProcess('package', ['offline', '--manifest', path.join(root, 'manifest.yml'), '--cache-dir', cache, '--output', out, ...extra], { cwd: root, env });
   return { ...r, out, cache };
 }
 
@@ -55,7 +55,7 @@ function zipNames(zip: string): string[] {
 describe('bin/package offline', () => {
   it('packages every dependency of the stack into a zip unzip -t accepts, and names it like libbuildpack', async () => {
     const root = await makeBuildpackRoot(manifest(origin.url));
-    const r = await runBin('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', path.join(root, 'c')], { cwd: root });
+    const r = await runCliInProcess('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', path.join(root, 'c')], { cwd: root });
     expect(r.stderr).toContain('Downloading tool 1.0 from ' + origin.url + '/a/tool-1.0.tgz');
     expect(r.code).toBe(0);
     const zip = path.join(root, 'python_buildpack-cached-cflinuxfs4-v1.2.3.zip');
@@ -255,9 +255,9 @@ describe('bin/package offline', () => {
   });
 
   it('rejects usage errors with exit 1', async () => {
-    const r = await runBin('package', ['offline', '--stack', 'cflinuxfs4', '--any-stack', '--manifest', '/nonexistent/manifest.yml']);
+    const r = await runCliInProcess('package', ['offline', '--stack', 'cflinuxfs4', '--any-stack', '--manifest', '/nonexistent/manifest.yml']);
     expect(r.code).toBe(1);
-    const r2 = await runBin('package', ['sideways']);
+    const r2 = await runCliInProcess('package', ['sideways']);
     expect(r2.code).toBe(1);
     expect(r2.stderr).toContain("unknown command 'sideways'");
   });
@@ -268,7 +268,7 @@ describe('bin/package offline', () => {
     [[], { SOURCE_DATE_EPOCH: '1e9' }, 'error: SOURCE_DATE_EPOCH is not a whole number of seconds: 1e9'],
   ])('refuses %j %j with exit 1 before any download, making nothing', async (args, env, message) => {
     const root = await makeBuildpackRoot(manifest(origin.url));
-    const r = await runBin('package', ['offline', '--cache-dir', path.join(root, 'c'), ...args], { cwd: root, env });
+    const r = await runCliInProcess('package', ['offline', '--cache-dir', path.join(root, 'c'), ...args], { cwd: root, env });
     expect(r.code).toBe(1);
     expect(r.stderr.split('\n')).toContain(message);
     expect(origin.requests).toHaveLength(0);
@@ -287,7 +287,7 @@ describe('bin/package offline', () => {
   it('makes a missing directory for --output, as for --sbom', async () => {
     const root = await makeBuildpackRoot(manifest(origin.url));
     const out = path.join(root, 'dist', 'nested', 'bp.zip');
-    const r = await runBin('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', path.join(root, 'c'), '--output', out], { cwd: root });
+    const r = await runCliInProcess('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', path.join(root, 'c'), '--output', out], { cwd: root });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(`${out}\n`);
     expect(zipNames(out)).toContain('manifest.yml');
@@ -297,14 +297,14 @@ describe('bin/package offline', () => {
     const root = await makeBuildpackRoot(manifest(origin.url));
     const file = path.join(root, 'VERSION');
     const dir = path.join(root, 'bin');
-    const isDir = await runBin('package', ['offline', '--cache-dir', path.join(root, 'c'), '--output', dir], { cwd: root });
+    const isDir = await runCliInProcess('package', ['offline', '--cache-dir', path.join(root, 'c'), '--output', dir], { cwd: root });
     expect(isDir.code).toBe(1);
     expect(isDir.stderr).toContain(`--output names a directory, not the zip's file: ${dir}`);
     expect(isDir.stderr).toContain(`hint: pass the zip's file name, e.g. --output ${path.join(dir, 'python_buildpack-cached-v1.2.3.zip')}`);
-    const inFile = await runBin('package', ['offline', '--cache-dir', path.join(root, 'c'), '--output', path.join(file, 'bp.zip')], { cwd: root });
+    const inFile = await runCliInProcess('package', ['offline', '--cache-dir', path.join(root, 'c'), '--output', path.join(file, 'bp.zip')], { cwd: root });
     expect(inFile.code).toBe(1);
     expect(inFile.stderr).toContain(`Cannot write the zip into ${file}: a file is in the way`);
-    const cacheIsFile = await runBin('package', ['offline', '--cache-dir', file], { cwd: root });
+    const cacheIsFile = await runCliInProcess('package', ['offline', '--cache-dir', file], { cwd: root });
     expect(cacheIsFile.code).toBe(1);
     expect(cacheIsFile.stderr).toContain(`The cache directory is not a directory: ${file}`);
     expect(origin.requests).toHaveLength(0);
@@ -338,7 +338,7 @@ describe('bin/package offline', () => {
 describe('bin/package online', () => {
   it('zips the buildpack without dependencies and without file: entries', async () => {
     const root = await makeBuildpackRoot(manifest(origin.url));
-    const r = await runBin('package', ['online', '--stack', 'cflinuxfs4', '--output', path.join(root, 'o.zip')], { cwd: root });
+    const r = await runCliInProcess('package', ['online', '--stack', 'cflinuxfs4', '--output', path.join(root, 'o.zip')], { cwd: root });
     expect(r.code).toBe(0);
     const names = zipNames(path.join(root, 'o.zip'));
     expect(names.some((n) => n.startsWith('dependencies/'))).toBe(false);
@@ -348,7 +348,7 @@ describe('bin/package online', () => {
 
   it('accepts uncached as an alias and names the zip without -cached', async () => {
     const root = await makeBuildpackRoot(manifest(origin.url));
-    const r = await runBin('package', ['uncached', '--stack', 'cflinuxfs4'], { cwd: root });
+    const r = await runCliInProcess('package', ['uncached', '--stack', 'cflinuxfs4'], { cwd: root });
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(path.join(root, 'python_buildpack-cflinuxfs4-v1.2.3.zip'));
   });
@@ -403,7 +403,7 @@ describe('interrupting bin/package', () => {
     const kept = await partialBytes(cache);
     expect(kept).toBeGreaterThan(0);
 
-    const again = await runBin('package', args, { cwd: root });
+    const again = await runCliInProcess('package', args, { cwd: root });
     expect(again.code, again.stderr).toBe(0);
     const last = origin.requestsFor('/a/big-1.0.tgz').at(-1)!;
     expect(last.headers.range).toMatch(/^bytes=\d+-$/);

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import yaml from 'js-yaml';
 import { UPSTREAM, startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mjs';
 import type { Origin } from '../../fixtures/origin/origin.mjs';
-import { runBin } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let origin: Origin;
@@ -23,7 +23,7 @@ async function demo() {
   const manifest = await writeDemoBuildpack(dir, origin.url);
   const cache = path.join(dir, 'cache');
   const resolve = (...extra: string[]) =>
-    runBin('package', ['resolve', '--manifest', manifest, '--cache-dir', cache, ...extra], { cwd: dir, env: { PACKAGER_RETRY_DELAY_MS: '10' } });
+    runCliInProcess('package', ['resolve', '--manifest', manifest, '--cache-dir', cache, ...extra], { cwd: dir, env: { PACKAGER_RETRY_DELAY_MS: '10' } });
   return { dir, manifest, lock: path.join(dir, 'manifest.lock.yml'), resolve };
 }
 
@@ -95,7 +95,7 @@ describe('bin/package resolve', () => {
     const d = await demo();
     const file = path.join(d.dir, 'not-a-dir');
     await writeFile(file, 'keep me\n');
-    const r = await runBin('package', ['resolve', '--manifest', d.manifest, '--cache-dir', file], { cwd: d.dir });
+    const r = await runCliInProcess('package', ['resolve', '--manifest', d.manifest, '--cache-dir', file], { cwd: d.dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`The cache directory is not a directory: ${file}`);
     expect(origin.requests).toHaveLength(0);
@@ -133,9 +133,9 @@ describe('bin/package resolve', () => {
     const bytes = await readFile(path.join(UPSTREAM_CONDA_NOARCH, 'run_exports_versions-2.0-h39de5ba_0.tar.bz2'));
     expect(entry).toMatchObject({ sha256: sha(bytes), md5: createHash('md5').update(bytes).digest('hex'), size: bytes.length });
     const zip = path.join(d.dir, 'out.zip');
-    const pack = await runBin('package', ['offline', '--manifest', d.manifest, '--cache-dir', path.join(d.dir, 'cache'), '--output', zip], { cwd: d.dir, env: { PACKAGER_RETRY_DELAY_MS: '10' } });
+    const pack = await runCliInProcess('package', ['offline', '--manifest', d.manifest, '--cache-dir', path.join(d.dir, 'cache'), '--output', zip], { cwd: d.dir, env: { PACKAGER_RETRY_DELAY_MS: '10' } });
     expect(pack.code, pack.stderr).toBe(0);
-    const verify = await runBin('package', ['verify', zip], { cwd: d.dir });
+    const verify = await runCliInProcess('package', ['verify', zip], { cwd: d.dir });
     expect(verify.code, verify.stderr).toBe(0);
   }, 120_000);
 
@@ -146,7 +146,7 @@ describe('bin/package resolve', () => {
     const broken = text.replace(/^(\s+)sha256: [0-9a-f]{64}$/m, "$1sha256: ''");
     expect(broken).not.toBe(text);
     await writeFile(d.lock, broken);
-    const summary = await runBin('package', ['summary', '--manifest', d.manifest], { cwd: d.dir });
+    const summary = await runCliInProcess('package', ['summary', '--manifest', d.manifest], { cwd: d.dir });
     expect(summary.code, summary.stderr).toBe(1);
     expect(summary.stderr).toMatch(/sha256.*is empty/);
     expect(summary.stderr).toContain('bin/package resolve --update');

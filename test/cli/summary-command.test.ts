@@ -9,7 +9,7 @@ import { parseManifest } from '../../src/manifest/manifest.js';
 import { serializeLock } from '../../src/manifest/lock.js';
 import type { Lock, LockEntry } from '../../src/manifest/types.js';
 import { UPSTREAM } from '../helpers/paths.js';
-import { runBin } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const parse = (text: string) => parseManifest(text, '/virtual/manifest.yml').manifest;
@@ -325,22 +325,22 @@ conda:
   channels: [conda-forge]
 `;
     await writeFile(path.join(dir, 'manifest.yml'), text);
-    const noLock = await runBin('package', ['summary'], { cwd: dir });
+    const noLock = await runCliInProcess('package', ['summary'], { cwd: dir });
     expect(noLock.code).toBe(0);
     expect(noLock.stdout).toBe('');
     expect(noLock.stderr).toContain('manifest.lock.yml: run `bin/package resolve` to list the installers, conda packages and wheels');
 
     await writeFile(path.join(dir, 'manifest.lock.yml'), serializeLock(LOCK));
-    const md = await runBin('package', ['summary', '--manifest', path.join(dir, 'manifest.yml')]);
+    const md = await runCliInProcess('package', ['summary', '--manifest', path.join(dir, 'manifest.yml')]);
     expect(md.code).toBe(0);
     expect(md.stdout).toBe(summaryMarkdown(parse(text), LOCK));
-    const json = await runBin('package', ['summary', '--json'], { cwd: dir });
+    const json = await runCliInProcess('package', ['summary', '--json'], { cwd: dir });
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual(JSON.parse(JSON.stringify(summaryJson(parse(text), LOCK, path.join(dir, 'manifest.lock.yml')))));
   });
 
   it('exits 1 naming the manifest it could not find', async () => {
-    const r = await runBin('package', ['summary', '--manifest', '/nonexistent/manifest.yml']);
+    const r = await runCliInProcess('package', ['summary', '--manifest', '/nonexistent/manifest.yml']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Could not find manifest.yml: /nonexistent/manifest.yml');
   });

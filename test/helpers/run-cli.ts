@@ -36,3 +36,59 @@ export function runBin(
     });
   });
 }
+
+let inProcessQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs bin/package or bin/mirror's `main` inside this test process: the same
+ * commander program, error rendering and exit code as the child process, for
+ * cases about what a command says, where a process start would be most of the
+ * cost. One at a time, since a command owns process.env, the working directory
+ * and both output streams while it runs. Not for `mirror serve` (it never ends).
+ */
+export function runCliInProcess(bin: 'package' | 'mirror', args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  const run = inProcessQueue.then(() => runMain(bin, args, o));
+  inProcessQueue = run.catch(() => undefined);
+  return run;
+}
+
+async function runMain(bin: 'package' | 'mirror', args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
+  const { main } = bin === 'package' ? await import('../../src/cli/package-program.js') : await import('../../src/cli/mirror-program.js');
+  const overlay: NodeJS.ProcessEnv = { CI: 'true', ...o.env };
+  const savedEnv = new Map(Object.keys(overlay).map((k) => [k, process.env[k]]));
+  const savedCwd = process.cwd();
+  const savedExitCode = process.exitCode;
+  const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+  let stdout = '';
+  let stderr = '';
+  const capture = (append: (s: string) => void) =>
+    ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      append(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      cb?.();
+      return true;
+    }) as typeof process.stdout.write;
+  // process.env's keys are the real environment (os.tmpdir() and os.homedir() read it): set and restore them in place
+  for (const [k, v] of Object.entries(overlay)) setEnv(k, v);
+  process.chdir(o.cwd ?? ROOT);
+  process.stdout.write = capture((s) => (stdout += s));
+  process.stderr.write = capture((s) => (stderr += s));
+  process.exitCode = undefined;
+  try {
+    await main([process.execPath, path.join(ROOT, 'bin', bin), ...args]);
+    return { code: Number(process.exitCode ?? 0), signal: null, stdout, stderr };
+  } catch (err) {
+    return { code: 70, signal: null, stdout, stderr: stderr + String((err as Error)?.stack ?? err) };
+  } finally {
+    process.stdout.write = writes.stdout;
+    process.stderr.write = writes.stderr;
+    process.exitCode = savedExitCode;
+    process.chdir(savedCwd);
+    for (const [k, v] of savedEnv) setEnv(k, v);
+  }
+}
+
+function setEnv(key: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[key];
+  else process.env[key] = value;
+}

@@ -44,7 +44,7 @@ describe(`${RUNS} concurrent bin/package offline runs on one cold cache`, () => 
       const runs = await Promise.all(
         Array.from({ length: RUNS }, async (_, i) => {
           await sleep(i * STAGGER_MS);
-          return runPackage(['offline', '--manifest', manifest, '--cache-dir', cache, '--output', path.join(dir, 'out', `bp-${i}.zip`)], { cwd: root, timeoutMs: 60_000 });
+          return runPackage(['offline', '--manifest', manifest, '--cache-dir', cache, '--output', path.join(dir, 'out', `bp-${i}.zip`)], { cwd: root, process: true, timeoutMs: 60_000 });
         }),
       );
       runs.forEach((r, i) => {

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { startOrigin } from '../../fixtures/origin/origin.mjs';
-import { runBin } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli.js';
 import { expectCleanExit } from './support/cli.js';
 import { sandbox, type Sandbox } from './support/corpus-run.js';
 import { snapshotTree } from './support/tree.js';
@@ -22,10 +22,9 @@ const CANARY = 'CANARY-a-file-of-the-packaging-host-7f3e';
 const INCLUDE = 'include_files:\n- VERSION\n- manifest.yml\n- bin/compile\n';
 
 const packageOffline = (s: Sandbox, env: NodeJS.ProcessEnv = {}) =>
-  runBin('package', ['offline', '--manifest', 'manifest.yml', '--cache-dir', path.join(s.dir, 'cache'), '--output', path.join(s.dir, 'out.zip')], {
+  runCliInProcess('package', ['offline', '--manifest', 'manifest.yml', '--cache-dir', path.join(s.dir, 'cache'), '--output', path.join(s.dir, 'out.zip')], {
     cwd: s.root,
     env: { ...s.env, ...env },
-    timeoutMs: 60_000,
   });
 
 /** A wheel `name-1.0-py3-none-any.whl` whose METADATA has these Requires-Dist lines. */

@@ -1,9 +1,10 @@
-// Runs bin/package and bin/mirror as real child processes with the retry and
-// timeout knobs turned down (PACKAGER_RETRIES, PACKAGER_RETRY_DELAY_MS,
-// PACKAGER_TIMEOUT_MS), and checks what every run must satisfy whatever it
-// was given: no bug exit, no stack trace, no hang.
+// Runs bin/package and bin/mirror with the retry and timeout knobs turned down
+// (PACKAGER_RETRIES, PACKAGER_RETRY_DELAY_MS, PACKAGER_TIMEOUT_MS), inside this
+// process unless a case needs a real one (`process: true`: runs at the same
+// time, kills), and checks what every run must satisfy whatever it was given:
+// no bug exit, no stack trace, no hang.
 import { expect } from 'vitest';
-import { runBin, type CliResult } from '../../helpers/run-cli.js';
+import { runBin, runCliInProcess, type CliResult } from '../../helpers/run-cli.js';
 
 /** Three attempts, 10 ms backoff, 1.5 s for headers and for any silence in a body. */
 export const FAST_ENV: NodeJS.ProcessEnv = {
@@ -15,19 +16,25 @@ export const FAST_ENV: NodeJS.ProcessEnv = {
 /** Exit code 70 and these texts mean an untyped error reached the user: a bug. */
 const CRASH_SIGNS = [/internal error/i, /^\s+at .+\(.+:\d+:\d+\)$/m, /^\s+at (async )?[\w.<>]+ \(node:/m, /TypeError|ReferenceError|RangeError: /];
 
-/** bin/package with the fast knobs; killed (and reported) after `timeoutMs`. */
-export async function runPackage(args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult & { ms: number }> {
+interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** A real child process, killed (and reported) after `timeoutMs`. */
+  process?: boolean;
+  timeoutMs?: number;
+}
+
+async function run(bin: 'package' | 'mirror', args: string[], o: RunOptions, env: NodeJS.ProcessEnv): Promise<CliResult & { ms: number }> {
   const started = Date.now();
-  const r = await runBin('package', args, { cwd: o.cwd, env: { ...FAST_ENV, ...o.env }, timeoutMs: o.timeoutMs ?? 45_000 });
+  const r = o.process ? await runBin(bin, args, { cwd: o.cwd, env, timeoutMs: o.timeoutMs ?? 45_000 }) : await runCliInProcess(bin, args, { cwd: o.cwd, env });
   return { ...r, ms: Date.now() - started };
 }
 
-/** bin/mirror, killed after `timeoutMs`. */
-export async function runMirror(args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult & { ms: number }> {
-  const started = Date.now();
-  const r = await runBin('mirror', args, { cwd: o.cwd, env: o.env, timeoutMs: o.timeoutMs ?? 45_000 });
-  return { ...r, ms: Date.now() - started };
-}
+/** bin/package with the fast knobs. */
+export const runPackage = (args: string[], o: RunOptions = {}) => run('package', args, o, { ...FAST_ENV, ...o.env });
+
+/** bin/mirror (not `serve`, which never ends: test/reliability/support/serve.ts). */
+export const runMirror = (args: string[], o: RunOptions = {}) => run('mirror', args, o, { ...o.env });
 
 /** The run ended by itself (no timeout kill), with a documented exit code and no stack trace. */
 export function expectCleanExit(r: CliResult, label = ''): void {

@@ -7,10 +7,12 @@ import path from 'node:path';
 import { afterAll } from 'vitest';
 
 const made: string[] = [];
+// read once: an in-process CLI run (helpers/run-cli.ts) sets TMPDIR to its sandbox while it runs
+const TMP = os.tmpdir();
 
 /** A fresh temp directory, removed when the test file finishes. */
 export async function caseDir(prefix = 'bp-rel-'): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const dir = await mkdtemp(path.join(TMP, prefix));
   made.push(dir);
   return dir;
 }
