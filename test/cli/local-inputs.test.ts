@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UPSTREAM, startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mjs';
 import type { Origin } from '../../fixtures/origin/origin.mjs';
-import { runBin } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let origin: Origin;
@@ -36,7 +36,7 @@ async function checkout(): Promise<string> {
 }
 
 const pack = (dir: string, cache: string, zip: string) =>
-  runBin('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', cache, '--output', zip], { cwd: dir, env: { PACKAGER_RETRY_DELAY_MS: '10' } });
+  runCliInProcess('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', cache, '--output', zip], { cwd: dir, env: { PACKAGER_RETRY_DELAY_MS: '10' } });
 
 describe('local inputs in the lock', () => {
   it('are locked relative to the manifest, no packaged file names the build path, and another checkout packages with a cold cache', async () => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startOrigin, type Origin } from '../../fixtures/origin/origin.mjs';
 import { startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mjs';
-import { runBin } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { cyclonedx15Errors } from '../bundle/cyclonedx-schema.js';
 import { INCLUDE_FILES, makeBuildpackRoot } from './buildpack-root.js';
@@ -60,7 +60,7 @@ ${extra}${INCLUDE_FILES}`;
 }
 
 async function pkg(root: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  return runBin('package', [args[0]!, '--stack', 'cflinuxfs4', '--cache-dir', path.join(root, '.cache'), ...args.slice(1)], { cwd: root, env });
+  return runCliInProcess('package', [args[0]!, '--stack', 'cflinuxfs4', '--cache-dir', path.join(root, '.cache'), ...args.slice(1)], { cwd: root, env });
 }
 const unzipText = (zip: string, entry: string) => execFileSync('unzip', ['-p', zip, entry], { encoding: 'utf8' });
 const zipNames = (zip: string) => execFileSync('zipinfo', ['-1', zip], { encoding: 'utf8' }).trim().split('\n');
@@ -84,7 +84,7 @@ describe('packaging profiles', () => {
     expect(sbom.components.map((c: Doc) => c.name)).toEqual(['core-dep']);
     expect(sbom.metadata.component.properties).toContainEqual({ name: 'buildpack:profile', value: 'minimal' });
     execFileSync('unzip', ['-tq', result.zip]);
-    const verify = await runBin('package', ['verify', result.zip]);
+    const verify = await runCliInProcess('package', ['verify', result.zip]);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
   });
 
@@ -235,14 +235,14 @@ describe('with resolved conda packages, wheels and an installer (demo world)', (
       const dir = await tempDir();
       await writeDemoBuildpack(dir, world.url);
       const cache = path.join(dir, 'cache');
-      const tight = await runBin('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', cache, '--max-size', '20K'], { cwd: dir });
+      const tight = await runCliInProcess('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', cache, '--max-size', '20K'], { cwd: dir });
       expect(tight.code).toBe(1);
       expect(tight.stderr).toContain('error: The zip would be larger than --max-size 20.0 KiB');
       expect(tight.stderr).toContain('   63.0 KiB  wheel 0.40.0 (wheel): remove it from pip: and run bin/package resolve');
       expect(world.requestsFor('/conda-forge/noarch/run_exports_versions-2.0-h39de5ba_0.tar.bz2')).toHaveLength(0);
       expect(world.requestsFor('/miniconda/Miniconda3-py311_24.1.2-0-Linux-x86_64.sh')).toHaveLength(0);
 
-      const r = await runBin('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', cache, '--sbom', path.join(dir, 'sbom.json')], { cwd: dir });
+      const r = await runCliInProcess('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', cache, '--sbom', path.join(dir, 'sbom.json')], { cwd: dir });
       expect(r.code, r.stderr).toBe(0);
       const doc = JSON.parse(await readFile(path.join(dir, 'sbom.json'), 'utf8'));
       expect(cyclonedx15Errors(doc)).toEqual([]);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryLogger, sriFromHex } from '../../src/core/index.js';
 import { fetchArtifact, fetchDocument } from '../../src/fetch/index.js';
-import { runBin } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli.js';
 import { caseDir } from './support/dirs.js';
 import { sandbox } from './support/corpus-run.js';
 
@@ -80,7 +80,7 @@ describe.skipIf(!PYTHON)('downloads from a server that closes the connection aft
         path.join(s.root, 'manifest.yml'),
         `language: python\ndependencies: []\npip:\n  index_url: ${base}/simple\n  requirements: ["x @ ${base}/${WHEEL}"]\ninclude_files:\n- VERSION\n- manifest.yml\n`,
       );
-      const r = await runBin('package', ['resolve', '--manifest', 'manifest.yml', '--cache-dir', path.join(s.dir, 'cache')], { cwd: s.root, env: s.env, timeoutMs: 30_000 });
+      const r = await runCliInProcess('package', ['resolve', '--manifest', 'manifest.yml', '--cache-dir', path.join(s.dir, 'cache')], { cwd: s.root, env: s.env });
       expect(r.code, r.stderr).toBe(0);
     }
   });

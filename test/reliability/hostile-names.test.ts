@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOrigin, type Origin } from '../../fixtures/origin/origin.mjs';
 import { entryNameProblem, parseLock } from '../../src/manifest/index.js';
-import { runBin } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const SHA = 'a'.repeat(64);
@@ -46,7 +46,7 @@ describe('resolving a channel whose repodata names files as paths', () => {
       });
       const dir = await tempDir();
       await writeFile(path.join(dir, 'manifest.yml'), `language: python\ndependencies: []\nconda:\n  channels: [${origin.url}/c]\n  specs: [evil]\n`);
-      const r = await runBin('package', ['resolve'], { cwd: dir, timeoutMs: 60_000 });
+      const r = await runCliInProcess('package', ['resolve'], { cwd: dir });
       expect(r.stderr).toMatch(/evil 1\.0/);
       expect(r.stderr).toMatch(/not a plain file name|cannot hold/);
       expect(r.code).toBe(4);

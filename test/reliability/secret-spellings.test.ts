@@ -11,7 +11,7 @@ import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOrigin, type Origin } from '../../fixtures/origin/origin.mjs';
-import { runBin } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { runScript } from '../staging/run-script.js';
 import { ROOT } from '../helpers/paths.js';
@@ -62,7 +62,7 @@ describe('credentials in any URL spelling', () => {
       await writeFile(path.join(bp, 'manifest.yml'), manifest);
       const zip = path.join(dir, 'bp.zip');
       const cache = path.join(dir, 'cache');
-      const r = await runBin('package', ['offline', '--json', '--verbose', '--cache-dir', cache, '--output', zip, '--sbom', path.join(dir, 'sbom.json')], { cwd: bp });
+      const r = await runCliInProcess('package', ['offline', '--json', '--verbose', '--cache-dir', cache, '--output', zip, '--sbom', path.join(dir, 'sbom.json')], { cwd: bp });
       expect(r.stderr).not.toMatch(/error/);
       expect(r.code).toBe(0);
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { deprecationCovers } from '../../src/bundle/deprecations.js';
 import { startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mjs';
 import { ROOT, FIXTURES } from '../helpers/paths.js';
-import { runBin } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { runScript } from './run-script.js';
 import { stageApp } from './stage-app.js';
@@ -124,7 +124,7 @@ dependency_deprecation_dates:
   version_line: 3.11.x
   date: 2029-10-24
 EOF`]);
-      const r = await runBin('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', path.join(dir, 'cache')], { cwd: path.join(dir, 'src'), env: { BP_TODAY: '2030-01-15' } });
+      const r = await runCliInProcess('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', path.join(dir, 'cache')], { cwd: path.join(dir, 'src'), env: { BP_TODAY: '2030-01-15' } });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain('warning: miniconda3 py311_24.1.2-0 will no longer be available in new buildpacks released after 2030-02-01 (in 17 days;');
       zip = r.stdout.trim();
