@@ -31,5 +31,6 @@ export default defineConfig({
     isolate: false,
     maxWorkers: availableParallelism() + 1,
     globalSetup: ['test/helpers/global-build.ts', 'test/helpers/standin-template.ts'],
+    setupFiles: ['test/helpers/cleanup-hooks.ts'],
   },
 });

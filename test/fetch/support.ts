@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
+import { cleanupAfterEach } from '../helpers/cleanup.js';
 import { startOrigin, type Origin, type OriginOptions } from '../../fixtures/origin/origin.mjs';
 import type { Artifact } from '../../src/core/artifact.js';
 import { sriFromHex } from '../../src/core/integrity.js';
@@ -44,7 +44,7 @@ export async function origin(options: OriginOptions = {}): Promise<Origin> {
   return o;
 }
 
-afterEach(async () => {
+cleanupAfterEach(async () => {
   while (open.length) await open.pop()!.close();
 });
 

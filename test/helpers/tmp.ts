@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
+import { cleanupAfterEach } from './cleanup.js';
 
 const made: string[] = [];
 // read once: an in-process CLI run (run-cli.ts) sets TMPDIR to its sandbox while it runs
@@ -14,6 +14,6 @@ export async function tempDir(prefix = 'bp-test-', parent = TMP): Promise<string
   return dir;
 }
 
-afterEach(async () => {
+cleanupAfterEach(async () => {
   while (made.length) await rm(made.pop()!, { recursive: true, force: true });
 });

@@ -4,12 +4,13 @@
 // -e` files with pip-installed lines, Stackato's runtime conventions, and
 // libbuildpack's stack check.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONDA_CLIENT, warnIfNoCondaClient } from '../helpers/conda-client.js';
 import { FIXTURES } from '../helpers/paths.js';
+import { PIP26_WHEEL, pip26Script } from '../helpers/pip26.js';
 import { tempDir } from '../helpers/tmp.js';
 import { DEFAULT_WHEELS, UPSTREAM_WHEELS, makeBundle } from './bundle-dir.js';
 import { HOST_PYTHON_VERSION, runScript, stagingEnv, suiteDir } from './run-script.js';
@@ -314,8 +315,7 @@ content-hash = "0000000000000000000000000000000000000000000000000000000000000000
 };
 
 // pylock.toml as REAL pip 26 writes it (`pip lock`), from this machine's PyPI mirror
-const PIP26 = existsSync('/opt/pypi/files') ? readdirSync('/opt/pypi/files').find((f) => /^pip-26\..*\.whl$/.test(f)) : undefined;
-if (!PIP26) console.warn('supply-app-inputs: no pip 26 wheel in /opt/pypi/files: staging a real pip-written pylock.toml is skipped');
+if (!PIP26_WHEEL) console.warn('supply-app-inputs: no pip 26 wheel in /opt/pypi/files: staging a real pip-written pylock.toml is skipped');
 
 async function pipLock(): Promise<string> {
   const dir = await tempDir('pip-lock-');
@@ -323,7 +323,7 @@ async function pipLock(): Promise<string> {
   await mkdir(links);
   for (const w of DEFAULT_WHEELS) await copyFile(path.join(UPSTREAM_WHEELS, w), path.join(links, w));
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, PIP_CONFIG_FILE: '/dev/null', PIP_DISABLE_PIP_VERSION_CHECK: '1' };
-  const r = await runScript('python3', [path.join('/opt/pypi/files', PIP26!, 'pip'), 'lock', '--no-index', '--find-links', links, 'wheel==0.40.0', 'simplewheel==1.0', 'colorama==0.4.6 ; sys_platform == "win32"', '-o', path.join(dir, 'pylock.toml')], { env });
+  const r = await runScript('python3', [pip26Script()!, 'lock', '--no-index', '--find-links', links, 'wheel==0.40.0', 'simplewheel==1.0', 'colorama==0.4.6 ; sys_platform == "win32"', '-o', path.join(dir, 'pylock.toml')], { env });
   if (r.code !== 0) throw new Error(`pip lock failed:\n${r.stderr}`);
   return readFile(path.join(dir, 'pylock.toml'), 'utf8');
 }
@@ -331,7 +331,7 @@ async function pipLock(): Promise<string> {
 describe('supply: Python lock files, installed exactly as locked (never re-resolved)', () => {
   const formats = [...Object.keys(LOCKS), 'pylock.toml'];
   for (const format of formats) {
-    it.skipIf(format === 'pylock.toml' && !PIP26)(`installs what ${format} selects for this python, hash-checked, and reads no requirements.txt beside it`, async () => {
+    it.skipIf(format === 'pylock.toml' && !PIP26_WHEEL)(`installs what ${format} selects for this python, hash-checked, and reads no requirements.txt beside it`, async () => {
       const lock = format === 'pylock.toml' ? await pipLock() : LOCKS[format]!;
       const s = await stageApp(bp, undefined, { files: { [format]: lock, 'requirements.txt': 'flask==3.1.3\n' } });
       expect(s.supply.stderr).toBe('');

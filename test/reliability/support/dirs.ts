@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
+import { cleanupAfterAll } from '../../helpers/cleanup.js';
 
 const made: string[] = [];
 // read once: an in-process CLI run (helpers/run-cli.ts) sets TMPDIR to its sandbox while it runs
@@ -17,6 +17,6 @@ export async function caseDir(prefix = 'bp-rel-'): Promise<string> {
   return dir;
 }
 
-afterAll(async () => {
+cleanupAfterAll(async () => {
   while (made.length) await rm(made.pop()!, { recursive: true, force: true });
 });

@@ -1,7 +1,7 @@
 // Test helper: a RecordSource over the fixture channels in fixtures/conda/,
 // opened straight from disk (index.ts is tested separately over loopback HTTP).
 import path from 'node:path';
-import { afterEach } from 'vitest';
+import { cleanupAfterEach } from '../../helpers/cleanup.js';
 import { stackInfo, type StackInfo } from '../../../src/core/stacks.js';
 import { RepodataIndex } from '../../../src/resolve/conda/repodata.js';
 import { IndexedRecordSource, type SubdirIndex } from '../../../src/resolve/conda/record-source.js';
@@ -9,7 +9,7 @@ import { virtualPackages } from '../../../src/resolve/conda/select.js';
 import { FIXTURES } from '../../helpers/paths.js';
 
 const opened: RepodataIndex[] = [];
-afterEach(async () => {
+cleanupAfterEach(async () => {
   while (opened.length) await opened.pop()!.close();
 });
 

@@ -3,7 +3,6 @@
 // pr-lib>=2.0b1; pkg-prerelease has only 1.0a1), with what real pip 26.2.1
 // and pip 23.2.1 download; the last test asks both pips again when they are here.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import pLimit from 'p-limit';
@@ -12,10 +11,10 @@ import { MemoryLogger, isPackagerError } from '../../../src/core/index.js';
 import { fetchArtifact, fetchDocument } from '../../../src/fetch/index.js';
 import { resolvePypi, type PypiResolveContext } from '../../../src/resolve/pypi/index.js';
 import { startPypiFixtureIndex } from '../../../fixtures/pypi/index-origin.mjs';
+import { PIP26_WHEEL, pip26Script } from '../../helpers/pip26.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const run = promisify(execFile);
-const PIP_26_WHEEL = '/opt/pypi/files/pip-26.2.1-py3-none-any.whl';
 
 // [requirement lines, pip 26.2.1's files, pip 23.2.1's files] (FAIL: no solution)
 const RULES: [string[], string, string][] = [
@@ -81,12 +80,13 @@ describe('pre-releases: pip 26 rules', () => {
     }
   });
 
-  it.skipIf(!existsSync(PIP_26_WHEEL))(`the table is what real pip 26.2.1 and 23.2.1 do (needs ${PIP_26_WHEEL})`, async () => {
+  it.skipIf(!PIP26_WHEEL)('the table is what real pip 26.2.1 and 23.2.1 do (needs /opt/pypi/files/pip-26.2.1-py3-none-any.whl)', async () => {
+    const pip26 = pip26Script()!;
     const index = await startPypiFixtureIndex();
     try {
       // each pip run is a few seconds of Python start-up and index reads: run four at a time
       const limit = pLimit(4);
-      const got = await Promise.all(RULES.map(([lines]) => Promise.all([limit(() => pip([`${PIP_26_WHEEL}/pip`], index.url, lines)), limit(() => pip(['-m', 'pip'], index.url, lines))])));
+      const got = await Promise.all(RULES.map(([lines]) => Promise.all([limit(() => pip([pip26], index.url, lines)), limit(() => pip(['-m', 'pip'], index.url, lines))])));
       RULES.forEach(([lines, pip26, pip23], i) => {
         expect(got[i]![0], `pip 26 ${lines.join(' ')}`).toBe(pip26);
         expect(got[i]![1], `pip 23 ${lines.join(' ')}`).toBe(pip23);
