@@ -1,4 +1,6 @@
-import { statfsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, statfsSync } from 'node:fs';
+import path from 'node:path';
 import { availableParallelism, tmpdir } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
@@ -14,6 +16,15 @@ try {
   if (fs.bavail * fs.bsize >= 4 * GIB) process.env.TMPDIR = RAM_TMP;
 } catch {
   // no /dev/shm: os.tmpdir() as it is
+}
+
+// `python3` may be a version manager's shim (pyenv's runs a dozen bash processes,
+// several times the cost of the interpreter's own start): the tests, and what
+// they spawn, find the interpreter it resolves to first on PATH.
+const onPath = (process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'python3')).find((f) => existsSync(f));
+const python3 = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout?.trim();
+if (onPath && python3 && path.isAbsolute(python3) && onPath !== python3) {
+  process.env.PATH = `${path.dirname(python3)}${path.delimiter}${process.env.PATH}`;
 }
 
 // Tests start real loopback servers and real child processes (pip, conda, unzip,
