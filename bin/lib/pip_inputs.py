@@ -32,7 +32,7 @@ def requirement_names(files):
         sys.stderr.write("note: pip's requirements parser is not importable (%s); reading the files line by line\n" % err)
         return list(_requirement_names_plain(files))
     out = []
-    session = PipSession()
+    session = _SessionOnDemand(PipSession)
     for top in files:
         for parsed in parse_requirements(top, session=session):
             if parsed.constraint:
@@ -44,6 +44,22 @@ def requirement_names(files):
             if ireq.match_markers():
                 out.append((top, ireq.name))
     return out
+
+
+class _SessionOnDemand(object):
+    """The `session` parse_requirements takes, built when a file names a URL or a trusted host:
+    a PipSession loads TLS certificates and runs lsb_release for its user agent, which
+    reading local files does not need."""
+
+    _session = None
+
+    def __init__(self, factory):
+        self._factory = factory
+
+    def __getattr__(self, name):
+        if self._session is None:
+            self._session = self._factory()
+        return getattr(self._session, name)
 
 
 def _requirement_names_plain(files):
