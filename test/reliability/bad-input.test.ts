@@ -1,8 +1,9 @@
 // The bad-input corpus (test/reliability/corpus/, described in its README):
-// every file is fed to the reader it targets, through the real CLI. Each must
-// end in a clear error with a documented exit code, never a stack trace or an
-// "internal error", never a hang (30 s per run, most take under a second),
-// never a file outside the run's own output, and nothing left in TMPDIR.
+// every file is fed to the reader it targets, through the CLI (its main in
+// this process; `mirror serve` in a real one). Each must end in a clear error
+// with a documented exit code, never a stack trace or an "internal error",
+// never a hang (30 s per run, most take under a second), never a file outside
+// the run's own output, and nothing left in TMPDIR.
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -1,5 +1,5 @@
 // Feeds one corpus file to the reader it targets, as a user would meet it
-// (bin/package's main in this process; the zips through real child processes):
+// (the command's main in this process, see helpers/run-cli.ts):
 // a manifest or lock in a buildpack root (`bin/package offline`), a
 // requirements or environment file named by the manifest (`resolve`), a
 // repodata document or simple-index page served by a loopback index
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startOrigin } from '../../../fixtures/origin/origin.mjs';
 import { ROOT } from '../../helpers/paths.js';
-import { runBin, runCliInProcess, type CliResult } from '../../helpers/run-cli.js';
+import { runCliInProcess, type CliResult } from '../../helpers/run-cli.js';
 import { FAST_ENV } from './cli.js';
 import { caseDir } from './dirs.js';
 import { refreshLockInputs } from './worlds.js';
@@ -40,11 +40,10 @@ export async function sandbox(): Promise<Sandbox> {
 const INCLUDE = 'include_files:\n- VERSION\n- manifest.yml\n- bin/compile\n';
 /** Nothing listens on the discard port: anything that reaches the network fails fast. */
 const CLOSED = 'http://127.0.0.1:9';
-const run = (s: Sandbox, bin: 'package' | 'mirror', args: string[]) => runBin(bin, args, { cwd: s.root, env: s.env, timeoutMs: 30_000 });
-// The readers' errors are the same inside this process; the zip cases keep real processes (one of them serves).
-const runInProcess = (s: Sandbox, args: string[]) => runCliInProcess('package', args, { cwd: s.root, env: s.env });
-const packageOffline = (s: Sandbox) => runInProcess(s, ['offline', '--manifest', 'manifest.yml', '--cache-dir', path.join(s.dir, 'cache'), '--output', path.join(s.dir, 'out.zip')]);
-const resolve = (s: Sandbox) => runInProcess(s, ['resolve', '--manifest', 'manifest.yml', '--cache-dir', path.join(s.dir, 'cache')]);
+// The readers' errors are the same inside this process; `mirror serve` keeps a real one (support/serve.ts).
+const run = (s: Sandbox, bin: 'package' | 'mirror', args: string[]) => runCliInProcess(bin, args, { cwd: s.root, env: s.env });
+const packageOffline = (s: Sandbox) => run(s, 'package', ['offline', '--manifest', 'manifest.yml', '--cache-dir', path.join(s.dir, 'cache'), '--output', path.join(s.dir, 'out.zip')]);
+const resolve = (s: Sandbox) => run(s, 'package', ['resolve', '--manifest', 'manifest.yml', '--cache-dir', path.join(s.dir, 'cache')]);
 
 /** bin/package offline with the corpus file as manifest.yml. */
 export async function feedManifest(file: string): Promise<{ r: CliResult; s: Sandbox }> {
