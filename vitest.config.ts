@@ -4,16 +4,16 @@ import path from 'node:path';
 import { availableParallelism, tmpdir } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
-// Temporary files go to a RAM file system when there is one with room: tests create and
-// delete thousands of them (staging copies whole Python environments), which on a disk
-// mounted with `discard` is mostly kernel time. TEST_DISK_TMPDIR keeps the usual place,
-// for the test that mounts a /dev of its own.
+// Temporary files go to a RAM file system when TMPDIR is unset and there is one with
+// room: tests create and delete thousands of them (staging copies whole Python
+// environments), which on a disk mounted with `discard` is mostly kernel time.
+// TEST_DISK_TMPDIR keeps the usual place, for the test that mounts a /dev of its own.
 const RAM_TMP = '/dev/shm';
 const GIB = 1024 ** 3;
 process.env.TEST_DISK_TMPDIR ??= tmpdir();
 try {
   const fs = statfsSync(RAM_TMP);
-  if (fs.bavail * fs.bsize >= 4 * GIB) process.env.TMPDIR = RAM_TMP;
+  if (!process.env.TMPDIR && fs.bavail * fs.bsize >= 4 * GIB) process.env.TMPDIR = RAM_TMP;
 } catch {
   // no /dev/shm: os.tmpdir() as it is
 }
