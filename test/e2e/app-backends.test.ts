@@ -6,14 +6,14 @@
 // stages under `unshare -n` with the real pip, isolated from this machine's
 // pip configuration, which builds the project in its isolated build
 // environment from the bundle's index.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mjs';
 import { UPSTREAM } from '../helpers/paths.js';
-import { runBin } from '../helpers/run-cli.js';
+import { runBin, type CliResult } from '../helpers/run-cli.js';
+import { packageAndUnzip } from './package-zip.js';
 import { NET_ISOLATION, suiteDir } from '../staging/run-script.js';
 import { runInApp, stageApp } from '../staging/stage-app.js';
 
@@ -77,7 +77,7 @@ requires-dist = [{ name = "simplewheel", specifier = "==1.0" }]
 let dir: string;
 let src: string;
 let bp: string;
-let packaged: Awaited<ReturnType<typeof runBin>>;
+let packaged: CliResult;
 
 beforeAll(async () => {
   dir = await suiteDir('app-backends-');
@@ -97,11 +97,7 @@ beforeAll(async () => {
       }
     }
     await appendFile(manifest, 'apps: [apps/flitapp, apps/setupapp, apps/uvapp]\n');
-    const zip = path.join(dir, 'apps.zip');
-    packaged = await runBin('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', path.join(dir, 'cache'), '--output', zip], { cwd: src, timeoutMs: 300_000 });
-    if (packaged.code !== 0) throw new Error(`packaging failed:\n${packaged.stderr}`);
-    bp = path.join(dir, 'bp');
-    execFileSync('unzip', ['-q', zip, '-d', bp]);
+    ({ bp, run: packaged } = await packageAndUnzip(src, dir, { name: 'apps.zip', timeoutMs: 300_000 }));
   } finally {
     await origin.close();
   }

@@ -9,7 +9,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UPSTREAM, WHEELS, startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mjs';
-import { runBin } from '../helpers/run-cli.js';
+import { packageAndUnzip } from './package-zip.js';
 import { suiteDir } from '../staging/run-script.js';
 import { runInApp, stageApp } from '../staging/stage-app.js';
 
@@ -44,11 +44,7 @@ beforeAll(async () => {
     expect(text).toContain('  - mychan\n');
     expect(text).toContain('  - uv.lock\n');
     await writeFile(manifest, text);
-    const zip = path.join(dir, 'offline.zip');
-    const r = await runBin('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', path.join(dir, 'cache'), '--output', zip], { cwd: src });
-    if (r.code !== 0) throw new Error(`packaging failed:\n${r.stderr}`);
-    bp = path.join(dir, 'bp');
-    execFileSync('unzip', ['-q', zip, '-d', bp]);
+    ({ bp } = await packageAndUnzip(src, dir));
   } finally {
     await origin.close();
   }

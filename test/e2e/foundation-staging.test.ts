@@ -8,7 +8,6 @@
 // skipped, saying so, where it is absent); and two conda apps on two Pythons
 // (the installer's base and a second interpreter of the machine bundled as a
 // conda python; skipped, saying so, on a machine with a single Python).
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import { ROOT, startDemoWorld, writeDemoBuildpack, type DemoWorldOptions } from 
 import { CONDA_CLIENT, warnIfNoCondaClient } from '../helpers/conda-client.js';
 import { OTHER_PYTHON, warnIfNoOtherPython } from '../helpers/other-python.js';
 import { runBin } from '../helpers/run-cli.js';
+import { packageAndUnzip } from './package-zip.js';
 import { HOST_PYTHON_VERSION, NET_ISOLATION, suiteDir } from '../staging/run-script.js';
 import { runInApp, stageApp } from '../staging/stage-app.js';
 
@@ -59,15 +59,11 @@ async function foundationBuildpack(world: DemoWorldOptions, apps: Record<string,
       for (const [file, text] of Object.entries(files)) await writeFile(path.join(appDirs[name]!, file), text);
     }
     await appendFile(manifest, `apps: [${Object.keys(apps).map((a) => `apps/${a}`).join(', ')}]\n`);
-    const zip = path.join(dir, 'foundation.zip');
-    const r = await runBin('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', path.join(dir, 'cache'), '--output', zip], { cwd: src });
-    if (r.code !== 0) throw new Error(`packaging failed:\n${r.stderr}`);
+    const { bp, zip } = await packageAndUnzip(src, dir, { name: 'foundation.zip' });
+    return { bp, apps: appDirs, zip };
   } finally {
     await origin.close();
   }
-  const bp = path.join(dir, 'bp');
-  execFileSync('unzip', ['-q', path.join(dir, 'foundation.zip'), '-d', bp]);
-  return { bp, apps: appDirs, zip: path.join(dir, 'foundation.zip') };
 }
 
 /** Stages `app` from `bp` with no network and prints what `probe` prints in the staged app. */

@@ -9,6 +9,7 @@ import { startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mj
 import { FIXTURES } from '../helpers/paths.js';
 import { warnIfNoCondaClient } from '../helpers/conda-client.js';
 import { runBin } from '../helpers/run-cli.js';
+import { packageAndUnzip } from './package-zip.js';
 import { NET_ISOLATION, suiteDir } from '../staging/run-script.js';
 import { runInApp, stageApp } from '../staging/stage-app.js';
 
@@ -24,14 +25,10 @@ beforeAll(async () => {
   try {
     const src = path.join(dir, 'src');
     await writeDemoBuildpack(src, origin.url);
-    zip = path.join(dir, 'offline.zip');
-    const r = await runBin('package', ['offline', '--stack', 'cflinuxfs4', '--cache-dir', path.join(dir, 'cache'), '--output', zip], { cwd: src });
-    if (r.code !== 0) throw new Error(`packaging failed:\n${r.stderr}`);
+    ({ zip, bp } = await packageAndUnzip(src, dir));
   } finally {
     await origin.close();
   }
-  bp = path.join(dir, 'bp');
-  execFileSync('unzip', ['-q', zip, '-d', bp]);
 }, 120_000);
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mjs';
 import type { Origin } from '../../fixtures/origin/origin.mjs';
 import { FIXTURES } from '../helpers/paths.js';
-import { runBin } from '../helpers/run-cli.js';
+import { packageAndUnzip } from './package-zip.js';
 import { suiteDir } from '../staging/run-script.js';
 import { runInApp, stageApp } from '../staging/stage-app.js';
 
@@ -21,11 +21,7 @@ beforeAll(async () => {
   origin = await startDemoWorld();
   const src = path.join(dir, 'src');
   await writeDemoBuildpack(src, origin.url);
-  const zip = path.join(dir, 'online.zip');
-  const r = await runBin('package', ['online', '--stack', 'cflinuxfs4', '--cache-dir', path.join(dir, 'cache'), '--output', zip], { cwd: src });
-  if (r.code !== 0) throw new Error(`packaging failed:\n${r.stderr}`);
-  bp = path.join(dir, 'bp');
-  execFileSync('unzip', ['-q', zip, '-d', bp]);
+  ({ bp } = await packageAndUnzip(src, dir, { mode: 'online' }));
 }, 120_000);
 
 afterAll(async () => {
