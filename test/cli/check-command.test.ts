@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mjs';
 import { runCliInProcess } from '../helpers/run-cli.js';
-import { suiteDir } from '../staging/run-script.js';
+import { suiteDir } from '../helpers/tmp.js';
 
 const FILES = path.join(ROOT, 'fixtures/pypi/files');
 let dir: string;

@@ -14,7 +14,8 @@ import { startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mj
 import { UPSTREAM } from '../helpers/paths.js';
 import { runBin, type CliResult } from '../helpers/run-cli.js';
 import { packageAndUnzip } from './package-zip.js';
-import { NET_ISOLATION, suiteDir } from '../staging/run-script.js';
+import { suiteDir } from '../helpers/tmp.js';
+import { NET_ISOLATION } from '../staging/run-script.js';
 import { runInApp, stageApp } from '../staging/stage-app.js';
 
 const WHEELS = path.join(UPSTREAM, 'pypi/wheels');

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UPSTREAM, WHEELS, startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mjs';
 import { packageAndUnzip } from './package-zip.js';
-import { suiteDir } from '../staging/run-script.js';
+import { suiteDir } from '../helpers/tmp.js';
 import { runInApp, stageApp } from '../staging/stage-app.js';
 
 const CONDA_NOARCH = path.join(UPSTREAM, 'conda/conda-index/packages/noarch');

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mjs';
 import { FIXTURES, UPSTREAM } from '../helpers/paths.js';
 import { runBin } from '../helpers/run-cli.js';
-import { suiteDir } from '../staging/run-script.js';
+import { suiteDir } from '../helpers/tmp.js';
 import { runInApp, stageApp } from '../staging/stage-app.js';
 
 const SDISTS = path.join(FIXTURES, 'build/sdists');

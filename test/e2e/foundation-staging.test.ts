@@ -18,7 +18,8 @@ import { CONDA_CLIENT, warnIfNoCondaClient } from '../helpers/conda-client.js';
 import { OTHER_PYTHON, warnIfNoOtherPython } from '../helpers/other-python.js';
 import { runBin } from '../helpers/run-cli.js';
 import { packageAndUnzip } from './package-zip.js';
-import { HOST_PYTHON_VERSION, NET_ISOLATION, suiteDir } from '../staging/run-script.js';
+import { suiteDir } from '../helpers/tmp.js';
+import { HOST_PYTHON_VERSION, NET_ISOLATION } from '../staging/run-script.js';
 import { runInApp, stageApp } from '../staging/stage-app.js';
 
 const OPT_PYPI = '/opt/pypi/files';

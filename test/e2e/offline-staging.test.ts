@@ -10,7 +10,8 @@ import { FIXTURES } from '../helpers/paths.js';
 import { warnIfNoCondaClient } from '../helpers/conda-client.js';
 import { runBin } from '../helpers/run-cli.js';
 import { packageAndUnzip } from './package-zip.js';
-import { NET_ISOLATION, suiteDir } from '../staging/run-script.js';
+import { suiteDir } from '../helpers/tmp.js';
+import { NET_ISOLATION } from '../staging/run-script.js';
 import { runInApp, stageApp } from '../staging/stage-app.js';
 
 warnIfNoCondaClient('the real-conda end-to-end staging case is');

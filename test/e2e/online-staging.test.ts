@@ -9,7 +9,7 @@ import { startDemoWorld, writeDemoBuildpack } from '../../fixtures/demo/world.mj
 import type { Origin } from '../../fixtures/origin/origin.mjs';
 import { FIXTURES } from '../helpers/paths.js';
 import { packageAndUnzip } from './package-zip.js';
-import { suiteDir } from '../staging/run-script.js';
+import { suiteDir } from '../helpers/tmp.js';
 import { runInApp, stageApp } from '../staging/stage-app.js';
 
 let dir: string;

@@ -13,9 +13,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/tmp.js';
+import { suiteDir, tempDir } from '../helpers/tmp.js';
 import { makeBundle, type Bundle } from '../staging/bundle-dir.js';
-import { runScript, suiteDir } from '../staging/run-script.js';
+import { runScript } from '../staging/run-script.js';
 import { record } from './support/report.js';
 
 const URL = 'https://downloads.example.com/tools/blob-1.0.bin';

@@ -3,9 +3,6 @@
 // namespace with no interfaces (`unshare -n`), so "zero egress" is enforced by
 // the kernel rather than assumed.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 
 export interface RunResult {
   code: number;
@@ -87,12 +84,4 @@ export function stagingEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, CF_STACK: 'cflinuxfs4', ...STANDIN_ENV, LANG: 'C.UTF-8' };
   for (const [k, v] of Object.entries(process.env)) if (k.startsWith('PIP_')) env[k] = v;
   return { ...env, ...extra };
-}
-
-/**
- * A temp dir for a whole describe block (tempDir() is removed after every test);
- * pair it with `afterAll(() => rm(dir, { recursive: true, force: true }))`.
- */
-export async function suiteDir(prefix: string, parent = os.tmpdir()): Promise<string> {
-  return mkdtemp(path.join(parent, prefix));
 }

@@ -8,9 +8,9 @@ import { mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promis
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOrigin } from '../../fixtures/origin/origin.mjs';
-import { tempDir } from '../helpers/tmp.js';
+import { suiteDir, tempDir } from '../helpers/tmp.js';
 import { makeBundle, type Bundle } from './bundle-dir.js';
-import { runScript, suiteDir } from './run-script.js';
+import { runScript } from './run-script.js';
 
 const HELLO_URL = 'https://downloads.example.com/tools/hello-1.0.tgz';
 const CRED_URL = 'https://deploy:s3cr3t@artifacts.example.com/t/tok-123/libfoo-2.1.tgz?token=abc&arch=x86_64';

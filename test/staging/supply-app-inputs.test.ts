@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONDA_CLIENT, warnIfNoCondaClient } from '../helpers/conda-client.js';
 import { FIXTURES } from '../helpers/paths.js';
 import { PIP26_WHEEL, pip26Script } from '../helpers/pip26.js';
-import { tempDir } from '../helpers/tmp.js';
+import { suiteDir, tempDir } from '../helpers/tmp.js';
 import { DEFAULT_WHEELS, UPSTREAM_WHEELS, makeBundle } from './bundle-dir.js';
-import { HOST_PYTHON_VERSION, runScript, stagingEnv, suiteDir } from './run-script.js';
+import { HOST_PYTHON_VERSION, runScript, stagingEnv } from './run-script.js';
 import { runInApp, stageApp } from './stage-app.js';
 
 warnIfNoCondaClient('the real-conda `conda list -e` staging case is');

@@ -8,9 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONDA_CLIENT, warnIfNoCondaClient } from '../helpers/conda-client.js';
 import { FIXTURES } from '../helpers/paths.js';
-import { tempDir } from '../helpers/tmp.js';
+import { suiteDir, tempDir } from '../helpers/tmp.js';
 import { CONDA_INDEX_NOARCH, digestsOf, makeBundle } from './bundle-dir.js';
-import { suiteDir } from './run-script.js';
 import { runInApp, stageApp } from './stage-app.js';
 
 const CONDA_PIP = path.join(FIXTURES, 'apps/conda-pip');

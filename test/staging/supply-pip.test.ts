@@ -5,9 +5,9 @@ import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../helpers/paths.js';
-import { tempDir } from '../helpers/tmp.js';
+import { suiteDir, tempDir } from '../helpers/tmp.js';
 import { digestsOf, makeBundle, UPSTREAM_WHEELS } from './bundle-dir.js';
-import { HOST_PYTHON_VERSION, runScript, suiteDir } from './run-script.js';
+import { HOST_PYTHON_VERSION, runScript } from './run-script.js';
 import { runInApp, stageApp } from './stage-app.js';
 
 const PIP_ONLY = path.join(FIXTURES, 'apps/pip-only');
