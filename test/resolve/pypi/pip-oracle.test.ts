@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryLogger, isPackagerError, stackInfo } from '../../../src/core/index.js';
 import { fetchArtifact, fetchDocument } from '../../../src/fetch/index.js';
 import type { PipSection } from '../../../src/manifest/types.js';
@@ -10,31 +8,20 @@ import { normalizeName } from '../../../src/resolve/pypi/requirement.js';
 import { expandPlatforms, glibcPlatforms } from '../../../src/resolve/pypi/wheel-tags.js';
 import { startPypiFixtureIndex } from '../../../fixtures/pypi/index-origin.mjs';
 import { ROOT } from '../../helpers/paths.js';
+import { pipRuns } from '../../helpers/pip-runs.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 // The real pip is the oracle for which wheel a target gets: both are asked
 // about the same loopback index, pip through `pip download --platform ...`
 // with our platform list (pip 23 expands no manylinux_2_x tag by itself).
-const run = promisify(execFile);
 
-function pipEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PIP_')) env[k] = v;
-  env.PIP_CONFIG_FILE = '/dev/null';
-  return env;
-}
-
-async function pipDownload(indexUrl: string, python: string, platforms: string[], reqs: string[]): Promise<string[] | 'failed'> {
+/** `pip download` arguments for `reqs`, and the directory it downloads into. */
+async function pipDownload(indexUrl: string, python: string, platforms: string[], reqs: string[]): Promise<{ args: string[]; dest: string }> {
   const dest = await tempDir('bp-pip-dl-');
-  const args = ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--implementation', 'cp', '--python-version', python];
+  const args = ['download', '--no-deps', '--only-binary=:all:', '--implementation', 'cp', '--python-version', python];
   for (const p of platforms) args.push('--platform', p);
-  args.push('--dest', dest, '--index-url', `${indexUrl}/simple`, '--disable-pip-version-check', '--no-cache-dir', ...reqs);
-  try {
-    await run('python3', args, { env: pipEnv() });
-  } catch {
-    return 'failed';
-  }
-  return (await readdir(dest)).sort();
+  args.push('--dest', dest, '--index-url', `${indexUrl}/simple`, '--disable-pip-version-check', '--no-cache-dir', '-q', ...reqs);
+  return { args, dest };
 }
 
 async function ours(indexUrl: string, pip: Partial<PipSection>, reqs: string[]): Promise<string[] | 'failed'> {
@@ -67,25 +54,38 @@ const PER_TARGET: Record<string, string[]> = {
 // pre-release rules differ between pip 23 and 26: prereleases.test.ts checks them against both
 const SINGLES = ['cpython-package', 'multi-abi-package', 'python-mscl', 'testsimple', 'simplewheel==2.0', 'bt-lib==3.0'];
 
+type Index = Awaited<ReturnType<typeof startPypiFixtureIndex>>;
+let index: Index;
+/** What pip downloaded for each target's requirements, and for each edge case (cp311 cflinuxfs4): its files, or 'failed'. */
+const pipChose = new Map<string, string[] | 'failed'>();
+const key = (label: string, reqs: string[]) => `${label} ${reqs.join(' ')}`;
+
+beforeAll(async () => {
+  index = await startPypiFixtureIndex();
+  // every pip question in one pip process: its start-up is most of a run
+  const asks = TARGETS.flatMap((t) => [PER_TARGET[t.label]!, ...(t.label === 'cp311 cflinuxfs4' ? SINGLES.map((s) => [s]) : [])].map((reqs) => ({ t, reqs })));
+  const runs = await Promise.all(asks.map(({ t, reqs }) => pipDownload(index.url, t.python, t.platforms, reqs)));
+  const codes = await pipRuns(runs.map((r) => r.args));
+  for (const [i, { t, reqs }] of asks.entries()) {
+    pipChose.set(key(t.label, reqs), codes[i] === 0 ? (await readdir(runs[i]!.dest)).sort() : 'failed');
+  }
+});
+afterAll(async () => index?.close());
+
 describe('wheel choice agrees with real pip (pip download --platform ... --only-binary=:all:)', () => {
   for (const t of TARGETS) {
     it(`picks the same files as pip for ${t.label}`, async () => {
-      const index = await startPypiFixtureIndex();
-      try {
-        const reqs = PER_TARGET[t.label]!;
-        const expected = await pipDownload(index.url, t.python, t.platforms, reqs);
-        expect(expected).not.toBe('failed');
-        expect(await ours(index.url, t.pip, reqs)).toEqual(expected);
-        if (t.label === 'cp311 cflinuxfs4') {
-          expect(expected).toContain('build_tag-1.0.0-5-py2.py3-none-any.whl');
-          expect(expected).toContain('tqdm-4.66.1-py3-none-manylinux_2_12_x86_64.manylinux2010_x86_64.musllinux_1_1_x86_64.whl');
-        }
-        // Edge cases (tags nobody accepts, pre-release and yank rules) once: pip runs take a second each.
-        for (const single of t.label === 'cp311 cflinuxfs4' ? SINGLES : []) {
-          expect(await ours(index.url, t.pip, [single]), single).toEqual(await pipDownload(index.url, t.python, t.platforms, [single]));
-        }
-      } finally {
-        await index.close();
+      const reqs = PER_TARGET[t.label]!;
+      const expected = pipChose.get(key(t.label, reqs));
+      expect(expected).not.toBe('failed');
+      expect(await ours(index.url, t.pip, reqs)).toEqual(expected);
+      if (t.label === 'cp311 cflinuxfs4') {
+        expect(expected).toContain('build_tag-1.0.0-5-py2.py3-none-any.whl');
+        expect(expected).toContain('tqdm-4.66.1-py3-none-manylinux_2_12_x86_64.manylinux2010_x86_64.musllinux_1_1_x86_64.whl');
+      }
+      // Edge cases (tags nobody accepts, pre-release and yank rules) once
+      for (const single of t.label === 'cp311 cflinuxfs4' ? SINGLES : []) {
+        expect(await ours(index.url, t.pip, [single]), single).toEqual(pipChose.get(key(t.label, [single])));
       }
     });
   }

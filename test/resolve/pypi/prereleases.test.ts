@@ -2,19 +2,15 @@
 // on the loopback fixture index (pr-lib 1.0 and 2.0b1; pr-app 1.0 needs
 // pr-lib>=2.0b1; pkg-prerelease has only 1.0a1), with what real pip 26.2.1
 // and pip 23.2.1 download; the last test asks both pips again when they are here.
-import { execFile } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import pLimit from 'p-limit';
 import { describe, expect, it } from 'vitest';
 import { MemoryLogger, isPackagerError } from '../../../src/core/index.js';
 import { fetchArtifact, fetchDocument } from '../../../src/fetch/index.js';
 import { resolvePypi, type PypiResolveContext } from '../../../src/resolve/pypi/index.js';
 import { startPypiFixtureIndex } from '../../../fixtures/pypi/index-origin.mjs';
 import { PIP26_WHEEL, pip26Script } from '../../helpers/pip26.js';
+import { pipRuns } from '../../helpers/pip-runs.js';
 import { tempDir } from '../../helpers/tmp.js';
-
-const run = promisify(execFile);
 
 // [requirement lines, pip 26.2.1's files, pip 23.2.1's files] (FAIL: no solution)
 const RULES: [string[], string, string][] = [
@@ -51,23 +47,15 @@ async function ours(indexUrl: string, lines: string[]): Promise<string> {
   }
 }
 
-function pipEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PIP_')) env[k] = v;
-  env.PIP_CONFIG_FILE = '/dev/null';
-  return env;
-}
-
-async function pip(pipCommand: string[], indexUrl: string, lines: string[]): Promise<string> {
-  const dest = await tempDir('bp-pip-dl-');
-  const args = [...pipCommand, 'download', '--only-binary=:all:', '--python-version', '3.11', '--platform', 'manylinux_2_35_x86_64', '--implementation', 'cp'];
-  args.push('--dest', dest, '--index-url', `${indexUrl}/simple`, '--disable-pip-version-check', '--no-cache-dir', '-q', ...lines);
-  try {
-    await run('python3', args, { env: pipEnv() });
-  } catch {
-    return 'FAIL';
-  }
-  return (await readdir(dest)).sort().map((f) => f.replace(/-py3-none-any\.whl$/, '')).join(' ');
+/** What `pip download` of each rule's lines got, with pip 26 (`pip26`: its package directory) or python3's own pip 23. */
+async function pipChoices(indexUrl: string, pip26?: string): Promise<string[]> {
+  const dests = await Promise.all(RULES.map(() => tempDir('bp-pip-dl-')));
+  const runs = RULES.map(([lines], i) => [
+    ...['download', '--only-binary=:all:', '--python-version', '3.11', '--platform', 'manylinux_2_35_x86_64', '--implementation', 'cp'],
+    ...['--dest', dests[i]!, '--index-url', `${indexUrl}/simple`, '--disable-pip-version-check', '--no-cache-dir', '-q', ...lines],
+  ]);
+  const codes = await pipRuns(runs, pip26);
+  return Promise.all(dests.map(async (dest, i) => (codes[i] !== 0 ? 'FAIL' : (await readdir(dest)).sort().map((f) => f.replace(/-py3-none-any\.whl$/, '')).join(' '))));
 }
 
 describe('pre-releases: pip 26 rules', () => {
@@ -84,12 +72,10 @@ describe('pre-releases: pip 26 rules', () => {
     const pip26 = pip26Script()!;
     const index = await startPypiFixtureIndex();
     try {
-      // each pip run is a few seconds of Python start-up and index reads: run four at a time
-      const limit = pLimit(4);
-      const got = await Promise.all(RULES.map(([lines]) => Promise.all([limit(() => pip([pip26], index.url, lines)), limit(() => pip(['-m', 'pip'], index.url, lines))])));
+      const [by26, by23] = await Promise.all([pipChoices(index.url, pip26), pipChoices(index.url)]);
       RULES.forEach(([lines, pip26, pip23], i) => {
-        expect(got[i]![0], `pip 26 ${lines.join(' ')}`).toBe(pip26);
-        expect(got[i]![1], `pip 23 ${lines.join(' ')}`).toBe(pip23);
+        expect(by26[i], `pip 26 ${lines.join(' ')}`).toBe(pip26);
+        expect(by23[i], `pip 23 ${lines.join(' ')}`).toBe(pip23);
       });
     } finally {
       await index.close();
