@@ -16,7 +16,7 @@ BP_SECRET_PARAMS='token|access_token|auth_token|private_token|auth|code|client_s
 
 # redact_url URL -> sets REPLY to the redacted URL (no subshell: the shim calls it on every request)
 redact_url() {
-  local u=$1 out='' rest m pre restore
+  local u=$1 out='' rest m pre nocase=-u
   # byte semantics and ASCII ranges whatever the caller's locale
   local LC_ALL=C
   local re_special='^((https?|wss?|ftp|file):[/\\]*)([^/\\?#]*)@(.*)$'
@@ -24,12 +24,12 @@ redact_url() {
   local re_token='/t/[^/?#]+/'
   local re_query="^[?&](${BP_SECRET_PARAMS})=[^&#]*"
   local scheme='' userinfo='' after=''
-  restore=$(shopt -p nocasematch || true)
+  shopt -q nocasematch && nocase=-s
   shopt -s nocasematch
   if [[ $u =~ $re_special ]]; then
     scheme=${BASH_REMATCH[1]} userinfo=${BASH_REMATCH[3]} after=${BASH_REMATCH[4]}
   fi
-  eval "$restore"
+  shopt "$nocase" nocasematch
   if [[ -z $scheme && $u =~ $re_user ]]; then
     scheme=${BASH_REMATCH[1]} userinfo=${BASH_REMATCH[2]} after=${BASH_REMATCH[3]}
   fi
@@ -59,7 +59,6 @@ redact_url() {
   # [?&]name=value anywhere (also after '#', as the JS global regex does)
   out=''
   rest=$u
-  restore=$(shopt -p nocasematch || true)
   shopt -s nocasematch
   while :; do
     pre=${rest%%[?&]*}
@@ -74,7 +73,7 @@ redact_url() {
       rest=${rest:1}
     fi
   done
-  eval "$restore"
+  shopt "$nocase" nocasematch
   REPLY=$out
 }
 

@@ -59,6 +59,13 @@ describe('bin/lib/redact.sh', () => {
     expect(c).toBe('https://s3/b/f.whl?X-Amz-Signature=-redacted-&x=1&token=-redacted-#frag');
   });
 
+  it("leaves the caller's nocasematch as it found it, on or off", async () => {
+    const lib = JSON.stringify(path.join(ROOT, 'bin/lib/redact.sh'));
+    const script = `source ${lib}\nfor s in -u -s; do shopt $s nocasematch; redact_url 'https://u:p@h/?Token=1'; shopt -p nocasematch; done`;
+    const r = await runScript('bash', ['--norc', '-c', script], { env: { PATH: process.env.PATH } });
+    expect(r.stdout).toBe('shopt -u nocasematch\nshopt -s nocasematch\n');
+  });
+
   it('agrees with redactUrl() on generated URLs', async () => {
     const piece = fc.constantFrom(
       'https://', 'http://', 'ftp://', 'file:///', 'u', 'user', ':', 'p@ss', '@', '/', '/t/', 't', 'tok', '?', '&', '#', '=',
