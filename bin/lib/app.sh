@@ -257,7 +257,7 @@ app_parse_conda_lock() {
 # depends on the app's python, which pip_check_markers asks once it exists.
 requirement_names() {
   local file=$1 dir raw line
-  dir=$(dirname -- "$file")
+  dir_of "$file" && dir=$REPLY
   while IFS= read -r raw || [[ -n $raw ]]; do
     line=${raw%$'\r'}
     line=${line%%[[:space:]]#*}

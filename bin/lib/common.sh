@@ -94,8 +94,16 @@ isolate_pip() {
 # normalize_project NAME -> REPLY (PEP 503: runs of -_. become -, lower case)
 normalize_project() {
   local n=${1,,}
-  n=$(printf '%s' "$n" | tr -s '._-' '---')
+  n=${n//[._]/-}
+  while [[ $n == *--* ]]; do n=${n//--/-}; done
   REPLY=$n
+}
+
+# dir_of PATH -> REPLY: dirname without a process (staging runs this per file)
+dir_of() {
+  REPLY=.
+  [[ $1 == */* ]] && REPLY=${1%/*}
+  REPLY=${REPLY:-/}
 }
 
 # trim STRING -> REPLY
@@ -108,5 +116,7 @@ trim() {
 
 # elapsed_since START_SECONDS -> "12s"
 elapsed_since() {
-  REPLY="$(($(date +%s) - $1))s"
+  local now
+  printf -v now '%(%s)T' -1
+  REPLY="$((now - $1))s"
 }

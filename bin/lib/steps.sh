@@ -30,7 +30,7 @@ supply_args() {
 # PKGS_DIR, CONDA_CHANNEL_DIRS.
 supply_begin() {
   bundle_init "${BP_BIN%/bin}"
-  STARTED=$(date +%s)
+  printf -v STARTED '%(%s)T' -1
   DEP=$DEPS_DIR/$INDEX
   mkdir -p -- "$DEP/bin" "$DEP/profile.d" "$DEP/env"
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/bp-supply.XXXXXX")
