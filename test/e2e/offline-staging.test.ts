@@ -12,7 +12,7 @@ import { runBin } from '../helpers/run-cli.js';
 import { packageAndUnzip } from './package-zip.js';
 import { suiteDir } from '../helpers/tmp.js';
 import { NET_ISOLATION } from '../staging/run-script.js';
-import { runInApp, stageApp } from '../staging/stage-app.js';
+import { runInApp, stageApp, type Staged } from '../staging/stage-app.js';
 
 warnIfNoCondaClient('the real-conda end-to-end staging case is');
 
@@ -54,8 +54,12 @@ describe('offline zip -> air-gapped staging', () => {
     expect(smoke.stdout + smoke.stderr).toContain('pip-only ok: python 3.11, wheel 0.40.0');
   });
 
+  // the conda + pip app's first staging, which the CACHE_DIR test stages a second time over
+  let condaPip: Promise<Staged> | undefined;
+  const stageCondaPip = () => (condaPip ??= stageApp(bp, path.join(FIXTURES, 'apps/conda-pip'), { keepIn: dir }));
+
   it('stages the conda + pip app with no network: conda solves from the bundled channel, pip from the bundled index', async () => {
-    const s = await stageApp(bp, path.join(FIXTURES, 'apps/conda-pip'));
+    const s = await stageCondaPip();
     expect(s.supply.code, s.log).toBe(0);
     expect(s.log).toContain('run_exports_versions-2.0');
     const smoke = await runInApp(s, 'sh ./smoke.sh');
@@ -71,7 +75,7 @@ describe('offline zip -> air-gapped staging', () => {
   });
 
   it('reuses CACHE_DIR on a second staging', async () => {
-    const first = await stageApp(bp, path.join(FIXTURES, 'apps/conda-pip'));
+    const first = await stageCondaPip();
     expect(first.supply.code, first.log).toBe(0);
     const second = await stageApp(bp, path.join(FIXTURES, 'apps/conda-pip'), { cache: first.cache });
     expect(second.supply.code, second.log).toBe(0);

@@ -4,7 +4,7 @@
 // smoke command with the launch environment (.profile.d) sourced.
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { tempDir } from '../helpers/tmp.js';
+import { suiteDir, tempDir } from '../helpers/tmp.js';
 import { runScript, stagingEnv, type RunResult } from './run-script.js';
 
 export interface Staged {
@@ -26,14 +26,17 @@ export interface StageOptions {
   offline?: boolean;
   /** Files to add to / override in the app copy. */
   files?: Record<string, string>;
+  /** Make the staging's directories in this one and keep them after the test (a staging several tests read). */
+  keepIn?: string;
 }
 
 /** Copies `appDir` (may be undefined for an app made only of `files`) and stages it. */
 export async function stageApp(bpDir: string, appDir: string | undefined, o: StageOptions = {}): Promise<Staged> {
-  const build = await tempDir('stage-build-');
-  const cache = o.cache ?? (await tempDir('stage-cache-'));
-  const deps = await tempDir('stage-deps-');
-  const home = await tempDir('stage-home-');
+  const dir = (prefix: string) => (o.keepIn ? suiteDir(prefix, o.keepIn) : tempDir(prefix));
+  const build = await dir('stage-build-');
+  const cache = o.cache ?? (await dir('stage-cache-'));
+  const deps = await dir('stage-deps-');
+  const home = await dir('stage-home-');
   if (appDir) await cp(appDir, build, { recursive: true });
   for (const [rel, text] of Object.entries(o.files ?? {})) {
     await mkdir(path.dirname(path.join(build, rel)), { recursive: true });

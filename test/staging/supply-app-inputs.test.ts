@@ -92,24 +92,21 @@ describe('supply: a `conda list -e` file names a pip package the bundle lacks', 
 });
 
 describe("supply: the app's Python version, Stackato's and pyenv/uv's way", () => {
-  it('accepts runtime.txt in any case (Python-3.11.x), and .python-version', async () => {
-    const upper = await stageApp(bp, PIP_ONLY, { files: { 'runtime.txt': `Python-${MAJOR}.${MINOR}.x\n` } });
-    expect(upper.supply.stderr).toBe('');
-    expect(upper.supply.code).toBe(0);
-    expect(upper.supply.stdout).not.toContain('Creating conda environment');
+  it('reads .python-version', async () => {
     const pyenv = await stageApp(bp, PIP_ONLY, { files: { '.python-version': `# pyenv local\n${OTHER_PY}\n` } });
     expect(pyenv.supply.code).toBe(1);
     expect(pyenv.supply.stdout).toContain(`-----> Creating conda environment with python ${OTHER_PY} (from .python-version)`);
     expect(pyenv.supply.stderr).toContain(`DEPENDENCY_MISSING_IN_BUNDLE: conda package python ${OTHER_PY} (from .python-version)\n`);
   });
 
-  it('reads PYTHON_VERSION, and runtime.txt wins over it with a warning', async () => {
+  it('reads PYTHON_VERSION, and runtime.txt in any case (Python-3.11.x) wins over it with a warning', async () => {
     const variable = await stageApp(bp, PIP_ONLY, { env: { PYTHON_VERSION: OTHER_PY } });
     expect(variable.supply.code).toBe(1);
     expect(variable.supply.stderr).toContain(`DEPENDENCY_MISSING_IN_BUNDLE: conda package python ${OTHER_PY} (from PYTHON_VERSION)\n`);
-    const both = await stageApp(bp, PIP_ONLY, { env: { PYTHON_VERSION: OTHER_PY }, files: { 'runtime.txt': `python-${MAJOR}.${MINOR}.x\n` } });
+    const both = await stageApp(bp, PIP_ONLY, { env: { PYTHON_VERSION: OTHER_PY }, files: { 'runtime.txt': `Python-${MAJOR}.${MINOR}.x\n` } });
     expect(both.supply.stderr).toBe('');
     expect(both.supply.code).toBe(0);
+    expect(both.supply.stdout).not.toContain('Creating conda environment');
     expect(both.supply.stdout).toContain(
       `**WARNING** runtime.txt asks for python ${MAJOR}.${MINOR} and PYTHON_VERSION for python ${OTHER_PY}; using runtime.txt\n`,
     );

@@ -10,7 +10,7 @@ import { CONDA_CLIENT, warnIfNoCondaClient } from '../helpers/conda-client.js';
 import { FIXTURES } from '../helpers/paths.js';
 import { suiteDir, tempDir } from '../helpers/tmp.js';
 import { CONDA_INDEX_NOARCH, digestsOf, makeBundle } from './bundle-dir.js';
-import { runInApp, stageApp } from './stage-app.js';
+import { runInApp, stageApp, type Staged } from './stage-app.js';
 
 const CONDA_PIP = path.join(FIXTURES, 'apps/conda-pip');
 warnIfNoCondaClient('the real-conda staging cases are');
@@ -19,11 +19,15 @@ const V1 = 'run_exports_versions-1.0-he35c369_0.tar.bz2';
 const V2 = 'run_exports_versions-2.0-h39de5ba_0.tar.bz2';
 
 let bp: string;
+let kept: string; // stagings several tests read
 beforeAll(async () => {
   bp = await suiteDir('conda-bp-');
+  kept = await suiteDir('conda-kept-');
   await makeBundle(bp);
 });
-afterAll(async () => rm(bp, { recursive: true, force: true }));
+afterAll(async () => {
+  for (const d of [bp, kept]) await rm(d, { recursive: true, force: true });
+});
 
 const clients: Array<{ label: string; env: NodeJS.ProcessEnv; skip: boolean }> = [
   { label: 'stand-in conda', env: {}, skip: false },
@@ -32,8 +36,12 @@ const clients: Array<{ label: string; env: NodeJS.ProcessEnv; skip: boolean }> =
 
 for (const client of clients) {
   describe.skipIf(client.skip)(`supply: conda apps with the ${client.label}`, () => {
+    // the first staging, which the CACHE_DIR test stages a second time over
+    let firstStaging: Promise<Staged> | undefined;
+    const stageFirst = () => (firstStaging ??= stageApp(bp, CONDA_PIP, { env: client.env, keepIn: kept }));
+
     it('stages the conda+pip sample app with no network: solver picks 2.0, pip section installed, variables exported', async () => {
-      const s = await stageApp(bp, CONDA_PIP, { env: client.env });
+      const s = await stageFirst();
       expect(s.supply.stderr).toBe('');
       expect(s.supply.code).toBe(0);
       expect(s.supply.stdout).toContain('-----> Installing conda packages from environment.yml\n');
@@ -50,7 +58,7 @@ for (const client of clients) {
     });
 
     it('reuses CACHE_DIR on a second staging', async () => {
-      const first = await stageApp(bp, CONDA_PIP, { env: client.env });
+      const first = await stageFirst();
       expect(first.supply.code).toBe(0);
       expect(first.supply.stdout).not.toContain('Using cached conda packages');
       const cached = path.join(first.cache, 'conda/pkgs', V2);

@@ -8,20 +8,28 @@ import { FIXTURES } from '../helpers/paths.js';
 import { suiteDir, tempDir } from '../helpers/tmp.js';
 import { digestsOf, makeBundle, UPSTREAM_WHEELS } from './bundle-dir.js';
 import { HOST_PYTHON_VERSION, runScript } from './run-script.js';
-import { runInApp, stageApp } from './stage-app.js';
+import { runInApp, stageApp, type Staged } from './stage-app.js';
 
 const PIP_ONLY = path.join(FIXTURES, 'apps/pip-only');
 
 let bp: string;
+let kept: string; // stagings several tests read
 beforeAll(async () => {
   bp = await suiteDir('pip-bp-');
+  kept = await suiteDir('pip-kept-');
   await makeBundle(bp);
 });
-afterAll(async () => rm(bp, { recursive: true, force: true }));
+afterAll(async () => {
+  for (const d of [bp, kept]) await rm(d, { recursive: true, force: true });
+});
 
 describe('supply: pip-only app from a cached bundle', () => {
+  // the sample app staged once: the first test reads it, the last moves its deps dir
+  let pipOnly: Promise<Staged> | undefined;
+  const stagePipOnly = () => (pipOnly ??= stageApp(bp, PIP_ONLY, { keepIn: kept }));
+
   it('stages the pip-only sample app with no network and the app runs', async () => {
-    const s = await stageApp(bp, PIP_ONLY);
+    const s = await stagePipOnly();
     expect(s.supply.stderr).toBe('');
     expect(s.supply.code).toBe(0);
     expect(s.supply.stdout).toContain('-----> Installing Miniconda3 py311_24.1.2-0\n');
@@ -172,7 +180,7 @@ describe('supply: pip-only app from a cached bundle', () => {
   });
 
   it('runs after the deps dir moves (profile.d rewrites the staged prefix once)', async () => {
-    const s = await stageApp(bp, PIP_ONLY);
+    const s = await stagePipOnly();
     expect(s.supply.code).toBe(0);
     const moved = await tempDir('moved-deps-');
     await runScript('cp', ['-a', `${s.deps}/.`, moved]);
