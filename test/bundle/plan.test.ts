@@ -10,6 +10,7 @@ import { dependencyZipPath, zipFileName } from '../../src/bundle/layout.js';
 import { planBundle } from '../../src/bundle/plan.js';
 import { writeZip } from '../../src/bundle/write-zip.js';
 import { MemoryLogger } from '../../src/core/log.js';
+import { isolatedPipEnv } from '../helpers/pip-runs.js';
 import { tempDir } from '../helpers/tmp.js';
 import { SECRETS, cachedBundleInput, MINIMAL_ROOT } from './bundle-fixture.js';
 import { allEntries, entryText, unzipTest, zipinfoRows } from './zip-tools.js';
@@ -157,8 +158,7 @@ describe('planBundle + writeZip: a cached zip', () => {
     await writeZip((await planBundle(await cachedBundleInput(dir))).entries, out, { env: {} });
     const bp = path.join(dir, 'bp');
     await run('unzip', ['-q', out, '-d', bp]);
-    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PIP_')));
-    env.PIP_CONFIG_FILE = '/dev/null';
+    const env = isolatedPipEnv();
     const venv = path.join(dir, 'venv');
     await run('python3', ['-m', 'venv', '--without-pip', venv], { env });
     await run('unshare', ['-n', 'python3', '-m', 'pip', '--python', path.join(venv, 'bin/python'), 'install', '--disable-pip-version-check', '--no-cache-dir', '--index-url', `file://${bp}/pypi/simple`, 'simplewheel', 'has-script'], { env });

@@ -9,6 +9,7 @@ import type { ShippedFile } from '../../src/bundle/conda-channel.js';
 import type { ZipEntry } from '../../src/bundle/write-zip.js';
 import type { LockEntry } from '../../src/manifest/types.js';
 import { UPSTREAM } from '../helpers/paths.js';
+import { isolatedPipEnv } from '../helpers/pip-runs.js';
 import { tempDir } from '../helpers/tmp.js';
 import { lockEntry } from './manifest-fixture.js';
 import { materialize } from './materialize.js';
@@ -31,17 +32,10 @@ function tree(items: { entry: LockEntry; file: ShippedFile }[]): ZipEntry[] {
 const text = (entries: ZipEntry[], name: string) => String((entries.find((e) => e.name === name)!.source as { data: string }).data);
 
 // pip under test: no config, no PIP_* variables, no network at all.
-function pipEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PIP_')) env[k] = v;
-  env.PIP_CONFIG_FILE = '/dev/null';
-  return env;
-}
-
 // A bare venv (no pip inside: fast); the machine's pip installs into it with --python.
 async function freshVenv(): Promise<string> {
   const dir = await tempDir('bp-venv-');
-  await run('python3', ['-m', 'venv', '--without-pip', dir], { env: pipEnv() });
+  await run('python3', ['-m', 'venv', '--without-pip', dir], { env: isolatedPipEnv() });
   return dir;
 }
 
@@ -49,12 +43,12 @@ async function pipInstall(venv: string, indexDir: string, ...reqs: string[]): Pr
   await run(
     'unshare',
     ['-n', 'python3', '-m', 'pip', '--python', path.join(venv, 'bin/python'), 'install', '--disable-pip-version-check', '--no-cache-dir', '--index-url', `file://${indexDir}/pypi/simple`, ...reqs],
-    { env: pipEnv() },
+    { env: isolatedPipEnv() },
   );
 }
 
 async function installedVersion(venv: string, project: string): Promise<string> {
-  const { stdout } = await run(path.join(venv, 'bin/python'), ['-c', 'import sys, importlib.metadata as m; print(m.version(sys.argv[1]))', project], { env: pipEnv() });
+  const { stdout } = await run(path.join(venv, 'bin/python'), ['-c', 'import sys, importlib.metadata as m; print(m.version(sys.argv[1]))', project], { env: isolatedPipEnv() });
   return stdout.trim();
 }
 
