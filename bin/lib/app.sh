@@ -257,7 +257,8 @@ app_parse_conda_lock() {
 # depends on the app's python, which pip_check_markers asks once it exists.
 requirement_names() {
   local file=$1 dir raw line
-  dir_of "$file" && dir=$REPLY
+  dir_of "$file"
+  dir=$REPLY
   while IFS= read -r raw || [[ -n $raw ]]; do
     line=${raw%$'\r'}
     line=${line%%[[:space:]]#*}

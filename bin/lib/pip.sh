@@ -54,7 +54,8 @@ pip_user_opts() {
 # Adds unanswerable URLs to MISSING_ALL[].
 pip_sanitize() {
   local src=$1 dest=$2 dir raw line name url inc n=0
-  dir_of "$src" && dir=$REPLY
+  dir_of "$src"
+  dir=$REPLY
   : >"$dest"
   while IFS= read -r raw || [[ -n $raw ]]; do
     line=${raw%$'\r'}
