@@ -14,9 +14,8 @@ import { tempDir } from '../../helpers/tmp.js';
 // The real pip is the oracle for which wheel a target gets: both are asked
 // about the same loopback index, pip through `pip download --platform ...`
 // with our platform list (pip 23 expands no manylinux_2_x tag by itself).
-
 /** `pip download` arguments for `reqs`, and the directory it downloads into. */
-async function pipDownload(indexUrl: string, python: string, platforms: string[], reqs: string[]): Promise<{ args: string[]; dest: string }> {
+async function pipDownloadArgs(indexUrl: string, python: string, platforms: string[], reqs: string[]): Promise<{ args: string[]; dest: string }> {
   const dest = await tempDir('bp-pip-dl-');
   const args = ['download', '--no-deps', '--only-binary=:all:', '--implementation', 'cp', '--python-version', python];
   for (const p of platforms) args.push('--platform', p);
@@ -64,7 +63,7 @@ beforeAll(async () => {
   index = await startPypiFixtureIndex();
   // every pip question in one pip process: its start-up is most of a run
   const asks = TARGETS.flatMap((t) => [PER_TARGET[t.label]!, ...(t.label === 'cp311 cflinuxfs4' ? SINGLES.map((s) => [s]) : [])].map((reqs) => ({ t, reqs })));
-  const runs = await Promise.all(asks.map(({ t, reqs }) => pipDownload(index.url, t.python, t.platforms, reqs)));
+  const runs = await Promise.all(asks.map(({ t, reqs }) => pipDownloadArgs(index.url, t.python, t.platforms, reqs)));
   const codes = await pipRuns(runs.map((r) => r.args));
   for (const [i, { t, reqs }] of asks.entries()) {
     pipChose.set(key(t.label, reqs), codes[i] === 0 ? (await readdir(runs[i]!.dest)).sort() : 'failed');
